@@ -1,0 +1,15 @@
+//! Pure mechanism math: margin tiers, liquidation sizing, bankruptcy and liquidation
+//! prices, funding, auto-deleveraging ranking and exact pro-rata splits.
+//!
+//! **Architecture invariant: nothing in this crate mutates simulation state.** Every
+//! function takes plain values and returns plain values, so each formula can be checked
+//! against the venue documentation or test vector it cites, line by line.
+#![forbid(unsafe_code)]
+
+pub mod adl;
+pub mod funding;
+pub mod liquidation;
+pub mod margin;
+pub mod split;
+
+pub use faultline_units::ArithmeticError;

@@ -1,0 +1,20 @@
+//! Simulation state of a perpetual-futures venue: markets, order books, accounts,
+//! positions, and the double-entry ledger that makes conservation exact.
+//!
+//! **Architecture invariant: quote only moves between two [`Pot`]s through
+//! [`Venue::transfer`] (or enters through [`Venue::deposit`]).** Nothing else writes a
+//! balance, so `Σ pots = deposits + external flows` holds by construction, and
+//! [`Venue::conservation_error`] checks it from scratch after every block.
+#![forbid(unsafe_code)]
+
+mod account;
+mod book;
+mod ledger;
+mod market;
+mod venue;
+
+pub use account::{Account, AccountKind, MarginMode, Position, TradeOutcome};
+pub use book::{Book, BookSide, DepthPoint, DepthProfile, Fill, WalkLimit};
+pub use ledger::{Ledger, Pot};
+pub use market::{LiquidationParams, Market, MarketParams, StagedParams};
+pub use venue::{GroupHealth, MarginGroup, StateError, Venue};

@@ -58,6 +58,18 @@ impl Ledger {
         fixed.iter().chain(self.liquidators.iter()).map(|q| i128::from(q.atoms())).sum()
     }
 
+    pub(crate) fn pot(&self, pot: Pot) -> Option<Quote> {
+        Some(match pot {
+            Pot::PnlPool => self.pnl_pool,
+            Pot::FundingPool => self.funding_pool,
+            Pot::FeePool => self.fee_pool,
+            Pot::InsuranceFund => self.insurance_fund,
+            Pot::Liquidator(i) => *self.liquidators.get(i)?,
+            Pot::BadDebt => self.bad_debt_pot,
+            Pot::Cross(_) | Pot::Isolated(..) => return None,
+        })
+    }
+
     pub(crate) fn pot_mut(&mut self, pot: Pot) -> Option<&mut Quote> {
         Some(match pot {
             Pot::PnlPool => &mut self.pnl_pool,

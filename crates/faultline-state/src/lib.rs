@@ -14,7 +14,7 @@ mod market;
 mod venue;
 
 pub use account::{Account, AccountKind, MarginMode, Position, TradeOutcome};
-pub use book::{Book, BookSide, DepthPoint, DepthProfile, Fill, WalkLimit};
+pub use book::{Book, BookLayout, BookSide, DepthPoint, DepthProfile, Fill, WalkLimit};
 pub use ledger::{Ledger, Pot};
 pub use market::{LiquidationParams, Market, MarketParams, StagedParams};
-pub use venue::{GroupHealth, MarginGroup, StateError, Venue};
+pub use venue::{GroupHealth, MarginGroup, OpenPosition, StateError, Venue};

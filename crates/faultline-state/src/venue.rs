@@ -1,0 +1,383 @@
+//! The venue: markets, accounts and the ledger, with the only functions that move money.
+
+use crate::account::{Account, AccountKind, MarginMode, Position, TradeOutcome};
+use crate::ledger::{Ledger, Pot};
+use crate::market::Market;
+use faultline_units::{AccountId, ArithmeticError, Base, MarketId, Ppm, Price, Quote, Rounding};
+use thiserror::Error;
+
+/// Errors from state operations. All of them are engine bugs or overflows, never user
+/// input, so callers propagate them and stop the run.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum StateError {
+    /// Fixed-point overflow.
+    #[error(transparent)]
+    Arithmetic(#[from] ArithmeticError),
+    /// A pot that does not exist (unknown account, liquidator or position).
+    #[error("no such pot: {0:?}")]
+    UnknownPot(Pot),
+    /// Transfers move non-negative amounts; direction is given by `from` and `to`.
+    #[error("transfer of a negative amount {amount} from {from:?} to {to:?}")]
+    NegativeTransfer {
+        /// Source.
+        from: Pot,
+        /// Destination.
+        to: Pot,
+        /// The offending amount.
+        amount: Quote,
+    },
+    /// An operation needed a position that is not there.
+    #[error("{0} has no position in {1}")]
+    NoPosition(AccountId, MarketId),
+    /// An isolated position cannot be closed out while its margin is negative.
+    #[error("{0}'s isolated margin in {1} is negative ({2}); resolve the deficit first")]
+    IsolatedDeficit(AccountId, MarketId, Quote),
+}
+
+/// A set of positions that share margin: the cross group, or one isolated position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MarginGroup {
+    /// The account's cross balance and all its cross positions.
+    Cross,
+    /// One isolated position.
+    Isolated(MarketId),
+}
+
+/// Margin health of a group at current mark prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct GroupHealth {
+    /// Wallet balance (cross balance or isolated margin).
+    pub wallet: Quote,
+    /// Sum of unrealized PnL at mark, rounded down.
+    pub unrealized_pnl: Quote,
+    /// Unsettled funding owed (positive: owed by the account), rounded up.
+    pub funding_owed: Quote,
+    /// `wallet + unrealized − funding owed`.
+    pub equity: Quote,
+    /// Maintenance margin requirement, rounded up.
+    pub maintenance: Quote,
+    /// Initial margin requirement, rounded up.
+    pub initial: Quote,
+}
+
+impl GroupHealth {
+    /// True when equity is below maintenance margin with positions open.
+    pub fn is_liquidatable(&self) -> bool {
+        self.maintenance.is_positive() && self.equity < self.maintenance
+    }
+    /// `max(0, maintenance − equity)`.
+    pub fn shortage(&self) -> Result<Quote, ArithmeticError> {
+        Ok(self.maintenance.checked_sub(self.equity)?.max(Quote::ZERO))
+    }
+}
+
+/// The whole venue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Venue {
+    /// Markets by id.
+    pub markets: Vec<Market>,
+    /// Accounts by id.
+    pub accounts: Vec<Account>,
+    /// Non-account pots.
+    pub ledger: Ledger,
+}
+
+impl Venue {
+    /// A venue with markets, `liquidators` liquidator pots and no accounts.
+    pub fn new(markets: Vec<Market>, liquidators: usize) -> Self {
+        let ledger = Ledger { liquidators: vec![Quote::ZERO; liquidators], ..Ledger::default() };
+        Self { markets, accounts: Vec::new(), ledger }
+    }
+
+    /// Open a new, empty account.
+    pub fn add_account(&mut self, kind: AccountKind) -> AccountId {
+        let id = AccountId(u32::try_from(self.accounts.len()).unwrap_or(u32::MAX));
+        self.accounts.push(Account::new(id, kind));
+        id
+    }
+
+    /// The pot that margins `account`'s position in `market`.
+    pub fn position_pot(&self, account: AccountId, market: MarketId) -> Pot {
+        match self.accounts[account.index()].position(market).map(|p| p.mode) {
+            Some(MarginMode::Isolated) => Pot::Isolated(account, market),
+            _ => Pot::Cross(account),
+        }
+    }
+
+    /// Current balance of a pot.
+    pub fn balance(&self, pot: Pot) -> Result<Quote, StateError> {
+        match pot {
+            Pot::Cross(a) => self.accounts.get(a.index()).map(|x| x.cross_balance).ok_or(StateError::UnknownPot(pot)),
+            Pot::Isolated(a, m) => self
+                .accounts
+                .get(a.index())
+                .and_then(|x| x.position(m))
+                .filter(|p| p.mode == MarginMode::Isolated)
+                .map(|p| p.isolated_margin)
+                .ok_or(StateError::UnknownPot(pot)),
+            _ => self.ledger.pot(pot).ok_or(StateError::UnknownPot(pot)),
+        }
+    }
+
+    fn pot_mut(&mut self, pot: Pot) -> Result<&mut Quote, StateError> {
+        match pot {
+            Pot::Cross(a) => self.accounts.get_mut(a.index()).map(|x| &mut x.cross_balance).ok_or(StateError::UnknownPot(pot)),
+            Pot::Isolated(a, m) => self
+                .accounts
+                .get_mut(a.index())
+                .and_then(|x| x.position_mut(m))
+                .filter(|p| p.mode == MarginMode::Isolated)
+                .map(|p| &mut p.isolated_margin)
+                .ok_or(StateError::UnknownPot(pot)),
+            _ => self.ledger.pot_mut(pot).ok_or(StateError::UnknownPot(pot)),
+        }
+    }
+
+    /// Bring `amount` (≥ 0) into the venue from outside.
+    pub fn deposit(&mut self, to: Pot, amount: Quote) -> Result<(), StateError> {
+        if amount.is_negative() {
+            return Err(StateError::NegativeTransfer { from: to, to, amount });
+        }
+        let pot = self.pot_mut(to)?;
+        *pot = pot.checked_add(amount)?;
+        self.ledger.deposits = self.ledger.deposits.checked_add(amount)?;
+        Ok(())
+    }
+
+    /// Move `amount` (≥ 0) from one pot to another. The only way quote moves.
+    pub fn transfer(&mut self, from: Pot, to: Pot, amount: Quote) -> Result<(), StateError> {
+        if amount.is_negative() {
+            return Err(StateError::NegativeTransfer { from, to, amount });
+        }
+        if amount.is_zero() || from == to {
+            return Ok(());
+        }
+        // Check both pots exist before touching either.
+        self.balance(to)?;
+        let src = self.pot_mut(from)?;
+        *src = src.checked_sub(amount)?;
+        let dst = self.pot_mut(to)?;
+        *dst = dst.checked_add(amount)?;
+        Ok(())
+    }
+
+    /// Move a signed amount: positive from `a` to `b`, negative from `b` to `a`.
+    pub fn transfer_signed(&mut self, a: Pot, b: Pot, amount: Quote) -> Result<(), StateError> {
+        if amount.is_negative() {
+            self.transfer(b, a, amount.checked_neg()?)
+        } else {
+            self.transfer(a, b, amount)
+        }
+    }
+
+    /// `Σ every pot − (deposits + external flows)`, in quote atoms. Zero when conserved.
+    pub fn conservation_error(&self) -> i128 {
+        let accounts: i128 = self
+            .accounts
+            .iter()
+            .map(|a| i128::from(a.cross_balance.atoms()) + a.positions.iter().map(|p| i128::from(p.isolated_margin.atoms())).sum::<i128>())
+            .sum();
+        let expected = i128::from(self.ledger.deposits.atoms()) + i128::from(self.ledger.external_flows.atoms());
+        accounts + self.ledger.venue_pots_total() - expected
+    }
+
+    /// The margin groups of an account: cross first, then isolated positions by market.
+    pub fn groups_of(&self, account: AccountId) -> impl Iterator<Item = MarginGroup> + '_ {
+        let isolated = self.accounts[account.index()]
+            .positions
+            .iter()
+            .filter(|p| p.mode == MarginMode::Isolated)
+            .map(|p| MarginGroup::Isolated(p.market));
+        std::iter::once(MarginGroup::Cross).chain(isolated)
+    }
+
+    /// The group a position belongs to.
+    pub fn group_of(&self, account: AccountId, market: MarketId) -> MarginGroup {
+        match self.position_pot(account, market) {
+            Pot::Isolated(_, m) => MarginGroup::Isolated(m),
+            _ => MarginGroup::Cross,
+        }
+    }
+
+    /// The pot backing a group.
+    pub fn group_pot(account: AccountId, group: MarginGroup) -> Pot {
+        match group {
+            MarginGroup::Cross => Pot::Cross(account),
+            MarginGroup::Isolated(m) => Pot::Isolated(account, m),
+        }
+    }
+
+    fn in_group(p: &Position, group: MarginGroup) -> bool {
+        match group {
+            MarginGroup::Cross => p.mode == MarginMode::Cross,
+            MarginGroup::Isolated(m) => p.mode == MarginMode::Isolated && p.market == m,
+        }
+    }
+
+    /// Maintenance margin of one position at the market's mark.
+    pub fn position_maintenance(&self, p: &Position) -> Result<Quote, ArithmeticError> {
+        let m = &self.markets[p.market.index()];
+        let notional = p.size.notional(m.mark_price, Rounding::Ceil)?.abs();
+        m.params.margin.maintenance_margin(notional)
+    }
+
+    /// Health of a margin group at current marks.
+    pub fn group_health(&self, account: AccountId, group: MarginGroup) -> Result<GroupHealth, StateError> {
+        let acct = &self.accounts[account.index()];
+        let mut h = GroupHealth { wallet: self.balance(Self::group_pot(account, group))?, ..GroupHealth::default() };
+        for p in acct.positions.iter().filter(|p| Self::in_group(p, group)) {
+            let m = &self.markets[p.market.index()];
+            let notional = p.size.notional(m.mark_price, Rounding::Ceil)?.abs();
+            h.unrealized_pnl = h.unrealized_pnl.checked_add(p.unrealized_pnl(m.mark_price)?)?;
+            h.funding_owed = h.funding_owed.checked_add(p.funding_owed(m.funding_index)?)?;
+            h.maintenance = h.maintenance.checked_add(m.params.margin.maintenance_margin(notional)?)?;
+            h.initial = h.initial.checked_add(m.params.margin.initial_margin(notional, p.leverage)?)?;
+        }
+        h.equity = h.wallet.checked_add(h.unrealized_pnl)?.checked_sub(h.funding_owed)?;
+        Ok(h)
+    }
+
+    /// Settle a position's funding into the funding pool and move its snapshot.
+    pub fn settle_funding(&mut self, account: AccountId, market: MarketId) -> Result<Quote, StateError> {
+        let index = self.markets[market.index()].funding_index;
+        let pot = self.position_pot(account, market);
+        let p = self.accounts[account.index()].position_mut(market).ok_or(StateError::NoPosition(account, market))?;
+        let owed = p.funding_owed(index)?;
+        p.funding_snapshot = index;
+        self.transfer_signed(pot, Pot::FundingPool, owed)?;
+        Ok(owed)
+    }
+
+    /// Open a position directly at `price` (scenario set-up), creating it if needed.
+    /// The liquidity provider takes the other side at the same price.
+    pub fn open_position(&mut self, spec: OpenPosition) -> Result<(), StateError> {
+        let OpenPosition { account, market, mode, size, price, leverage, lp } = spec;
+        let index = self.markets[market.index()].funding_index;
+        let acct = &mut self.accounts[account.index()];
+        if acct.position(market).is_none() {
+            let p = Position { market, size: Base::ZERO, entry_price: Price::ZERO, funding_snapshot: index, mode, isolated_margin: Quote::ZERO, leverage };
+            let at = acct.positions.partition_point(|q| q.market < market);
+            acct.positions.insert(at, p);
+        }
+        self.trade(account, market, size, price)?;
+        if let Some(lp) = lp {
+            self.ensure_position(lp, market)?;
+            self.trade(lp, market, size.checked_neg()?, price)?;
+        }
+        Ok(())
+    }
+
+    /// Make sure `account` has a (cross) position slot in `market`.
+    pub fn ensure_position(&mut self, account: AccountId, market: MarketId) -> Result<(), StateError> {
+        let index = self.markets[market.index()].funding_index;
+        let acct = &mut self.accounts[account.index()];
+        if acct.position(market).is_none() {
+            let p = Position {
+                market,
+                size: Base::ZERO,
+                entry_price: Price::ZERO,
+                funding_snapshot: index,
+                mode: MarginMode::Cross,
+                isolated_margin: Quote::ZERO,
+                leverage: None,
+            };
+            let at = acct.positions.partition_point(|q| q.market < market);
+            acct.positions.insert(at, p);
+        }
+        Ok(())
+    }
+
+    /// Apply a fill of signed `delta` at `price` to an existing position: funding is
+    /// settled first, realized PnL moves through the PnL pool and trader open interest
+    /// is kept current. Empty positions stay until [`Venue::remove_if_flat`].
+    pub fn trade(&mut self, account: AccountId, market: MarketId, delta: Base, price: Price) -> Result<TradeOutcome, StateError> {
+        self.settle_funding(account, market)?;
+        let pot = self.position_pot(account, market);
+        let kind = self.accounts[account.index()].kind;
+        let p = self.accounts[account.index()].position_mut(market).ok_or(StateError::NoPosition(account, market))?;
+        let before = p.size;
+        let out = p.apply_fill(delta, price)?;
+        let after = p.size;
+        self.transfer_signed(Pot::PnlPool, pot, out.realized_pnl)?;
+        if kind == AccountKind::Trader {
+            let m = &mut self.markets[market.index()];
+            let long = |s: Base| s.max(Base::ZERO);
+            let short = |s: Base| Base::from_atoms(-s.atoms()).max(Base::ZERO);
+            m.trader_long_oi = m.trader_long_oi.checked_add(long(after))?.checked_sub(long(before))?;
+            m.trader_short_oi = m.trader_short_oi.checked_add(short(after))?.checked_sub(short(before))?;
+        }
+        Ok(out)
+    }
+
+    /// Remove a flat position; an isolated one returns its margin to the cross balance.
+    pub fn remove_if_flat(&mut self, account: AccountId, market: MarketId) -> Result<(), StateError> {
+        let Some(p) = self.accounts[account.index()].position(market).copied() else {
+            return Ok(());
+        };
+        if !p.size.is_zero() {
+            return Ok(());
+        }
+        if p.mode == MarginMode::Isolated {
+            if p.isolated_margin.is_negative() {
+                return Err(StateError::IsolatedDeficit(account, market, p.isolated_margin));
+            }
+            self.transfer(Pot::Isolated(account, market), Pot::Cross(account), p.isolated_margin)?;
+        }
+        self.accounts[account.index()].positions.retain(|q| q.market != market);
+        Ok(())
+    }
+
+    /// The mark-price liquidation price of a position (other positions of a cross group
+    /// held at their marks). See [`faultline_math::liquidation::liquidation_price`].
+    pub fn liquidation_price(&self, account: AccountId, market: MarketId) -> Result<Option<Price>, StateError> {
+        let p = *self.accounts[account.index()].position(market).ok_or(StateError::NoPosition(account, market))?;
+        let group = self.group_of(account, market);
+        let h = self.group_health(account, group)?;
+        let other = h.maintenance.checked_sub(self.position_maintenance(&p)?)?;
+        let m = &self.markets[market.index()];
+        Ok(faultline_math::liquidation::liquidation_price(h.equity, p.size, m.mark_price, other, &m.params.margin)?)
+    }
+
+    /// The bankruptcy price of closing the whole position, dYdX v4's formula with the
+    /// group's equity pro-rated by maintenance margin.
+    pub fn bankruptcy_price(&self, account: AccountId, market: MarketId) -> Result<Option<Price>, StateError> {
+        let p = *self.accounts[account.index()].position(market).ok_or(StateError::NoPosition(account, market))?;
+        let h = self.group_health(account, self.group_of(account, market))?;
+        let m = &self.markets[market.index()];
+        let input = faultline_math::liquidation::BankruptcyInput {
+            delta: p.size.checked_neg()?,
+            mark: m.mark_price,
+            total_net_collateral: h.equity,
+            delta_maintenance: self.position_maintenance(&p)?,
+            total_maintenance: h.maintenance,
+        };
+        Ok(faultline_math::liquidation::bankruptcy_price(input)?)
+    }
+
+    /// `equity / maintenance` of a group in ppm (`None` without requirement).
+    pub fn margin_ratio(h: &GroupHealth) -> Result<Option<Ppm>, ArithmeticError> {
+        if !h.maintenance.is_positive() {
+            return Ok(None);
+        }
+        h.equity.ratio_to(h.maintenance, Rounding::Floor).map(Some)
+    }
+}
+
+/// Arguments of [`Venue::open_position`].
+#[derive(Debug, Clone, Copy)]
+pub struct OpenPosition {
+    /// Owner.
+    pub account: AccountId,
+    /// Market.
+    pub market: MarketId,
+    /// Cross or isolated.
+    pub mode: MarginMode,
+    /// Signed size.
+    pub size: Base,
+    /// Entry price.
+    pub price: Price,
+    /// Chosen leverage.
+    pub leverage: Option<Ppm>,
+    /// Liquidity provider taking the other side, if any.
+    pub lp: Option<AccountId>,
+}

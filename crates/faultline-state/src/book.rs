@@ -109,6 +109,8 @@ pub struct Fill {
     pub notional: Quote,
     /// Price of the last level touched.
     pub worst_price: Price,
+    /// The walk ran out of levels with quantity left (not stopped by its limit).
+    pub exhausted: bool,
 }
 
 /// The order book of one market.
@@ -258,6 +260,7 @@ impl Book {
         if let WalkLimit::LossBudget { budget, .. } = limit {
             budget_left = budget;
         }
+        let mut stopped_by_limit = false;
         for (i, rest) in levels.iter().enumerate() {
             if !left.is_positive() {
                 break;
@@ -272,6 +275,7 @@ impl Book {
                 WalkLimit::None => {}
                 WalkLimit::Price(p) => {
                     if (is_sell && price < p) || (!is_sell && price > p) {
+                        stopped_by_limit = true;
                         break;
                     }
                 }
@@ -285,6 +289,7 @@ impl Book {
                 }
             }
             if !take.is_positive() {
+                stopped_by_limit = true;
                 break;
             }
             let value = take.notional(price, notional_rounding)?;
@@ -295,6 +300,7 @@ impl Book {
             fill.worst_price = price;
             left = left.checked_sub(take)?;
         }
+        fill.exhausted = left.is_positive() && !stopped_by_limit;
         Ok(fill)
     }
 }

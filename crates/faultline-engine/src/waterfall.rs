@@ -1,0 +1,308 @@
+//! The loss waterfall of one liquidation: book → fee → insurance fund → ADL or
+//! socialized loss → recorded bad debt.
+//!
+//! 1. The position is sold into the book at prices no worse than its bankruptcy price
+//!    (dYdX v4's pro-rated bankruptcy price for partial closes). The account pays the
+//!    taker fee and the liquidation fee from what equity is left; the liquidation fee
+//!    is split between the liquidator and the insurance fund.
+//! 2. What the book cannot take at the bankruptcy price is sold further only while the
+//!    insurance fund can pay the shortfall (Binance and BitMEX: the fund absorbs
+//!    fills worse than bankruptcy). The fund pays it at once.
+//! 3. What remains is closed against opposing positions at the bankruptcy price by the
+//!    ADL rule, or, under socialized loss, sold into the book at any price, the
+//!    deficit being covered by haircuts on profitable accounts.
+//! 4. A group left with no positions and a negative balance is a deficit: the fund pays
+//!    what it can; the rest is recorded as bad debt (and socialized under that policy).
+
+use crate::config::DeficitPolicy;
+use crate::events::EventKind;
+use crate::sim::{EngineError, Simulation};
+use faultline_math::adl::{allocate, AdlCandidate, AdlRanking};
+use faultline_math::liquidation::{bankruptcy_price, BankruptcyInput};
+use faultline_math::split::split_pro_rata;
+use faultline_state::{BookSide, Fill, MarginGroup, Pot, Venue, WalkLimit};
+use faultline_units::{AccountId, Base, MarketId, Price, Quote, Rounding};
+use rand::RngExt;
+
+/// What a close left undone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CloseOutcome {
+    /// Base that could not be closed this block.
+    pub remaining: Base,
+}
+
+impl Simulation {
+    /// Close `size` (absolute) of `account`'s position in `market` through the waterfall.
+    pub(crate) fn close(&mut self, account: AccountId, market: MarketId, size: Base) -> Result<CloseOutcome, EngineError> {
+        let pos = *self.venue.accounts[account.index()].position(market).ok_or(faultline_state::StateError::NoPosition(account, market))?;
+        let long = pos.size.is_positive();
+        let side = if long { BookSide::Bid } else { BookSide::Ask };
+        let delta = if long { size.checked_neg()? } else { size };
+        let p_b = self.bankruptcy_for(account, market, delta)?;
+        self.emit(EventKind::FirstLiquidation, Some(market), Some(account), None, format!("{account} liquidated in {market}"));
+
+        // 1. Book, no worse than bankruptcy.
+        let fill = self.venue.markets[market.index()].book.execute(side, size, WalkLimit::Price(p_b))?;
+        self.apply_book_fill(account, market, &fill, long)?;
+        self.charge_liquidation_fee(account, market, fill.notional)?;
+        let mut remaining = size.checked_sub(fill.filled)?;
+        if fill.exhausted {
+            self.emit(EventKind::BookExhausted, Some(market), Some(account), None, "a liquidation consumed every level of the book".into());
+        }
+        if remaining.is_positive() {
+            self.emit(EventKind::FirstLossPastBankruptcy, Some(market), Some(account), None, format!("the book could not absorb the liquidation at the bankruptcy price {p_b}"));
+            // 2. Insurance-funded fills past bankruptcy.
+            let budget = self.venue.ledger.insurance_fund.max(Quote::ZERO);
+            if budget.is_positive() {
+                let fill = self.venue.markets[market.index()].book.execute(side, remaining, WalkLimit::LossBudget { reference: p_b, budget })?;
+                self.apply_book_fill(account, market, &fill, long)?;
+                let at_bankruptcy = fill.filled.notional(p_b, if long { Rounding::Ceil } else { Rounding::Floor })?;
+                let loss = if long { at_bankruptcy.checked_sub(fill.notional)? } else { fill.notional.checked_sub(at_bankruptcy)? };
+                self.insurance_pays(Self::pot_of(&self.venue, account, market), loss.max(Quote::ZERO), market)?;
+                remaining = remaining.checked_sub(fill.filled)?;
+            }
+        }
+        // 3. ADL or socialized loss.
+        if remaining.is_positive() {
+            remaining = match self.config.deficit {
+                DeficitPolicy::Adl(rule) => self.deleverage(account, market, remaining, rule)?,
+                DeficitPolicy::SocializedLoss => {
+                    let fill = self.venue.markets[market.index()].book.execute(side, remaining, WalkLimit::None)?;
+                    self.apply_book_fill(account, market, &fill, long)?;
+                    if fill.exhausted {
+                        self.emit(EventKind::BookExhausted, Some(market), Some(account), None, "a liquidation consumed every level of the book".into());
+                    }
+                    remaining.checked_sub(fill.filled)?
+                }
+            };
+        }
+        Ok(CloseOutcome { remaining })
+    }
+
+    fn pot_of(venue: &Venue, account: AccountId, market: MarketId) -> Pot {
+        venue.position_pot(account, market)
+    }
+
+    /// Bankruptcy price of changing `account`'s position in `market` by `delta`.
+    fn bankruptcy_for(&self, account: AccountId, market: MarketId, delta: Base) -> Result<Price, EngineError> {
+        let v = &self.venue;
+        let p = *v.accounts[account.index()].position(market).ok_or(faultline_state::StateError::NoPosition(account, market))?;
+        let m = &v.markets[market.index()];
+        let h = v.group_health(account, v.group_of(account, market))?;
+        let before = v.position_maintenance(&p)?;
+        let after_notional = p.size.checked_add(delta)?.notional(m.mark_price, Rounding::Ceil)?.abs();
+        let after = m.params.margin.maintenance_margin(after_notional)?;
+        let input = BankruptcyInput {
+            delta,
+            mark: m.mark_price,
+            total_net_collateral: h.equity,
+            delta_maintenance: before.checked_sub(after)?,
+            total_maintenance: h.maintenance,
+        };
+        Ok(bankruptcy_price(input)?.unwrap_or(m.mark_price))
+    }
+
+    /// Book the account's side of a fill and the liquidity provider's opposite side at
+    /// the same average price, and charge the taker fee from remaining equity.
+    fn apply_book_fill(&mut self, account: AccountId, market: MarketId, fill: &Fill, long: bool) -> Result<(), EngineError> {
+        if !fill.filled.is_positive() {
+            return Ok(());
+        }
+        // The average price is rounded against the liquidated account.
+        let avg = Price::from_ratio(fill.notional, fill.filled, if long { Rounding::Floor } else { Rounding::Ceil })?;
+        let delta = if long { fill.filled.checked_neg()? } else { fill.filled };
+        self.venue.trade(account, market, delta, avg)?;
+        let lp = self.lp;
+        self.venue.ensure_position(lp, market)?;
+        self.venue.trade(lp, market, delta.checked_neg()?, avg)?;
+        self.venue.remove_if_flat(lp, market)?;
+        let m = &mut self.venue.markets[market.index()];
+        m.last_trade_price = fill.worst_price;
+        let taker = fill.notional.mul_ppm(m.params.taker_fee, Rounding::Ceil)?;
+        let paid = self.charge(account, market, taker, &[(Pot::FeePool, 1, 1)])?;
+        self.totals.taker_fees = self.totals.taker_fees.checked_add(paid)?;
+        let stats = &mut self.stats[market.index()];
+        stats.liquidation_volume = stats.liquidation_volume.checked_add(fill.notional)?;
+        self.totals.liquidation_volume = self.totals.liquidation_volume.checked_add(fill.notional)?;
+        Ok(())
+    }
+
+    /// The liquidation fee on `notional`, from what equity is left, split between the
+    /// liquidator (its share, rounded down) and the insurance fund (the rest).
+    fn charge_liquidation_fee(&mut self, account: AccountId, market: MarketId, notional: Quote) -> Result<(), EngineError> {
+        let params = self.venue.markets[market.index()].params.liquidation;
+        let fee = notional.mul_ppm(params.fee, Rounding::Ceil)?;
+        let share = params.liquidator_share.atoms();
+        let scale = faultline_units::PPM_SCALE;
+        let paid = self.charge(account, market, fee, &[(Pot::Liquidator(0), share, scale), (Pot::InsuranceFund, scale - share, scale)])?;
+        let to_liquidator = paid.mul_div(i128::from(share), i128::from(scale), Rounding::Floor)?;
+        self.totals.liquidator_fees = self.totals.liquidator_fees.checked_add(to_liquidator)?;
+        self.totals.insurance_fees = self.totals.insurance_fees.checked_add(paid.checked_sub(to_liquidator)?)?;
+        Ok(())
+    }
+
+    /// Take up to `amount` from the position's pot, never more than the group's
+    /// positive equity, and split it across `to` by weights (the first gets its share
+    /// rounded down, the last gets the rest). Returns what was taken.
+    fn charge(&mut self, account: AccountId, market: MarketId, amount: Quote, to: &[(Pot, i64, i64)]) -> Result<Quote, EngineError> {
+        let pot = self.venue.position_pot(account, market);
+        let group = self.venue.group_of(account, market);
+        let equity = self.venue.group_health(account, group)?.equity.max(Quote::ZERO);
+        let take = amount.min(equity);
+        if !take.is_positive() {
+            return Ok(Quote::ZERO);
+        }
+        let mut left = take;
+        for (i, &(dst, num, den)) in to.iter().enumerate() {
+            let part = if i + 1 == to.len() { left } else { take.mul_div(i128::from(num), i128::from(den), Rounding::Floor)? };
+            self.venue.transfer(pot, dst, part)?;
+            left = left.checked_sub(part)?;
+        }
+        Ok(take)
+    }
+
+    /// The insurance fund pays `loss` (or what it has) into `pot`.
+    fn insurance_pays(&mut self, pot: Pot, loss: Quote, market: MarketId) -> Result<Quote, EngineError> {
+        self.totals.loss_past_bankruptcy = self.totals.loss_past_bankruptcy.checked_add(loss)?;
+        let paid = loss.min(self.venue.ledger.insurance_fund.max(Quote::ZERO));
+        if paid.is_positive() {
+            self.venue.transfer(Pot::InsuranceFund, pot, paid)?;
+            self.totals.insurance_paid = self.totals.insurance_paid.checked_add(paid)?;
+            self.emit(EventKind::InsuranceFundDrawn, Some(market), None, Some(paid), "the insurance fund paid a loss past bankruptcy".into());
+            if !self.venue.ledger.insurance_fund.is_positive() {
+                let start = self.insurance_start();
+                self.emit(EventKind::InsuranceFundDepleted, Some(market), None, Some(start), "the insurance fund is empty".into());
+            }
+        }
+        Ok(paid)
+    }
+
+    /// Close `amount` of the bankrupt position against opposing positions at its
+    /// bankruptcy price. Returns what could not be placed.
+    fn deleverage(&mut self, account: AccountId, market: MarketId, amount: Base, rule: AdlRanking) -> Result<Base, EngineError> {
+        let v = &self.venue;
+        let pos = *v.accounts[account.index()].position(market).ok_or(faultline_state::StateError::NoPosition(account, market))?;
+        let long = pos.size.is_positive();
+        let delta = if long { amount.checked_neg()? } else { amount };
+        let p_b = self.bankruptcy_for(account, market, delta)?;
+        let mark = v.markets[market.index()].mark_price;
+        let mut candidates = Vec::new();
+        for a in &v.accounts {
+            let Some(q) = a.position(market) else { continue };
+            if a.id == account || q.size.is_zero() || q.size.is_positive() == long {
+                continue;
+            }
+            let h = v.group_health(a.id, v.group_of(a.id, market))?;
+            // Skip a counterparty that closing at the bankruptcy price would make
+            // insolvent (dYdX v4: "non-overlapping bankruptcy prices").
+            let cost = q.size.notional(p_b.checked_sub(mark)?, Rounding::Floor)?;
+            if h.equity.checked_add(cost)?.is_negative() {
+                continue;
+            }
+            candidates.push(AdlCandidate {
+                account: a.id,
+                size: q.size,
+                entry_price: q.entry_price,
+                mark,
+                bankruptcy_price: v.bankruptcy_price(a.id, market)?.unwrap_or(Price::ZERO),
+                unrealized_pnl: q.unrealized_pnl(mark)?,
+                wallet_balance: h.wallet,
+                margin_balance: h.equity,
+                maintenance_margin: h.maintenance,
+            });
+        }
+        let offset = if rule == AdlRanking::DydxOffsetWalk { usize::try_from(self.adl_rng.random::<u32>()).unwrap_or(0) } else { 0 };
+        let fills = allocate(rule, &candidates, amount, offset)?;
+        let mut placed = Base::ZERO;
+        for f in &fills {
+            let other = candidates[f.candidate].account;
+            let d = if long { f.amount.checked_neg()? } else { f.amount };
+            self.venue.trade(account, market, d, p_b)?;
+            self.venue.trade(other, market, d.checked_neg()?, p_b)?;
+            self.venue.remove_if_flat(other, market)?;
+            placed = placed.checked_add(f.amount)?;
+            let notional = f.amount.notional(p_b, Rounding::Floor)?;
+            let stats = &mut self.stats[market.index()];
+            stats.adl_count += 1;
+            stats.adl_volume = stats.adl_volume.checked_add(notional)?;
+            self.totals.adl_events += 1;
+            self.totals.adl_volume = self.totals.adl_volume.checked_add(notional)?;
+            self.emit(EventKind::FirstAdl, Some(market), Some(other), Some(notional), format!("{other} auto-deleveraged at the bankruptcy price {p_b}"));
+        }
+        Ok(amount.checked_sub(placed)?)
+    }
+
+    /// When a group has no open position left, resolve a negative balance and remove
+    /// its flat positions.
+    pub(crate) fn settle_group_if_closed(&mut self, account: AccountId, group: MarginGroup) -> Result<(), EngineError> {
+        let in_group: Vec<(MarketId, bool)> = self.venue.accounts[account.index()]
+            .positions
+            .iter()
+            .filter(|p| self.venue.group_of(account, p.market) == group)
+            .map(|p| (p.market, p.size.is_zero()))
+            .collect();
+        if in_group.iter().any(|&(_, flat)| !flat) {
+            return Ok(());
+        }
+        let pot = Venue::group_pot(account, group);
+        let market = in_group.first().map_or(MarketId(0), |&(m, _)| m);
+        if matches!(group, MarginGroup::Isolated(_)) && in_group.is_empty() {
+            return Ok(());
+        }
+        let wallet = self.venue.balance(pot)?;
+        if wallet.is_negative() {
+            self.resolve_deficit(pot, wallet.checked_neg()?, market)?;
+        }
+        for (m, _) in in_group {
+            self.venue.remove_if_flat(account, m)?;
+        }
+        Ok(())
+    }
+
+    fn resolve_deficit(&mut self, pot: Pot, deficit: Quote, market: MarketId) -> Result<(), EngineError> {
+        let paid = self.insurance_pays(pot, deficit, market)?;
+        let left = deficit.checked_sub(paid)?;
+        if !left.is_positive() {
+            return Ok(());
+        }
+        self.venue.transfer(Pot::BadDebt, pot, left)?;
+        if self.config.deficit == DeficitPolicy::SocializedLoss {
+            self.socialize(left, market)?;
+        }
+        if self.venue.ledger.bad_debt().is_positive() {
+            let outstanding = self.venue.ledger.bad_debt();
+            self.emit(EventKind::UncoveredBadDebt, Some(market), None, Some(outstanding), "a deficit is left that nothing covered".into());
+        }
+        Ok(())
+    }
+
+    /// Haircut profitable positions pro rata by unrealized profit to cover `amount` of
+    /// bad debt; returns what was covered.
+    fn socialize(&mut self, amount: Quote, market: MarketId) -> Result<Quote, EngineError> {
+        let v = &self.venue;
+        let mut winners: Vec<(Pot, i64)> = Vec::new();
+        for a in &v.accounts {
+            for p in &a.positions {
+                let upnl = p.unrealized_pnl(v.markets[p.market.index()].mark_price)?;
+                if upnl.is_positive() {
+                    winners.push((v.position_pot(a.id, p.market), upnl.atoms()));
+                }
+            }
+        }
+        let weights: Vec<i64> = winners.iter().map(|w| w.1).collect();
+        let total: i64 = weights.iter().sum();
+        let target = amount.atoms().min(total);
+        let shares = split_pro_rata(target, &weights)?;
+        for (&(pot, _), share) in winners.iter().zip(shares) {
+            self.venue.transfer(pot, Pot::BadDebt, Quote::from_atoms(share))?;
+        }
+        let covered = Quote::from_atoms(target);
+        if covered.is_positive() {
+            self.totals.socialized_loss = self.totals.socialized_loss.checked_add(covered)?;
+            let stats = &mut self.stats[market.index()];
+            stats.socialized_loss = stats.socialized_loss.checked_add(covered)?;
+            self.emit(EventKind::SocializedLoss, Some(market), None, Some(covered), "profitable accounts were haircut to cover bad debt".into());
+        }
+        Ok(covered)
+    }
+}

@@ -1,3 +1,231 @@
-fn main() {
-    println!("Hello, world!");
+//! `faultline`: the command-line shell over the Faultline library.
+//!
+//! Exit status: 0 success, 2 invalid input (a scenario that fails validation), 1 any
+//! other failure. Every command validates its input before it writes anything.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use faultline_engine::PositionView;
+use faultline_output::{write_run_dir, Manifest, RunArtifacts, Summary};
+use faultline_scenario::{build, default_scenario, load, Scenario, ValidationReport};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "faultline", version, about = "Simulate how a perpetual-futures venue fails under stress")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario (the bundled default without FILE) and write a run directory.
+    Run {
+        /// Scenario file (TOML). Omit to run the bundled default.
+        file: Option<PathBuf>,
+        /// Seed; defaults to the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory; defaults to runs/<scenario>-seed<seed>.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a scenario file and report every error (exit status 2 if any).
+    Validate {
+        /// Scenario file (TOML).
+        file: PathBuf,
+    },
+    /// Print the JSON Schema of scenario files.
+    Schema,
+    /// Show every position at the start: equity, margins, liquidation and bankruptcy prices, ADL rank.
+    Inspect {
+        /// Scenario file (TOML). Omit for the bundled default.
+        file: Option<PathBuf>,
+        /// Seed; defaults to the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Input that failed validation: reported, then exit status 2.
+#[derive(Debug)]
+struct InvalidInput(ValidationReport);
+
+impl std::fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+impl std::error::Error for InvalidInput {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if let Some(InvalidInput(report)) = e.downcast_ref::<InvalidInput>() {
+                eprintln!("{report}");
+                ExitCode::from(2)
+            } else {
+                eprintln!("error: {e:#}");
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<()> {
+    match command {
+        Command::Run { file, seed, out } => run(file.as_deref(), seed, out),
+        Command::Validate { file } => validate(&file),
+        Command::Schema => print(&faultline_scenario::json_schema()),
+        Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
+    }
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").context("writing to stdout")
+}
+
+fn scenario(file: Option<&Path>) -> Result<Scenario> {
+    match file {
+        Some(path) => load(path).map_err(|r| InvalidInput(r).into()),
+        None => default_scenario().map_err(|r| InvalidInput(r).into()),
+    }
+}
+
+fn validate(file: &Path) -> Result<()> {
+    let s = load(file).map_err(InvalidInput)?;
+    let traders: u64 = s.file.account.len() as u64 + s.file.population.iter().map(|p| u64::from(p.count)).sum::<u64>();
+    print(&format!("ok: {} is valid ({} market(s), {traders} trader(s), {} blocks)", file.display(), s.file.market.len(), s.file.blocks))
+}
+
+fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<()> {
+    let s = scenario(file)?;
+    let seed = seed.unwrap_or(s.file.seed);
+    let stem = file.and_then(Path::file_stem).map_or_else(|| "default".to_string(), |n| n.to_string_lossy().into_owned());
+    let out = out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-seed{seed}")));
+    let built = build(&s, seed).context("building the scenario")?;
+    let mut sim = built.sim;
+    let symbols: Vec<String> = s.file.market.iter().map(|m| m.symbol.clone()).collect();
+    let mut timeline = sim.snapshot().context("recording block 0")?;
+    let mut error = None;
+    while !sim.is_done() {
+        match sim.step() {
+            Ok(rows) => timeline.extend(rows),
+            Err(e) => {
+                // Keep every completed block: the run directory records the error.
+                error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let manifest = Manifest {
+        scenario: s.file.name.clone(),
+        scenario_path: s.path.display().to_string(),
+        schema_version: s.file.schema_version,
+        seed,
+        config_hash: s.config_hash.clone(),
+        engine_version: env!("CARGO_PKG_VERSION").to_string(),
+        blocks: s.file.blocks,
+        block_time_ms: s.file.block_time_ms,
+        markets: symbols.clone(),
+        accounts: sim.venue().accounts.len(),
+    };
+    let summary = Summary::of(&sim, error.clone());
+    let run = RunArtifacts { manifest, timeline, events: sim.events().events().to_vec(), summary: summary.clone() };
+    write_run_dir(&out, &run, &symbols)?;
+    print(&render_summary(&s, &summary, &run, &out))?;
+    match error {
+        Some(e) => Err(anyhow::anyhow!("the run stopped early at block {}: {e} (completed blocks were written to {})", summary.blocks, out.display())),
+        None => Ok(()),
+    }
+}
+
+fn render_summary(s: &Scenario, sum: &Summary, run: &RunArtifacts, out: &Path) -> String {
+    let mut t = format!("{} — seed {}, {} blocks, {} accounts\n", s.file.name, sum.seed, sum.blocks, run.manifest.accounts);
+    let rows = [
+        ("liquidations", format!("{} ({} partial)", sum.liquidations, sum.partial_liquidations)),
+        ("liquidation volume", format!("{:.2}", sum.liquidation_volume)),
+        ("loss past bankruptcy", format!("{:.2}", sum.loss_past_bankruptcy)),
+        ("insurance fund", format!("{:.2} → {:.2}", sum.insurance_fund_start, sum.insurance_fund_end)),
+        ("ADL", format!("{} fills, {:.2} notional", sum.adl_events, sum.adl_volume)),
+        ("socialized loss", format!("{:.2}", sum.socialized_loss)),
+        ("bad debt", format!("{:.2}", sum.bad_debt)),
+        ("conservation error", format!("{} atoms", sum.conservation_error)),
+    ];
+    for (k, v) in rows {
+        t.push_str(&format!("  {k:<22} {v}\n"));
+    }
+    t.push_str("failure sequence:\n");
+    for e in &run.events {
+        t.push_str(&format!("  block {:>6}  {:<28} {}\n", e.block.0, format!("{:?}", e.kind), e.detail));
+    }
+    t.push_str(&format!("wrote {}", out.display()));
+    t
+}
+
+fn inspect(file: Option<&Path>, seed: Option<u64>, json: bool) -> Result<()> {
+    let s = scenario(file)?;
+    let seed = seed.unwrap_or(s.file.seed);
+    let built = build(&s, seed).context("building the scenario")?;
+    let rows = built.sim.inspect().context("inspecting the initial state")?;
+    let symbols: Vec<&str> = s.file.market.iter().map(|m| m.symbol.as_str()).collect();
+    if json {
+        let items: Vec<serde_json::Value> = rows.iter().map(|r| row_json(r, &built.labels, &symbols)).collect();
+        return print(&serde_json::to_string_pretty(&items).context("serializing")?);
+    }
+    let mut t = format!(
+        "{:<22} {:<10} {:<8} {:>14} {:>12} {:>14} {:>12} {:>12} {:>12} {:>12} {:>11}\n",
+        "account", "market", "margin", "size", "entry", "equity", "initial", "maint.", "liq. price", "bankr. price", "ADL rank"
+    );
+    let opt = |p: Option<faultline_units::Price>| p.map_or("-".to_string(), |p| format!("{:.2}", p.to_f64()));
+    for r in &rows {
+        let rank = r.adl_rank.map_or("-".to_string(), |(k, n)| format!("{k}/{n}"));
+        t.push_str(&format!(
+            "{:<22} {:<10} {:<8} {:>14.4} {:>12.2} {:>14.2} {:>12.2} {:>12.2} {:>12} {:>12} {:>11}\n",
+            label(&built.labels, r),
+            symbols.get(r.market.index()).unwrap_or(&"?"),
+            format!("{:?}", r.mode).to_lowercase(),
+            r.size.to_f64(),
+            r.entry_price.to_f64(),
+            r.equity.to_f64(),
+            r.initial_margin.to_f64(),
+            r.maintenance_margin.to_f64(),
+            opt(r.liquidation_price),
+            opt(r.bankruptcy_price),
+            rank
+        ));
+    }
+    print(t.trim_end())
+}
+
+fn label<'a>(labels: &'a [String], r: &PositionView) -> &'a str {
+    labels.get(r.account.index()).map_or("?", String::as_str)
+}
+
+fn row_json(r: &PositionView, labels: &[String], symbols: &[&str]) -> serde_json::Value {
+    let price = |p: Option<faultline_units::Price>| p.map(|p| p.to_f64());
+    serde_json::json!({
+        "account": r.account.0,
+        "label": label(labels, r),
+        "market": symbols.get(r.market.index()).copied().unwrap_or("?"),
+        "margin": format!("{:?}", r.mode).to_lowercase(),
+        "size": r.size.to_f64(),
+        "entry_price": r.entry_price.to_f64(),
+        "mark_price": r.mark_price.to_f64(),
+        "equity": r.equity.to_f64(),
+        "initial_margin": r.initial_margin.to_f64(),
+        "maintenance_margin": r.maintenance_margin.to_f64(),
+        "liquidation_price": price(r.liquidation_price),
+        "bankruptcy_price": price(r.bankruptcy_price),
+        "adl_rank": r.adl_rank.map(|(k, _)| k),
+        "adl_queue": r.adl_rank.map(|(_, n)| n),
+    })
 }

@@ -33,6 +33,7 @@
 
 mod config;
 mod events;
+mod inspect;
 mod liquidation;
 mod oracle;
 mod record;
@@ -43,6 +44,7 @@ mod waterfall;
 
 pub use config::{DeficitPolicy, EngineConfig, MarkMethod};
 pub use events::{Event, EventKind, EventLog};
+pub use inspect::PositionView;
 pub use oracle::DelayedOracle;
 pub use record::{MarketRecord, RunTotals};
 pub use reference::{Gap, GbmParams, ReferenceModel};

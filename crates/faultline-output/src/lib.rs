@@ -1,14 +1,9 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Run outputs: a run directory with `manifest.json`, `timeline.csv`, `events.jsonl`
+//! and `summary.json`, written atomically (all files land together or none do).
+#![forbid(unsafe_code)]
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+mod summary;
+mod write;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use summary::{Manifest, Summary};
+pub use write::{write_run_dir, OutputError, RunArtifacts};

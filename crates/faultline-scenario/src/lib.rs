@@ -1,14 +1,38 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! Scenario files: parse, validate (every error, with file, line, field, expectation
+//! and hint), and build a ready-to-run [`faultline_engine::Simulation`].
+//!
+//! Validation runs in three passes, all before anything is written: TOML syntax; a walk
+//! of the document against the JSON Schema generated from [`schema`] (every unknown
+//! key, wrong type and out-of-range value in one report); then rules across fields
+//! (tier ordering, market references, gap blocks, data files).
+#![forbid(unsafe_code)]
+
+mod build;
+mod candles;
+mod check;
+mod error;
+mod load;
+mod locate;
+pub mod schema;
+
+pub use build::{build, BuildError, Built};
+pub use candles::{load_candles, CandleSeries};
+pub use error::{ValidationError, ValidationReport};
+pub use load::{load, parse, Scenario};
+pub use schema::ScenarioFile;
+
+/// The bundled default scenario's text.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/default.toml");
+/// The name the bundled default is reported under.
+pub const DEFAULT_SCENARIO_NAME: &str = "scenarios/default.toml (bundled)";
+
+/// Parse the bundled default scenario.
+pub fn default_scenario() -> Result<Scenario, ValidationReport> {
+    parse(DEFAULT_SCENARIO, std::path::Path::new(DEFAULT_SCENARIO_NAME), std::path::Path::new("."))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
+/// The JSON Schema of the scenario format, pretty-printed.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(ScenarioFile);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
 }

@@ -1,0 +1,102 @@
+//! The manifest and the summary of a run.
+
+use faultline_engine::Simulation;
+use serde::Serialize;
+
+/// What was run: enough to reproduce it exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Manifest {
+    /// Scenario name.
+    pub scenario: String,
+    /// Where the scenario came from.
+    pub scenario_path: String,
+    /// Scenario schema version.
+    pub schema_version: u32,
+    /// Seed of the run.
+    pub seed: u64,
+    /// SHA-256 of the canonical scenario.
+    pub config_hash: String,
+    /// Faultline version.
+    pub engine_version: String,
+    /// Blocks configured.
+    pub blocks: u64,
+    /// Block time.
+    pub block_time_ms: u64,
+    /// Market symbols by id.
+    pub markets: Vec<String>,
+    /// Accounts at the start (liquidity provider included).
+    pub accounts: usize,
+}
+
+/// Headline results. Amounts are in quote units; `conservation_error` is in quote atoms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Outstanding bad debt at the end (losses nothing covered).
+    pub bad_debt: f64,
+    /// Insurance fund at block 0.
+    pub insurance_fund_start: f64,
+    /// Insurance fund at the end.
+    pub insurance_fund_end: f64,
+    /// Liquidation steps.
+    pub liquidations: u64,
+    /// Of which partial (staged).
+    pub partial_liquidations: u64,
+    /// Notional sold into the book by liquidations.
+    pub liquidation_volume: f64,
+    /// Counterparty fills by ADL.
+    pub adl_events: u64,
+    /// Notional auto-deleveraged.
+    pub adl_volume: f64,
+    /// Loss covered by haircuts on profitable accounts.
+    pub socialized_loss: f64,
+    /// All losses past bankruptcy, however covered.
+    pub loss_past_bankruptcy: f64,
+    /// What the insurance fund paid out.
+    pub insurance_paid: f64,
+    /// Liquidation fees to the insurance fund.
+    pub insurance_fees: f64,
+    /// Liquidation fees to liquidators.
+    pub liquidator_fees: f64,
+    /// Taker fees on liquidation fills.
+    pub taker_fees: f64,
+    /// `Σ pots − (deposits + flows)` in quote atoms at the last block (0 = exact).
+    pub conservation_error: i64,
+    /// Blocks completed.
+    pub blocks: u64,
+    /// Seed of the run.
+    pub seed: u64,
+    /// True when every configured block ran.
+    pub completed: bool,
+    /// The engine error that stopped the run early, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Summary {
+    /// Summarize a simulation as it stands.
+    pub fn of(sim: &Simulation, error: Option<String>) -> Self {
+        let t = sim.totals();
+        let ledger = &sim.venue().ledger;
+        Self {
+            bad_debt: ledger.bad_debt().to_f64(),
+            insurance_fund_start: sim.insurance_start().to_f64(),
+            insurance_fund_end: ledger.insurance_fund.to_f64(),
+            liquidations: t.liquidations,
+            partial_liquidations: t.partial_liquidations,
+            liquidation_volume: t.liquidation_volume.to_f64(),
+            adl_events: t.adl_events,
+            adl_volume: t.adl_volume.to_f64(),
+            socialized_loss: t.socialized_loss.to_f64(),
+            loss_past_bankruptcy: t.loss_past_bankruptcy.to_f64(),
+            insurance_paid: t.insurance_paid.to_f64(),
+            insurance_fees: t.insurance_fees.to_f64(),
+            liquidator_fees: t.liquidator_fees.to_f64(),
+            taker_fees: t.taker_fees.to_f64(),
+            conservation_error: i64::try_from(sim.venue().conservation_error()).unwrap_or(i64::MAX),
+            blocks: sim.block().0,
+            seed: sim.config().seed,
+            completed: sim.is_done() && error.is_none(),
+            error,
+        }
+    }
+}

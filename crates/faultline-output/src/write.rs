@@ -1,0 +1,156 @@
+//! Writing a run directory atomically.
+
+use crate::summary::{Manifest, Summary};
+use faultline_engine::{Event, MarketRecord};
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// Everything a run directory holds.
+#[derive(Debug, Clone)]
+pub struct RunArtifacts {
+    /// manifest.json
+    pub manifest: Manifest,
+    /// timeline.csv rows.
+    pub timeline: Vec<MarketRecord>,
+    /// events.jsonl
+    pub events: Vec<Event>,
+    /// summary.json
+    pub summary: Summary,
+}
+
+/// Why a run directory could not be written.
+#[derive(Debug, Error)]
+pub enum OutputError {
+    /// The target exists and is not a run directory we may replace.
+    #[error("{0} exists and is not a Faultline run directory (no manifest.json); choose another --out or remove it")]
+    NotARunDir(PathBuf),
+    /// I/O failure.
+    #[error("writing {path}: {source}")]
+    Io {
+        /// The path being written.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Serialization failure.
+    #[error("serializing {what}: {message}")]
+    Serialize {
+        /// What.
+        what: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io { path: path.to_path_buf(), source }
+}
+
+/// Write the run into `dir`: everything goes to a sibling temporary directory first,
+/// which is then renamed into place, so `dir` never holds a half-written run. An
+/// existing run directory (one with a manifest.json) is replaced.
+pub fn write_run_dir(dir: &Path, run: &RunArtifacts, symbols: &[String]) -> Result<(), OutputError> {
+    if dir.exists() && !dir.join("manifest.json").exists() && fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
+        return Err(OutputError::NotARunDir(dir.to_path_buf()));
+    }
+    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    }
+    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let result = write_files(&tmp, run, symbols);
+    if let Err(e) = result {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if dir.exists() {
+        fs::remove_dir_all(dir).map_err(io(dir))?;
+    }
+    fs::rename(&tmp, dir).map_err(io(dir))
+}
+
+fn write_files(tmp: &Path, run: &RunArtifacts, symbols: &[String]) -> Result<(), OutputError> {
+    write(&tmp.join("manifest.json"), pretty("manifest", &run.manifest)?.as_bytes())?;
+    write(&tmp.join("summary.json"), pretty("summary", &run.summary)?.as_bytes())?;
+    let mut events = String::new();
+    for e in &run.events {
+        events.push_str(&serde_json::to_string(e).map_err(|e| OutputError::Serialize { what: "event", message: e.to_string() })?);
+        events.push('\n');
+    }
+    write(&tmp.join("events.jsonl"), events.as_bytes())?;
+    write(&tmp.join("timeline.csv"), &timeline_csv(&run.timeline, symbols)?)
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let mut f = fs::File::create(path).map_err(io(path))?;
+    f.write_all(bytes).map_err(io(path))?;
+    f.sync_all().map_err(io(path))
+}
+
+/// Timeline columns, in order.
+pub const TIMELINE_COLUMNS: [&str; 20] = [
+    "block",
+    "market",
+    "reference_price",
+    "oracle_price",
+    "mark_price",
+    "best_bid",
+    "best_ask",
+    "bid_depth",
+    "ask_depth",
+    "long_open_interest",
+    "short_open_interest",
+    "funding_rate",
+    "insurance_fund",
+    "bad_debt",
+    "liquidations",
+    "liquidation_volume",
+    "adl_count",
+    "adl_volume",
+    "socialized_loss",
+    "market_id",
+];
+
+fn timeline_csv(rows: &[MarketRecord], symbols: &[String]) -> Result<Vec<u8>, OutputError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| OutputError::Serialize { what: "timeline", message: e.to_string() };
+    w.write_record(TIMELINE_COLUMNS).map_err(err)?;
+    for r in rows {
+        let symbol = symbols.get(r.market.index()).cloned().unwrap_or_default();
+        w.write_record([
+            r.block.to_string(),
+            symbol,
+            r.reference_price.to_string(),
+            r.oracle_price.to_string(),
+            r.mark_price.to_string(),
+            r.best_bid.to_string(),
+            r.best_ask.to_string(),
+            r.bid_depth.to_string(),
+            r.ask_depth.to_string(),
+            r.long_oi.to_string(),
+            r.short_oi.to_string(),
+            r.funding_rate.to_string(),
+            r.insurance_fund.to_string(),
+            r.bad_debt.to_string(),
+            r.liquidations.to_string(),
+            r.liquidation_volume.to_string(),
+            r.adl_count.to_string(),
+            r.adl_volume.to_string(),
+            r.socialized_loss.to_string(),
+            r.market.0.to_string(),
+        ])
+        .map_err(err)?;
+    }
+    w.into_inner().map_err(|e| OutputError::Serialize { what: "timeline", message: e.to_string() })
+}
+
+fn pretty<T: serde::Serialize>(what: &'static str, v: &T) -> Result<String, OutputError> {
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| OutputError::Serialize { what, message: e.to_string() })?;
+    s.push('\n');
+    Ok(s)
+}

@@ -6,8 +6,8 @@
 //! 1. **Reference** — each market's exogenous reference price advances (market id order).
 //! 2. **Book** — each book re-anchors to its reference and refills a fixed fraction of
 //!    missing depth.
-//! 3. **Oracle** — each oracle observes the book's mid and publishes (placeholder: the
-//!    mid delayed by N blocks).
+//! 3. **Oracle** — each oracle observes the book's mid (or the reference) and publishes
+//!    (placeholder: the observation delayed by N blocks).
 //! 4. **Mark** — each market's mark price is set from the oracle (and book, per config).
 //! 5. **Funding** — the funding rate is computed from the book's premium over the
 //!    oracle and accrued into the cumulative index (O(1) per market).
@@ -42,10 +42,10 @@ pub mod rng;
 mod sim;
 mod waterfall;
 
-pub use config::{DeficitPolicy, EngineConfig, MarkMethod};
+pub use config::{DeficitPolicy, EngineConfig, MarkMethod, OracleSource};
 pub use events::{Event, EventKind, EventLog};
 pub use inspect::PositionView;
 pub use oracle::DelayedOracle;
 pub use record::{MarketRecord, RunTotals};
 pub use reference::{Gap, GbmParams, ReferenceModel};
-pub use sim::{EngineError, MarketRuntime, Simulation};
+pub use sim::{EngineError, LiquidationStep, MarketRuntime, Simulation};

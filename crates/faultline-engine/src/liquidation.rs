@@ -10,7 +10,7 @@ use faultline_units::{AccountId, Base, Block, MarketId, Ppm, Quote, Rounding};
 /// or stops): guards against any possibility of a loop that repeats forever.
 const MAX_ROUNDS_PER_GROUP: usize = 64;
 /// Refinement rounds when sizing a staged step against the book's slippage.
-const SIZING_ROUNDS: usize = 6;
+const SIZING_ROUNDS: usize = 12;
 
 impl Simulation {
     /// Liquidate every eligible trader group, most under-margined first.
@@ -49,7 +49,7 @@ impl Simulation {
             let size = match staged {
                 Some(params) => match self.staged_step(account, group, &position, &params)? {
                     StepSize::Partial(step) => {
-                        self.close(account, market, step)?;
+                        self.close_logged(account, group, market, step, true)?;
                         self.count_liquidation(market, true);
                         self.emit(EventKind::FirstPartialLiquidation, Some(market), Some(account), None, format!("{account} partially liquidated: {step} of {}", position.size.abs()));
                         let cooldown = Block(self.block.0 + params.cooldown_blocks);
@@ -61,13 +61,22 @@ impl Simulation {
                 },
                 None => position.size.abs(),
             };
-            let out = self.close(account, market, size)?;
+            let out = self.close_logged(account, group, market, size, false)?;
             self.count_liquidation(market, false);
             if out.remaining.is_positive() {
                 break; // nothing more can be done this block; retried next block
             }
         }
         self.settle_group_if_closed(account, group)
+    }
+
+    /// Close through the waterfall and log the step with the shortage before and after.
+    fn close_logged(&mut self, account: AccountId, group: MarginGroup, market: MarketId, size: Base, partial: bool) -> Result<crate::waterfall::CloseOutcome, EngineError> {
+        let before = self.venue.group_health(account, group)?.shortage()?;
+        let out = self.close(account, market, size)?;
+        let after = self.venue.group_health(account, group)?.shortage()?;
+        self.steps.push(crate::sim::LiquidationStep { block: self.block, account, market, size, partial, shortage_before: before, shortage_after: after });
+        Ok(out)
     }
 
     fn count_liquidation(&mut self, market: MarketId, partial: bool) {
@@ -99,8 +108,10 @@ impl Simulation {
     /// position is smaller than `min_partial_notional`, or the step would leave less
     /// than that. Otherwise, the step covers the shortage against maintenance plus the
     /// buffer (Drift's closed form, [`base_to_cover_margin_shortage`]), re-solved with
-    /// the book's actual slippage, and capped at `max_step_fraction` of the position.
-    /// During a cooldown only a full liquidation may happen.
+    /// the book's actual slippage. If that step is larger than `max_step_fraction` of
+    /// the position, the position is liquidated in full: every partial step restores
+    /// the account, so partial liquidation can never nibble at an account that stays
+    /// under water. During a cooldown only a full liquidation may happen.
     fn staged_step(&self, account: AccountId, group: MarginGroup, p: &Position, params: &StagedParams) -> Result<StepSize, EngineError> {
         let v = &self.venue;
         let h = v.group_health(account, group)?;
@@ -120,6 +131,7 @@ impl Simulation {
         let shortage = target.checked_sub(h.equity)?;
         let side = if p.size.is_positive() { BookSide::Bid } else { BookSide::Ask };
         let mut step = Base::ZERO;
+        let mut converged = false;
         for _ in 0..SIZING_ROUNDS {
             // Slippage of the current candidate step against the mark.
             let slip = if step.is_positive() {
@@ -133,13 +145,23 @@ impl Simulation {
             let Some(next) = base_to_cover_margin_shortage(shortage.checked_add(slip)?, rate, fee, mark)? else {
                 return Ok(StepSize::Full);
             };
-            if next <= step {
+            // The extra slippage of a larger step shrinks geometrically; once an increment
+            // is below 0.01% of the step, add it once more (an upper bound on the
+            // remaining tail when slippage grows slower than the net release) and stop.
+            let increment = next.checked_sub(step)?;
+            if increment.atoms() <= step.atoms() / 10_000 {
+                step = next.checked_add(increment.max(Base::ZERO))?;
+                converged = true;
                 break;
             }
             step = next;
         }
+        // A step that cannot restore maintenance plus the buffer within the cap would
+        // only nibble (each step keeping the account under water); liquidate in full.
         let cap = p.size.abs().mul_ppm(params.max_step_fraction, Rounding::Ceil)?;
-        let step = step.min(cap);
+        if !converged || step > cap {
+            return Ok(StepSize::Full);
+        }
         let left = p.size.abs().checked_sub(step)?;
         if !left.is_positive() || left.notional(mark, Rounding::Floor)? < params.min_partial_notional {
             return Ok(StepSize::Full);

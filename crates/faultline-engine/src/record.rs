@@ -68,6 +68,8 @@ pub struct RunTotals {
     pub adl_events: u64,
     /// Notional auto-deleveraged.
     pub adl_volume: Quote,
+    /// Base quantity auto-deleveraged (all markets).
+    pub adl_quantity: Base,
     /// Loss covered by haircuts of profitable accounts.
     pub socialized_loss: Quote,
     /// Every loss past bankruptcy, however it was covered.

@@ -1,6 +1,6 @@
 //! The simulation: state plus the per-block pipeline.
 
-use crate::config::{EngineConfig, MarkMethod};
+use crate::config::{EngineConfig, MarkMethod, OracleSource};
 use crate::events::{Event, EventKind, EventLog};
 use crate::oracle::DelayedOracle;
 use crate::record::{BlockStats, MarketRecord, RunTotals};
@@ -8,7 +8,7 @@ use crate::reference::ReferenceModel;
 use crate::rng::{stream, Stream};
 use faultline_math::funding::{funding_rate, index_increment, premium_index};
 use faultline_state::{BookSide, StateError, Venue};
-use faultline_units::{AccountId, ArithmeticError, Block, MarketId, Price, Quote};
+use faultline_units::{AccountId, ArithmeticError, Base, Block, MarketId, Price, Quote};
 use rand_chacha::ChaCha12Rng;
 use thiserror::Error;
 
@@ -55,7 +55,28 @@ pub struct Simulation {
     pub(crate) events: EventLog,
     pub(crate) totals: RunTotals,
     pub(crate) stats: Vec<BlockStats>,
+    pub(crate) steps: Vec<LiquidationStep>,
     insurance_start: Quote,
+}
+
+/// One liquidation step, with the group's margin shortage before and after it at the
+/// same marks (a liquidation must never increase it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiquidationStep {
+    /// Block.
+    pub block: Block,
+    /// Account liquidated.
+    pub account: AccountId,
+    /// Market of the position closed.
+    pub market: MarketId,
+    /// Base the step set out to close.
+    pub size: Base,
+    /// True for a staged (partial) step.
+    pub partial: bool,
+    /// `max(0, maintenance − equity)` before the step.
+    pub shortage_before: Quote,
+    /// The same after the step (and its waterfall).
+    pub shortage_after: Quote,
 }
 
 impl Simulation {
@@ -79,6 +100,7 @@ impl Simulation {
             events: EventLog::default(),
             totals: RunTotals::default(),
             stats,
+            steps: Vec::new(),
             insurance_start,
         })
     }
@@ -106,6 +128,10 @@ impl Simulation {
     /// Running totals.
     pub fn totals(&self) -> &RunTotals {
         &self.totals
+    }
+    /// Every liquidation step so far.
+    pub fn liquidation_steps(&self) -> &[LiquidationStep] {
+        &self.steps
     }
     /// Insurance fund at block 0.
     pub fn insurance_start(&self) -> Quote {
@@ -178,7 +204,10 @@ impl Simulation {
         m.book.refill()?;
         // 3. Oracle.
         let mid = m.book.mid()?;
-        rt.oracle.observe(mid);
+        rt.oracle.observe(match self.config.oracle_source {
+            OracleSource::BookMid => mid,
+            OracleSource::Reference => reference,
+        });
         m.oracle_price = rt.oracle.price();
         // 4. Mark.
         m.mark_price = match self.config.mark {

@@ -3,8 +3,8 @@
 //!
 //! 1. The position is sold into the book at prices no worse than its bankruptcy price
 //!    (dYdX v4's pro-rated bankruptcy price for partial closes). The account pays the
-//!    taker fee and the liquidation fee from what equity is left; the liquidation fee
-//!    is split between the liquidator and the insurance fund.
+//!    taker fee and the liquidation fee out of what the fills beat the bankruptcy price
+//!    by; the liquidation fee is split between the liquidator and the insurance fund.
 //! 2. What the book cannot take at the bankruptcy price is sold further only while the
 //!    insurance fund can pay the shortfall (Binance and BitMEX: the fund absorbs
 //!    fills worse than bankruptcy). The fund pays it at once.
@@ -44,7 +44,9 @@ impl Simulation {
         // 1. Book, no worse than bankruptcy.
         let fill = self.venue.markets[market.index()].book.execute(side, size, WalkLimit::Price(p_b))?;
         self.apply_book_fill(account, market, &fill, long)?;
-        self.charge_liquidation_fee(account, market, fill.notional)?;
+        let at_bankruptcy = fill.filled.notional(p_b, if long { Rounding::Ceil } else { Rounding::Floor })?;
+        let surplus = if long { fill.notional.checked_sub(at_bankruptcy)? } else { at_bankruptcy.checked_sub(fill.notional)? };
+        self.charge_fees(account, market, fill.notional, surplus.max(Quote::ZERO))?;
         let mut remaining = size.checked_sub(fill.filled)?;
         if fill.exhausted {
             self.emit(EventKind::BookExhausted, Some(market), Some(account), None, "a liquidation consumed every level of the book".into());
@@ -103,7 +105,7 @@ impl Simulation {
     }
 
     /// Book the account's side of a fill and the liquidity provider's opposite side at
-    /// the same average price, and charge the taker fee from remaining equity.
+    /// the same average price.
     fn apply_book_fill(&mut self, account: AccountId, market: MarketId, fill: &Fill, long: bool) -> Result<(), EngineError> {
         if !fill.filled.is_positive() {
             return Ok(());
@@ -116,23 +118,27 @@ impl Simulation {
         self.venue.ensure_position(lp, market)?;
         self.venue.trade(lp, market, delta.checked_neg()?, avg)?;
         self.venue.remove_if_flat(lp, market)?;
-        let m = &mut self.venue.markets[market.index()];
-        m.last_trade_price = fill.worst_price;
-        let taker = fill.notional.mul_ppm(m.params.taker_fee, Rounding::Ceil)?;
-        let paid = self.charge(account, market, taker, &[(Pot::FeePool, 1, 1)])?;
-        self.totals.taker_fees = self.totals.taker_fees.checked_add(paid)?;
+        self.venue.markets[market.index()].last_trade_price = fill.worst_price;
         let stats = &mut self.stats[market.index()];
         stats.liquidation_volume = stats.liquidation_volume.checked_add(fill.notional)?;
         self.totals.liquidation_volume = self.totals.liquidation_volume.checked_add(fill.notional)?;
         Ok(())
     }
 
-    /// The liquidation fee on `notional`, from what equity is left, split between the
-    /// liquidator (its share, rounded down) and the insurance fund (the rest).
-    fn charge_liquidation_fee(&mut self, account: AccountId, market: MarketId, notional: Quote) -> Result<(), EngineError> {
-        let params = self.venue.markets[market.index()].params.liquidation;
-        let fee = notional.mul_ppm(params.fee, Rounding::Ceil)?;
-        let share = params.liquidator_share.atoms();
+    /// Taker fee, then liquidation fee, on `notional`, both paid only out of `surplus`:
+    /// what the fill beat the bankruptcy price by. dYdX v4 charges its liquidation fee
+    /// the same way (`GetLiquidationInsuranceFundDelta`: the fee is
+    /// `min(fill − bankruptcy, max fee)`), which guarantees that a liquidation never
+    /// leaves the account with a larger margin shortage than it had. The liquidation fee
+    /// is split between the liquidator (its share, rounded down) and the insurance fund.
+    fn charge_fees(&mut self, account: AccountId, market: MarketId, notional: Quote, surplus: Quote) -> Result<(), EngineError> {
+        let params = &self.venue.markets[market.index()].params;
+        let (liquidation, taker_rate) = (params.liquidation, params.taker_fee);
+        let taker = notional.mul_ppm(taker_rate, Rounding::Ceil)?.min(surplus);
+        let taker_paid = self.charge(account, market, taker, &[(Pot::FeePool, 1, 1)])?;
+        self.totals.taker_fees = self.totals.taker_fees.checked_add(taker_paid)?;
+        let fee = notional.mul_ppm(liquidation.fee, Rounding::Ceil)?.min(surplus.checked_sub(taker_paid)?);
+        let share = liquidation.liquidator_share.atoms();
         let scale = faultline_units::PPM_SCALE;
         let paid = self.charge(account, market, fee, &[(Pot::Liquidator(0), share, scale), (Pot::InsuranceFund, scale - share, scale)])?;
         let to_liquidator = paid.mul_div(i128::from(share), i128::from(scale), Rounding::Floor)?;
@@ -227,6 +233,7 @@ impl Simulation {
             stats.adl_volume = stats.adl_volume.checked_add(notional)?;
             self.totals.adl_events += 1;
             self.totals.adl_volume = self.totals.adl_volume.checked_add(notional)?;
+            self.totals.adl_quantity = self.totals.adl_quantity.checked_add(f.amount)?;
             self.emit(EventKind::FirstAdl, Some(market), Some(other), Some(notional), format!("{other} auto-deleveraged at the bankruptcy price {p_b}"));
         }
         Ok(amount.checked_sub(placed)?)

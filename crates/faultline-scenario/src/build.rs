@@ -1,9 +1,9 @@
 //! Turn a validated scenario into a ready-to-run simulation.
 
 use crate::load::{depth_profile, margin_schedule, Scenario};
-use crate::schema::{AdlRankingSpec, DeficitSpec, Distribution, MarginModeSpec, MarkPriceSpec, ReferenceSpec, SideSpec};
+use crate::schema::{AdlRankingSpec, DeficitSpec, Distribution, MarginModeSpec, MarkPriceSpec, OracleSourceSpec, ReferenceSpec, SideSpec};
 use faultline_engine::rng::{stream, Stream};
-use faultline_engine::{DeficitPolicy, DelayedOracle, EngineConfig, EngineError, Gap, GbmParams, MarkMethod, MarketRuntime, ReferenceModel, Simulation};
+use faultline_engine::{DeficitPolicy, DelayedOracle, EngineConfig, EngineError, Gap, GbmParams, MarkMethod, MarketRuntime, OracleSource, ReferenceModel, Simulation};
 use faultline_math::adl::AdlRanking;
 use faultline_math::funding::FundingParams;
 use faultline_state::{AccountKind, Book, BookLayout, LiquidationParams, MarginMode, Market, MarketParams, OpenPosition, Pot, StagedParams, StateError, Venue};
@@ -152,6 +152,10 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
         mark: match f.venue.mark_price {
             MarkPriceSpec::Oracle => MarkMethod::Oracle,
             MarkPriceSpec::MedianOracleBook => MarkMethod::MedianOracleBook,
+        },
+        oracle_source: match f.oracle.source {
+            OracleSourceSpec::BookMid => OracleSource::BookMid,
+            OracleSourceSpec::Reference => OracleSource::Reference,
         },
         deficit: match f.venue.deficit {
             DeficitSpec::SocializedLoss => DeficitPolicy::SocializedLoss,

@@ -123,6 +123,21 @@ pub struct OracleSpec {
     #[serde(default)]
     #[schemars(range(max = 100_000))]
     pub delay_blocks: u32,
+    /// What the oracle observes: the venue's own book mid (liquidations feed back into
+    /// it) or the exogenous reference (an index this venue cannot move).
+    #[serde(default)]
+    pub source: OracleSourceSpec,
+}
+
+/// What the oracle observes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OracleSourceSpec {
+    /// The venue's book mid.
+    #[default]
+    BookMid,
+    /// The exogenous reference price.
+    Reference,
 }
 
 /// One perpetual market.

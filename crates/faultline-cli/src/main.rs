@@ -13,7 +13,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "faultline", version, about = "Simulate how a perpetual-futures venue fails under stress")]
+#[command(
+    name = "faultline",
+    version,
+    about = "Simulate how a perpetual-futures venue fails under stress"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -102,14 +106,27 @@ fn scenario(file: Option<&Path>) -> Result<Scenario> {
 
 fn validate(file: &Path) -> Result<()> {
     let s = load(file).map_err(InvalidInput)?;
-    let traders: u64 = s.file.account.len() as u64 + s.file.population.iter().map(|p| u64::from(p.count)).sum::<u64>();
-    print(&format!("ok: {} is valid ({} market(s), {traders} trader(s), {} blocks)", file.display(), s.file.market.len(), s.file.blocks))
+    let traders: u64 = s.file.account.len() as u64
+        + s.file
+            .population
+            .iter()
+            .map(|p| u64::from(p.count))
+            .sum::<u64>();
+    print(&format!(
+        "ok: {} is valid ({} market(s), {traders} trader(s), {} blocks)",
+        file.display(),
+        s.file.market.len(),
+        s.file.blocks
+    ))
 }
 
 fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<()> {
     let s = scenario(file)?;
     let seed = seed.unwrap_or(s.file.seed);
-    let stem = file.and_then(Path::file_stem).map_or_else(|| "default".to_string(), |n| n.to_string_lossy().into_owned());
+    let stem = file.and_then(Path::file_stem).map_or_else(
+        || "default".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let out = out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-seed{seed}")));
     let built = build(&s, seed).context("building the scenario")?;
     let mut sim = built.sim;
@@ -139,33 +156,74 @@ fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<(
         accounts: sim.venue().accounts.len(),
     };
     let summary = Summary::of(&sim, error.clone());
-    let run = RunArtifacts { manifest, timeline, events: sim.events().events().to_vec(), summary: summary.clone() };
+    let run = RunArtifacts {
+        manifest,
+        timeline,
+        events: sim.events().events().to_vec(),
+        summary: summary.clone(),
+    };
     write_run_dir(&out, &run, &symbols)?;
     print(&render_summary(&s, &summary, &run, &out))?;
     match error {
-        Some(e) => Err(anyhow::anyhow!("the run stopped early at block {}: {e} (completed blocks were written to {})", summary.blocks, out.display())),
+        Some(e) => Err(anyhow::anyhow!(
+            "the run stopped early at block {}: {e} (completed blocks were written to {})",
+            summary.blocks,
+            out.display()
+        )),
         None => Ok(()),
     }
 }
 
 fn render_summary(s: &Scenario, sum: &Summary, run: &RunArtifacts, out: &Path) -> String {
-    let mut t = format!("{} — seed {}, {} blocks, {} accounts\n", s.file.name, sum.seed, sum.blocks, run.manifest.accounts);
+    let mut t = format!(
+        "{} — seed {}, {} blocks, {} accounts\n",
+        s.file.name, sum.seed, sum.blocks, run.manifest.accounts
+    );
     let rows = [
-        ("liquidations", format!("{} ({} partial)", sum.liquidations, sum.partial_liquidations)),
-        ("liquidation volume", format!("{:.2}", sum.liquidation_volume)),
-        ("loss past bankruptcy", format!("{:.2}", sum.loss_past_bankruptcy)),
-        ("insurance fund", format!("{:.2} → {:.2}", sum.insurance_fund_start, sum.insurance_fund_end)),
-        ("ADL", format!("{} fills, {:.2} notional", sum.adl_events, sum.adl_volume)),
+        (
+            "liquidations",
+            format!(
+                "{} ({} partial)",
+                sum.liquidations, sum.partial_liquidations
+            ),
+        ),
+        (
+            "liquidation volume",
+            format!("{:.2}", sum.liquidation_volume),
+        ),
+        (
+            "loss past bankruptcy",
+            format!("{:.2}", sum.loss_past_bankruptcy),
+        ),
+        (
+            "insurance fund",
+            format!(
+                "{:.2} → {:.2}",
+                sum.insurance_fund_start, sum.insurance_fund_end
+            ),
+        ),
+        (
+            "ADL",
+            format!("{} fills, {:.2} notional", sum.adl_events, sum.adl_volume),
+        ),
         ("socialized loss", format!("{:.2}", sum.socialized_loss)),
         ("bad debt", format!("{:.2}", sum.bad_debt)),
-        ("conservation error", format!("{} atoms", sum.conservation_error)),
+        (
+            "conservation error",
+            format!("{} atoms", sum.conservation_error),
+        ),
     ];
     for (k, v) in rows {
         t.push_str(&format!("  {k:<22} {v}\n"));
     }
     t.push_str("failure sequence:\n");
     for e in &run.events {
-        t.push_str(&format!("  block {:>6}  {:<28} {}\n", e.block.0, format!("{:?}", e.kind), e.detail));
+        t.push_str(&format!(
+            "  block {:>6}  {:<28} {}\n",
+            e.block.0,
+            format!("{:?}", e.kind),
+            e.detail
+        ));
     }
     t.push_str(&format!("wrote {}", out.display()));
     t
@@ -175,19 +233,39 @@ fn inspect(file: Option<&Path>, seed: Option<u64>, json: bool) -> Result<()> {
     let s = scenario(file)?;
     let seed = seed.unwrap_or(s.file.seed);
     let built = build(&s, seed).context("building the scenario")?;
-    let rows = built.sim.inspect().context("inspecting the initial state")?;
+    let rows = built
+        .sim
+        .inspect()
+        .context("inspecting the initial state")?;
     let symbols: Vec<&str> = s.file.market.iter().map(|m| m.symbol.as_str()).collect();
     if json {
-        let items: Vec<serde_json::Value> = rows.iter().map(|r| row_json(r, &built.labels, &symbols)).collect();
+        let items: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| row_json(r, &built.labels, &symbols))
+            .collect();
         return print(&serde_json::to_string_pretty(&items).context("serializing")?);
     }
     let mut t = format!(
         "{:<22} {:<10} {:<8} {:>14} {:>12} {:>14} {:>12} {:>12} {:>12} {:>12} {:>11}\n",
-        "account", "market", "margin", "size", "entry", "equity", "initial", "maint.", "liq. price", "bankr. price", "ADL rank"
+        "account",
+        "market",
+        "margin",
+        "size",
+        "entry",
+        "equity",
+        "initial",
+        "maint.",
+        "liq. price",
+        "bankr. price",
+        "ADL rank"
     );
-    let opt = |p: Option<faultline_units::Price>| p.map_or("-".to_string(), |p| format!("{:.2}", p.to_f64()));
+    let opt = |p: Option<faultline_units::Price>| {
+        p.map_or("-".to_string(), |p| format!("{:.2}", p.to_f64()))
+    };
     for r in &rows {
-        let rank = r.adl_rank.map_or("-".to_string(), |(k, n)| format!("{k}/{n}"));
+        let rank = r
+            .adl_rank
+            .map_or("-".to_string(), |(k, n)| format!("{k}/{n}"));
         t.push_str(&format!(
             "{:<22} {:<10} {:<8} {:>14.4} {:>12.2} {:>14.2} {:>12.2} {:>12.2} {:>12} {:>12} {:>11}\n",
             label(&built.labels, r),

@@ -4,29 +4,65 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn faultline(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline")).args(args).current_dir(cwd).output().expect("run faultline")
+    Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run faultline")
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
 }
 
-const FILES: [&str; 4] = ["manifest.json", "timeline.csv", "events.jsonl", "summary.json"];
+const FILES: [&str; 4] = [
+    "manifest.json",
+    "timeline.csv",
+    "events.jsonl",
+    "summary.json",
+];
 
 #[test]
 fn the_default_run_is_byte_identical_for_a_seed_and_differs_for_another() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b, c) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("c"));
+    let (a, b, c) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("c"),
+    );
     for (dir, seed) in [(&a, "5"), (&b, "5"), (&c, "6")] {
-        let out = faultline(&["run", "--seed", seed, "--out", dir.to_str().unwrap()], tmp.path());
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = faultline(
+            &["run", "--seed", seed, "--out", dir.to_str().unwrap()],
+            tmp.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     for f in FILES {
-        assert_eq!(read(&a, f), read(&b, f), "{f} differs between identical runs");
+        assert_eq!(
+            read(&a, f),
+            read(&b, f),
+            "{f} differs between identical runs"
+        );
     }
     assert_ne!(read(&a, "timeline.csv"), read(&c, "timeline.csv"));
     let summary: serde_json::Value = serde_json::from_slice(&read(&a, "summary.json")).unwrap();
-    for key in ["bad_debt", "insurance_fund_start", "insurance_fund_end", "liquidations", "liquidation_volume", "adl_events", "adl_volume", "socialized_loss", "conservation_error", "blocks", "seed"] {
+    for key in [
+        "bad_debt",
+        "insurance_fund_start",
+        "insurance_fund_end",
+        "liquidations",
+        "liquidation_volume",
+        "adl_events",
+        "adl_volume",
+        "socialized_loss",
+        "conservation_error",
+        "blocks",
+        "seed",
+    ] {
         assert!(summary.get(key).is_some(), "summary.json lacks {key}");
     }
     assert_eq!(summary["conservation_error"], 0);
@@ -35,7 +71,20 @@ fn the_default_run_is_byte_identical_for_a_seed_and_differs_for_another() {
     assert_eq!(manifest["config_hash"].as_str().map(str::len), Some(64));
     let header = String::from_utf8(read(&a, "timeline.csv")).unwrap();
     let header = header.lines().next().unwrap();
-    for col in ["reference_price", "oracle_price", "mark_price", "bid_depth", "long_open_interest", "short_open_interest", "insurance_fund", "bad_debt", "liquidations", "liquidation_volume", "adl_count", "adl_volume"] {
+    for col in [
+        "reference_price",
+        "oracle_price",
+        "mark_price",
+        "bid_depth",
+        "long_open_interest",
+        "short_open_interest",
+        "insurance_fund",
+        "bad_debt",
+        "liquidations",
+        "liquidation_volume",
+        "adl_count",
+        "adl_volume",
+    ] {
         assert!(header.contains(col), "timeline lacks {col}");
     }
 }
@@ -44,12 +93,17 @@ fn the_default_run_is_byte_identical_for_a_seed_and_differs_for_another() {
 fn validate_reports_errors_and_exits_with_status_2() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.toml");
-    let text = faultline_scenario::DEFAULT_SCENARIO.replace("liquidator_share = 0.3", "liquidator_share = 3.0").replace("count = 4000", "cuont = 4000");
+    let text = faultline_scenario::DEFAULT_SCENARIO
+        .replace("liquidator_share = 0.3", "liquidator_share = 3.0")
+        .replace("count = 4000", "cuont = 4000");
     std::fs::write(&bad, text).unwrap();
     let out = faultline(&["validate", bad.to_str().unwrap()], tmp.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.toml:") && err.contains("liquidator_share") && err.contains("cuont"), "{err}");
+    assert!(
+        err.contains("bad.toml:") && err.contains("liquidator_share") && err.contains("cuont"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `count`"), "{err}");
 }
 
@@ -57,12 +111,31 @@ fn validate_reports_errors_and_exits_with_status_2() {
 fn a_failed_run_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = tmp.path().join("bad.toml");
-    std::fs::write(&bad, faultline_scenario::DEFAULT_SCENARIO.replace("blocks = 900", "blocks = 0")).unwrap();
+    std::fs::write(
+        &bad,
+        faultline_scenario::DEFAULT_SCENARIO.replace("blocks = 900", "blocks = 0"),
+    )
+    .unwrap();
     let out_dir = tmp.path().join("out");
-    let out = faultline(&["run", bad.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], tmp.path());
+    let out = faultline(
+        &[
+            "run",
+            bad.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(!out_dir.exists(), "a failed run must leave no output directory");
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "nothing but the scenario file");
+    assert!(
+        !out_dir.exists(),
+        "a failed run must leave no output directory"
+    );
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "nothing but the scenario file"
+    );
 }
 
 #[test]
@@ -73,7 +146,10 @@ fn run_refuses_to_overwrite_a_directory_that_is_not_a_run() {
     std::fs::write(dir.join("notes.txt"), "keep me").unwrap();
     let out = faultline(&["run", "--out", dir.to_str().unwrap()], tmp.path());
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(std::fs::read_to_string(dir.join("notes.txt")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "keep me"
+    );
 }
 
 #[test]
@@ -88,10 +164,17 @@ fn schema_prints_a_json_schema() {
 #[test]
 fn inspect_lists_every_position_with_prices_and_adl_rank() {
     let out = faultline(&["inspect", "--json"], Path::new("."));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(rows.len() > 4_000);
-    let whale = rows.iter().find(|r| r["label"] == "whale-long").expect("whale-long");
+    let whale = rows
+        .iter()
+        .find(|r| r["label"] == "whale-long")
+        .expect("whale-long");
     // 8× long at 3,000: bankrupt near 3,000 × (1 − 1/8) = 2,625; liquidated above that.
     let bankrupt = whale["bankruptcy_price"].as_f64().unwrap();
     let liq = whale["liquidation_price"].as_f64().unwrap();

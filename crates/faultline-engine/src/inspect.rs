@@ -45,7 +45,9 @@ impl Simulation {
         let mut rows = Vec::new();
         let mut scores: Vec<(MarketId, bool, i128, AccountId)> = Vec::new();
         let rule = match self.config.deficit {
-            DeficitPolicy::Adl(r @ (AdlRanking::Bitmex | AdlRanking::Binance | AdlRanking::Hyperliquid)) => Some(r),
+            DeficitPolicy::Adl(
+                r @ (AdlRanking::Bitmex | AdlRanking::Binance | AdlRanking::Hyperliquid),
+            ) => Some(r),
             _ => None,
         };
         for a in &v.accounts {
@@ -88,12 +90,25 @@ impl Simulation {
             }
         }
         // Rank within (market, side): higher score first, ties by account id.
-        scores.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)).then(y.2.cmp(&x.2)).then(x.3.cmp(&y.3)));
-        let index: std::collections::BTreeMap<(AccountId, MarketId), usize> = rows.iter().enumerate().map(|(i, r)| ((r.account, r.market), i)).collect();
+        scores.sort_by(|x, y| {
+            (x.0, x.1)
+                .cmp(&(y.0, y.1))
+                .then(y.2.cmp(&x.2))
+                .then(x.3.cmp(&y.3))
+        });
+        let index: std::collections::BTreeMap<(AccountId, MarketId), usize> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.account, r.market), i))
+            .collect();
         let mut start = 0;
         while start < scores.len() {
             let key = (scores[start].0, scores[start].1);
-            let end = start + scores[start..].iter().take_while(|s| (s.0, s.1) == key).count();
+            let end = start
+                + scores[start..]
+                    .iter()
+                    .take_while(|s| (s.0, s.1) == key)
+                    .count();
             let of = u32::try_from(end - start).unwrap_or(u32::MAX);
             for (rank, s) in scores[start..end].iter().enumerate() {
                 if let Some(&i) = index.get(&(s.3, s.0)) {

@@ -3,7 +3,9 @@
 use crate::events::EventKind;
 use crate::sim::{EngineError, Simulation};
 use faultline_math::liquidation::base_to_cover_margin_shortage;
-use faultline_state::{AccountKind, BookSide, MarginGroup, Position, StagedParams, Venue, WalkLimit};
+use faultline_state::{
+    AccountKind, BookSide, MarginGroup, Position, StagedParams, Venue, WalkLimit,
+};
 use faultline_units::{AccountId, Base, Block, MarketId, Ppm, Quote, Rounding};
 
 /// Upper bound on liquidation rounds per group per block (each round closes a position
@@ -35,7 +37,11 @@ impl Simulation {
         Ok(())
     }
 
-    fn liquidate_group(&mut self, account: AccountId, group: MarginGroup) -> Result<(), EngineError> {
+    fn liquidate_group(
+        &mut self,
+        account: AccountId,
+        group: MarginGroup,
+    ) -> Result<(), EngineError> {
         for _ in 0..MAX_ROUNDS_PER_GROUP {
             let h = self.venue.group_health(account, group)?;
             if !h.is_liquidatable() {
@@ -51,7 +57,16 @@ impl Simulation {
                     StepSize::Partial(step) => {
                         self.close_logged(account, group, market, step, true)?;
                         self.count_liquidation(market, true);
-                        self.emit(EventKind::FirstPartialLiquidation, Some(market), Some(account), None, format!("{account} partially liquidated: {step} of {}", position.size.abs()));
+                        self.emit(
+                            EventKind::FirstPartialLiquidation,
+                            Some(market),
+                            Some(account),
+                            None,
+                            format!(
+                                "{account} partially liquidated: {step} of {}",
+                                position.size.abs()
+                            ),
+                        );
                         let cooldown = Block(self.block.0 + params.cooldown_blocks);
                         self.venue.accounts[account.index()].liquidation_cooldown_until = cooldown;
                         break;
@@ -71,11 +86,26 @@ impl Simulation {
     }
 
     /// Close through the waterfall and log the step with the shortage before and after.
-    fn close_logged(&mut self, account: AccountId, group: MarginGroup, market: MarketId, size: Base, partial: bool) -> Result<crate::waterfall::CloseOutcome, EngineError> {
+    fn close_logged(
+        &mut self,
+        account: AccountId,
+        group: MarginGroup,
+        market: MarketId,
+        size: Base,
+        partial: bool,
+    ) -> Result<crate::waterfall::CloseOutcome, EngineError> {
         let before = self.venue.group_health(account, group)?.shortage()?;
         let out = self.close(account, market, size)?;
         let after = self.venue.group_health(account, group)?.shortage()?;
-        self.steps.push(crate::sim::LiquidationStep { block: self.block, account, market, size, partial, shortage_before: before, shortage_after: after });
+        self.steps.push(crate::sim::LiquidationStep {
+            block: self.block,
+            account,
+            market,
+            size,
+            partial,
+            shortage_before: before,
+            shortage_after: after,
+        });
         Ok(out)
     }
 
@@ -88,7 +118,11 @@ impl Simulation {
     }
 
     /// The open position of the group with the largest maintenance margin (ties: lower market id).
-    fn largest_position(&self, account: AccountId, group: MarginGroup) -> Result<Option<Position>, EngineError> {
+    fn largest_position(
+        &self,
+        account: AccountId,
+        group: MarginGroup,
+    ) -> Result<Option<Position>, EngineError> {
         let mut best: Option<(Quote, Position)> = None;
         for p in &self.venue.accounts[account.index()].positions {
             if p.size.is_zero() || self.venue.group_of(account, p.market) != group {
@@ -112,24 +146,44 @@ impl Simulation {
     /// the position, the position is liquidated in full: every partial step restores
     /// the account, so partial liquidation can never nibble at an account that stays
     /// under water. During a cooldown only a full liquidation may happen.
-    fn staged_step(&self, account: AccountId, group: MarginGroup, p: &Position, params: &StagedParams) -> Result<StepSize, EngineError> {
+    fn staged_step(
+        &self,
+        account: AccountId,
+        group: MarginGroup,
+        p: &Position,
+        params: &StagedParams,
+    ) -> Result<StepSize, EngineError> {
         let v = &self.venue;
         let h = v.group_health(account, group)?;
         let m = &v.markets[p.market.index()];
         let mark = m.mark_price;
         let notional = p.size.notional(mark, Rounding::Floor)?.abs();
         let ratio = Venue::margin_ratio(&h)?.unwrap_or(Ppm::ZERO);
-        if ratio < params.full_below_ratio || notional < params.min_partial_notional || !mark.is_positive() {
+        if ratio < params.full_below_ratio
+            || notional < params.min_partial_notional
+            || !mark.is_positive()
+        {
             return Ok(StepSize::Full);
         }
         if v.accounts[account.index()].liquidation_cooldown_until > self.block {
             return Ok(StepSize::Wait);
         }
-        let rate = m.params.margin.tier_for(notional).maintenance_rate.checked_add(params.buffer)?;
+        let rate = m
+            .params
+            .margin
+            .tier_for(notional)
+            .maintenance_rate
+            .checked_add(params.buffer)?;
         let fee = m.params.liquidation.fee.checked_add(m.params.taker_fee)?;
-        let target = h.maintenance.checked_add(notional.mul_ppm(params.buffer, Rounding::Ceil)?)?;
+        let target = h
+            .maintenance
+            .checked_add(notional.mul_ppm(params.buffer, Rounding::Ceil)?)?;
         let shortage = target.checked_sub(h.equity)?;
-        let side = if p.size.is_positive() { BookSide::Bid } else { BookSide::Ask };
+        let side = if p.size.is_positive() {
+            BookSide::Bid
+        } else {
+            BookSide::Ask
+        };
         let mut step = Base::ZERO;
         let mut converged = false;
         for _ in 0..SIZING_ROUNDS {
@@ -137,12 +191,18 @@ impl Simulation {
             let slip = if step.is_positive() {
                 let fill = m.book.preview(side, step, WalkLimit::None)?;
                 let at_mark = fill.filled.notional(mark, Rounding::Floor)?;
-                let diff = if p.size.is_positive() { at_mark.checked_sub(fill.notional)? } else { fill.notional.checked_sub(at_mark)? };
+                let diff = if p.size.is_positive() {
+                    at_mark.checked_sub(fill.notional)?
+                } else {
+                    fill.notional.checked_sub(at_mark)?
+                };
                 diff.max(Quote::ZERO)
             } else {
                 Quote::ZERO
             };
-            let Some(next) = base_to_cover_margin_shortage(shortage.checked_add(slip)?, rate, fee, mark)? else {
+            let Some(next) =
+                base_to_cover_margin_shortage(shortage.checked_add(slip)?, rate, fee, mark)?
+            else {
                 return Ok(StepSize::Full);
             };
             // The extra slippage of a larger step shrinks geometrically; once an increment
@@ -158,12 +218,17 @@ impl Simulation {
         }
         // A step that cannot restore maintenance plus the buffer within the cap would
         // only nibble (each step keeping the account under water); liquidate in full.
-        let cap = p.size.abs().mul_ppm(params.max_step_fraction, Rounding::Ceil)?;
+        let cap = p
+            .size
+            .abs()
+            .mul_ppm(params.max_step_fraction, Rounding::Ceil)?;
         if !converged || step > cap {
             return Ok(StepSize::Full);
         }
         let left = p.size.abs().checked_sub(step)?;
-        if !left.is_positive() || left.notional(mark, Rounding::Floor)? < params.min_partial_notional {
+        if !left.is_positive()
+            || left.notional(mark, Rounding::Floor)? < params.min_partial_notional
+        {
             return Ok(StepSize::Full);
         }
         Ok(StepSize::Partial(step))

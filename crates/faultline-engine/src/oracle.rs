@@ -16,7 +16,10 @@ impl DelayedOracle {
     /// An oracle that has seen `initial` for as long as its delay.
     pub fn new(delay_blocks: u32, initial: Price) -> Self {
         let delay_blocks = delay_blocks as usize;
-        Self { delay_blocks, history: std::iter::repeat_n(initial, delay_blocks + 1).collect() }
+        Self {
+            delay_blocks,
+            history: std::iter::repeat_n(initial, delay_blocks + 1).collect(),
+        }
     }
 
     /// Record this block's observation and drop what is older than the delay.

@@ -83,7 +83,12 @@ impl ReferenceModel {
 
     /// A replayed series (must not be empty; the scenario layer checks).
     pub fn series(prices: Vec<Price>, gaps: Vec<Gap>) -> Self {
-        Self::Series { prices, gaps, multiplier: 1.0, block: 0 }
+        Self::Series {
+            prices,
+            gaps,
+            multiplier: 1.0,
+            block: 0,
+        }
     }
 
     /// The price at block 0.
@@ -97,7 +102,14 @@ impl ReferenceModel {
     /// Advance one block and return the new price.
     pub fn advance(&mut self) -> Result<Price, ArithmeticError> {
         match self {
-            Self::Gbm { level, log_drift, log_vol, gaps, rng, block } => {
+            Self::Gbm {
+                level,
+                log_drift,
+                log_vol,
+                gaps,
+                rng,
+                block,
+            } => {
                 *block += 1;
                 let z: f64 = StandardNormal.sample(rng.as_mut());
                 *level *= libm::exp(*log_drift + *log_vol * z);
@@ -106,12 +118,19 @@ impl ReferenceModel {
                 }
                 Price::from_f64(*level)
             }
-            Self::Series { prices, gaps, multiplier, block } => {
+            Self::Series {
+                prices,
+                gaps,
+                multiplier,
+                block,
+            } => {
                 *block += 1;
                 for g in gaps.iter().filter(|g| g.block == *block) {
                     *multiplier *= 1.0 + g.fraction;
                 }
-                let i = usize::try_from(*block).unwrap_or(usize::MAX).min(prices.len().saturating_sub(1));
+                let i = usize::try_from(*block)
+                    .unwrap_or(usize::MAX)
+                    .min(prices.len().saturating_sub(1));
                 let base = prices.get(i).copied().unwrap_or(Price::ZERO);
                 if (*multiplier - 1.0).abs() < f64::EPSILON {
                     Ok(base)
@@ -129,12 +148,20 @@ mod tests {
     use crate::rng::{stream, Stream};
 
     fn params() -> GbmParams {
-        GbmParams { initial: 100.0, drift_annual: 0.0, volatility_annual: 0.8, block_time_ms: 12_000 }
+        GbmParams {
+            initial: 100.0,
+            drift_annual: 0.0,
+            volatility_annual: 0.8,
+            block_time_ms: 12_000,
+        }
     }
 
     #[test]
     fn same_seed_same_path_and_the_gap_lands_on_its_block() {
-        let gaps = vec![Gap { block: 5, fraction: -0.30 }];
+        let gaps = vec![Gap {
+            block: 5,
+            fraction: -0.30,
+        }];
         let mut a = ReferenceModel::gbm(params(), gaps.clone(), stream(1, Stream::Reference(0)));
         let mut b = ReferenceModel::gbm(params(), gaps, stream(1, Stream::Reference(0)));
         let pa: Vec<Price> = (0..10).map(|_| a.advance().unwrap()).collect();
@@ -157,7 +184,10 @@ mod tests {
         }
         let per_block = (sum_sq / f64::from(n)).sqrt();
         let expected = 0.8 * (12_000.0 / MS_PER_YEAR).sqrt();
-        assert!((per_block / expected - 1.0).abs() < 0.03, "{per_block} vs {expected}");
+        assert!(
+            (per_block / expected - 1.0).abs() < 0.03,
+            "{per_block} vs {expected}"
+        );
     }
 
     #[test]

@@ -24,7 +24,9 @@ pub enum EngineError {
     #[error(transparent)]
     Arithmetic(#[from] ArithmeticError),
     /// The ledger no longer balances: a bug, stopped at once.
-    #[error("conservation violated after block {block}: the ledger is off by {error_atoms} quote atoms")]
+    #[error(
+        "conservation violated after block {block}: the ledger is off by {error_atoms} quote atoms"
+    )]
     Conservation {
         /// The block after which the check failed.
         block: Block,
@@ -82,10 +84,18 @@ pub struct LiquidationStep {
 impl Simulation {
     /// Start a run from a venue at block 0. `lp` is the liquidity-provider account that
     /// takes the other side of every book fill.
-    pub fn new(venue: Venue, config: EngineConfig, runtimes: Vec<MarketRuntime>, lp: AccountId) -> Result<Self, EngineError> {
+    pub fn new(
+        venue: Venue,
+        config: EngineConfig,
+        runtimes: Vec<MarketRuntime>,
+        lp: AccountId,
+    ) -> Result<Self, EngineError> {
         let error_atoms = venue.conservation_error();
         if error_atoms != 0 {
-            return Err(EngineError::Conservation { block: Block(0), error_atoms });
+            return Err(EngineError::Conservation {
+                block: Block(0),
+                error_atoms,
+            });
         }
         let stats = vec![BlockStats::default(); venue.markets.len()];
         let insurance_start = venue.ledger.insurance_fund;
@@ -177,7 +187,9 @@ impl Simulation {
     /// Run one block through every phase and return its timeline rows.
     pub fn step(&mut self) -> Result<Vec<MarketRecord>, EngineError> {
         self.block = Block(self.block.0 + 1);
-        self.stats.iter_mut().for_each(|s| *s = BlockStats::default());
+        self.stats
+            .iter_mut()
+            .for_each(|s| *s = BlockStats::default());
         for i in 0..self.venue.markets.len() {
             self.advance_market(i)?;
         }
@@ -185,7 +197,10 @@ impl Simulation {
         self.liquidation_phase()?;
         let error_atoms = self.venue.conservation_error();
         if error_atoms != 0 {
-            return Err(EngineError::Conservation { block: self.block, error_atoms });
+            return Err(EngineError::Conservation {
+                block: self.block,
+                error_atoms,
+            });
         }
         self.snapshot()
     }
@@ -212,12 +227,21 @@ impl Simulation {
         // 4. Mark.
         m.mark_price = match self.config.mark {
             MarkMethod::Oracle => m.oracle_price,
-            MarkMethod::MedianOracleBook => median3(m.oracle_price, m.book.best(BookSide::Bid)?, m.book.best(BookSide::Ask)?),
+            MarkMethod::MedianOracleBook => median3(
+                m.oracle_price,
+                m.book.best(BookSide::Bid)?,
+                m.book.best(BookSide::Ask)?,
+            ),
         };
         // 5. Funding.
         if m.oracle_price.is_positive() {
             let rate = funding_rate(premium_index(mid, m.oracle_price)?, &m.params.funding)?;
-            let inc = index_increment(m.mark_price, rate, block_time_ms, m.params.funding.interval_ms)?;
+            let inc = index_increment(
+                m.mark_price,
+                rate,
+                block_time_ms,
+                m.params.funding.interval_ms,
+            )?;
             m.funding_index = m.funding_index.checked_add(inc)?;
             m.funding_rate = rate;
         }
@@ -225,14 +249,37 @@ impl Simulation {
         if before.is_positive() {
             let mv = (reference.to_f64() / before.to_f64() - 1.0).abs();
             if mv >= 0.05 {
-                self.emit(EventKind::PriceShock, Some(id), None, None, format!("reference moved {:+.1}% in one block", (reference.to_f64() / before.to_f64() - 1.0) * 100.0));
+                self.emit(
+                    EventKind::PriceShock,
+                    Some(id),
+                    None,
+                    None,
+                    format!(
+                        "reference moved {:+.1}% in one block",
+                        (reference.to_f64() / before.to_f64() - 1.0) * 100.0
+                    ),
+                );
             }
         }
         Ok(())
     }
 
-    pub(crate) fn emit(&mut self, kind: EventKind, market: Option<MarketId>, account: Option<AccountId>, amount: Option<Quote>, detail: String) {
-        self.events.first(Event { block: self.block, kind, market, account, amount, detail });
+    pub(crate) fn emit(
+        &mut self,
+        kind: EventKind,
+        market: Option<MarketId>,
+        account: Option<AccountId>,
+        amount: Option<Quote>,
+        detail: String,
+    ) {
+        self.events.first(Event {
+            block: self.block,
+            kind,
+            market,
+            account,
+            amount,
+            detail,
+        });
     }
 }
 

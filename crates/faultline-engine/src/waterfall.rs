@@ -33,34 +33,95 @@ pub(crate) struct CloseOutcome {
 
 impl Simulation {
     /// Close `size` (absolute) of `account`'s position in `market` through the waterfall.
-    pub(crate) fn close(&mut self, account: AccountId, market: MarketId, size: Base) -> Result<CloseOutcome, EngineError> {
-        let pos = *self.venue.accounts[account.index()].position(market).ok_or(faultline_state::StateError::NoPosition(account, market))?;
+    pub(crate) fn close(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        size: Base,
+    ) -> Result<CloseOutcome, EngineError> {
+        let pos = *self.venue.accounts[account.index()]
+            .position(market)
+            .ok_or(faultline_state::StateError::NoPosition(account, market))?;
         let long = pos.size.is_positive();
         let side = if long { BookSide::Bid } else { BookSide::Ask };
         let delta = if long { size.checked_neg()? } else { size };
         let p_b = self.bankruptcy_for(account, market, delta)?;
-        self.emit(EventKind::FirstLiquidation, Some(market), Some(account), None, format!("{account} liquidated in {market}"));
+        self.emit(
+            EventKind::FirstLiquidation,
+            Some(market),
+            Some(account),
+            None,
+            format!("{account} liquidated in {market}"),
+        );
 
         // 1. Book, no worse than bankruptcy.
-        let fill = self.venue.markets[market.index()].book.execute(side, size, WalkLimit::Price(p_b))?;
+        let fill =
+            self.venue.markets[market.index()]
+                .book
+                .execute(side, size, WalkLimit::Price(p_b))?;
         self.apply_book_fill(account, market, &fill, long)?;
-        let at_bankruptcy = fill.filled.notional(p_b, if long { Rounding::Ceil } else { Rounding::Floor })?;
-        let surplus = if long { fill.notional.checked_sub(at_bankruptcy)? } else { at_bankruptcy.checked_sub(fill.notional)? };
+        let at_bankruptcy = fill.filled.notional(
+            p_b,
+            if long {
+                Rounding::Ceil
+            } else {
+                Rounding::Floor
+            },
+        )?;
+        let surplus = if long {
+            fill.notional.checked_sub(at_bankruptcy)?
+        } else {
+            at_bankruptcy.checked_sub(fill.notional)?
+        };
         self.charge_fees(account, market, fill.notional, surplus.max(Quote::ZERO))?;
         let mut remaining = size.checked_sub(fill.filled)?;
         if fill.exhausted {
-            self.emit(EventKind::BookExhausted, Some(market), Some(account), None, "a liquidation consumed every level of the book".into());
+            self.emit(
+                EventKind::BookExhausted,
+                Some(market),
+                Some(account),
+                None,
+                "a liquidation consumed every level of the book".into(),
+            );
         }
         if remaining.is_positive() {
-            self.emit(EventKind::FirstLossPastBankruptcy, Some(market), Some(account), None, format!("the book could not absorb the liquidation at the bankruptcy price {p_b}"));
+            self.emit(
+                EventKind::FirstLossPastBankruptcy,
+                Some(market),
+                Some(account),
+                None,
+                format!("the book could not absorb the liquidation at the bankruptcy price {p_b}"),
+            );
             // 2. Insurance-funded fills past bankruptcy.
             let budget = self.venue.ledger.insurance_fund.max(Quote::ZERO);
             if budget.is_positive() {
-                let fill = self.venue.markets[market.index()].book.execute(side, remaining, WalkLimit::LossBudget { reference: p_b, budget })?;
+                let fill = self.venue.markets[market.index()].book.execute(
+                    side,
+                    remaining,
+                    WalkLimit::LossBudget {
+                        reference: p_b,
+                        budget,
+                    },
+                )?;
                 self.apply_book_fill(account, market, &fill, long)?;
-                let at_bankruptcy = fill.filled.notional(p_b, if long { Rounding::Ceil } else { Rounding::Floor })?;
-                let loss = if long { at_bankruptcy.checked_sub(fill.notional)? } else { fill.notional.checked_sub(at_bankruptcy)? };
-                self.insurance_pays(Self::pot_of(&self.venue, account, market), loss.max(Quote::ZERO), market)?;
+                let at_bankruptcy = fill.filled.notional(
+                    p_b,
+                    if long {
+                        Rounding::Ceil
+                    } else {
+                        Rounding::Floor
+                    },
+                )?;
+                let loss = if long {
+                    at_bankruptcy.checked_sub(fill.notional)?
+                } else {
+                    fill.notional.checked_sub(at_bankruptcy)?
+                };
+                self.insurance_pays(
+                    Self::pot_of(&self.venue, account, market),
+                    loss.max(Quote::ZERO),
+                    market,
+                )?;
                 remaining = remaining.checked_sub(fill.filled)?;
             }
         }
@@ -69,10 +130,20 @@ impl Simulation {
             remaining = match self.config.deficit {
                 DeficitPolicy::Adl(rule) => self.deleverage(account, market, remaining, rule)?,
                 DeficitPolicy::SocializedLoss => {
-                    let fill = self.venue.markets[market.index()].book.execute(side, remaining, WalkLimit::None)?;
+                    let fill = self.venue.markets[market.index()].book.execute(
+                        side,
+                        remaining,
+                        WalkLimit::None,
+                    )?;
                     self.apply_book_fill(account, market, &fill, long)?;
                     if fill.exhausted {
-                        self.emit(EventKind::BookExhausted, Some(market), Some(account), None, "a liquidation consumed every level of the book".into());
+                        self.emit(
+                            EventKind::BookExhausted,
+                            Some(market),
+                            Some(account),
+                            None,
+                            "a liquidation consumed every level of the book".into(),
+                        );
                     }
                     remaining.checked_sub(fill.filled)?
                 }
@@ -86,13 +157,24 @@ impl Simulation {
     }
 
     /// Bankruptcy price of changing `account`'s position in `market` by `delta`.
-    fn bankruptcy_for(&self, account: AccountId, market: MarketId, delta: Base) -> Result<Price, EngineError> {
+    fn bankruptcy_for(
+        &self,
+        account: AccountId,
+        market: MarketId,
+        delta: Base,
+    ) -> Result<Price, EngineError> {
         let v = &self.venue;
-        let p = *v.accounts[account.index()].position(market).ok_or(faultline_state::StateError::NoPosition(account, market))?;
+        let p = *v.accounts[account.index()]
+            .position(market)
+            .ok_or(faultline_state::StateError::NoPosition(account, market))?;
         let m = &v.markets[market.index()];
         let h = v.group_health(account, v.group_of(account, market))?;
         let before = v.position_maintenance(&p)?;
-        let after_notional = p.size.checked_add(delta)?.notional(m.mark_price, Rounding::Ceil)?.abs();
+        let after_notional = p
+            .size
+            .checked_add(delta)?
+            .notional(m.mark_price, Rounding::Ceil)?
+            .abs();
         let after = m.params.margin.maintenance_margin(after_notional)?;
         let input = BankruptcyInput {
             delta,
@@ -106,13 +188,31 @@ impl Simulation {
 
     /// Book the account's side of a fill and the liquidity provider's opposite side at
     /// the same average price.
-    fn apply_book_fill(&mut self, account: AccountId, market: MarketId, fill: &Fill, long: bool) -> Result<(), EngineError> {
+    fn apply_book_fill(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        fill: &Fill,
+        long: bool,
+    ) -> Result<(), EngineError> {
         if !fill.filled.is_positive() {
             return Ok(());
         }
         // The average price is rounded against the liquidated account.
-        let avg = Price::from_ratio(fill.notional, fill.filled, if long { Rounding::Floor } else { Rounding::Ceil })?;
-        let delta = if long { fill.filled.checked_neg()? } else { fill.filled };
+        let avg = Price::from_ratio(
+            fill.notional,
+            fill.filled,
+            if long {
+                Rounding::Floor
+            } else {
+                Rounding::Ceil
+            },
+        )?;
+        let delta = if long {
+            fill.filled.checked_neg()?
+        } else {
+            fill.filled
+        };
         self.venue.trade(account, market, delta, avg)?;
         let lp = self.lp;
         self.venue.ensure_position(lp, market)?;
@@ -121,7 +221,8 @@ impl Simulation {
         self.venue.markets[market.index()].last_trade_price = fill.worst_price;
         let stats = &mut self.stats[market.index()];
         stats.liquidation_volume = stats.liquidation_volume.checked_add(fill.notional)?;
-        self.totals.liquidation_volume = self.totals.liquidation_volume.checked_add(fill.notional)?;
+        self.totals.liquidation_volume =
+            self.totals.liquidation_volume.checked_add(fill.notional)?;
         Ok(())
     }
 
@@ -131,36 +232,69 @@ impl Simulation {
     /// `min(fill − bankruptcy, max fee)`), which guarantees that a liquidation never
     /// leaves the account with a larger margin shortage than it had. The liquidation fee
     /// is split between the liquidator (its share, rounded down) and the insurance fund.
-    fn charge_fees(&mut self, account: AccountId, market: MarketId, notional: Quote, surplus: Quote) -> Result<(), EngineError> {
+    fn charge_fees(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        notional: Quote,
+        surplus: Quote,
+    ) -> Result<(), EngineError> {
         let params = &self.venue.markets[market.index()].params;
         let (liquidation, taker_rate) = (params.liquidation, params.taker_fee);
         let taker = notional.mul_ppm(taker_rate, Rounding::Ceil)?.min(surplus);
         let taker_paid = self.charge(account, market, taker, &[(Pot::FeePool, 1, 1)])?;
         self.totals.taker_fees = self.totals.taker_fees.checked_add(taker_paid)?;
-        let fee = notional.mul_ppm(liquidation.fee, Rounding::Ceil)?.min(surplus.checked_sub(taker_paid)?);
+        let fee = notional
+            .mul_ppm(liquidation.fee, Rounding::Ceil)?
+            .min(surplus.checked_sub(taker_paid)?);
         let share = liquidation.liquidator_share.atoms();
         let scale = faultline_units::PPM_SCALE;
-        let paid = self.charge(account, market, fee, &[(Pot::Liquidator(0), share, scale), (Pot::InsuranceFund, scale - share, scale)])?;
+        let paid = self.charge(
+            account,
+            market,
+            fee,
+            &[
+                (Pot::Liquidator(0), share, scale),
+                (Pot::InsuranceFund, scale - share, scale),
+            ],
+        )?;
         let to_liquidator = paid.mul_div(i128::from(share), i128::from(scale), Rounding::Floor)?;
         self.totals.liquidator_fees = self.totals.liquidator_fees.checked_add(to_liquidator)?;
-        self.totals.insurance_fees = self.totals.insurance_fees.checked_add(paid.checked_sub(to_liquidator)?)?;
+        self.totals.insurance_fees = self
+            .totals
+            .insurance_fees
+            .checked_add(paid.checked_sub(to_liquidator)?)?;
         Ok(())
     }
 
     /// Take up to `amount` from the position's pot, never more than the group's
     /// positive equity, and split it across `to` by weights (the first gets its share
     /// rounded down, the last gets the rest). Returns what was taken.
-    fn charge(&mut self, account: AccountId, market: MarketId, amount: Quote, to: &[(Pot, i64, i64)]) -> Result<Quote, EngineError> {
+    fn charge(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        amount: Quote,
+        to: &[(Pot, i64, i64)],
+    ) -> Result<Quote, EngineError> {
         let pot = self.venue.position_pot(account, market);
         let group = self.venue.group_of(account, market);
-        let equity = self.venue.group_health(account, group)?.equity.max(Quote::ZERO);
+        let equity = self
+            .venue
+            .group_health(account, group)?
+            .equity
+            .max(Quote::ZERO);
         let take = amount.min(equity);
         if !take.is_positive() {
             return Ok(Quote::ZERO);
         }
         let mut left = take;
         for (i, &(dst, num, den)) in to.iter().enumerate() {
-            let part = if i + 1 == to.len() { left } else { take.mul_div(i128::from(num), i128::from(den), Rounding::Floor)? };
+            let part = if i + 1 == to.len() {
+                left
+            } else {
+                take.mul_div(i128::from(num), i128::from(den), Rounding::Floor)?
+            };
             self.venue.transfer(pot, dst, part)?;
             left = left.checked_sub(part)?;
         }
@@ -168,16 +302,33 @@ impl Simulation {
     }
 
     /// The insurance fund pays `loss` (or what it has) into `pot`.
-    fn insurance_pays(&mut self, pot: Pot, loss: Quote, market: MarketId) -> Result<Quote, EngineError> {
+    fn insurance_pays(
+        &mut self,
+        pot: Pot,
+        loss: Quote,
+        market: MarketId,
+    ) -> Result<Quote, EngineError> {
         self.totals.loss_past_bankruptcy = self.totals.loss_past_bankruptcy.checked_add(loss)?;
         let paid = loss.min(self.venue.ledger.insurance_fund.max(Quote::ZERO));
         if paid.is_positive() {
             self.venue.transfer(Pot::InsuranceFund, pot, paid)?;
             self.totals.insurance_paid = self.totals.insurance_paid.checked_add(paid)?;
-            self.emit(EventKind::InsuranceFundDrawn, Some(market), None, Some(paid), "the insurance fund paid a loss past bankruptcy".into());
+            self.emit(
+                EventKind::InsuranceFundDrawn,
+                Some(market),
+                None,
+                Some(paid),
+                "the insurance fund paid a loss past bankruptcy".into(),
+            );
             if !self.venue.ledger.insurance_fund.is_positive() {
                 let start = self.insurance_start();
-                self.emit(EventKind::InsuranceFundDepleted, Some(market), None, Some(start), "the insurance fund is empty".into());
+                self.emit(
+                    EventKind::InsuranceFundDepleted,
+                    Some(market),
+                    None,
+                    Some(start),
+                    "the insurance fund is empty".into(),
+                );
             }
         }
         Ok(paid)
@@ -185,16 +336,26 @@ impl Simulation {
 
     /// Close `amount` of the bankrupt position against opposing positions at its
     /// bankruptcy price. Returns what could not be placed.
-    fn deleverage(&mut self, account: AccountId, market: MarketId, amount: Base, rule: AdlRanking) -> Result<Base, EngineError> {
+    fn deleverage(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        amount: Base,
+        rule: AdlRanking,
+    ) -> Result<Base, EngineError> {
         let v = &self.venue;
-        let pos = *v.accounts[account.index()].position(market).ok_or(faultline_state::StateError::NoPosition(account, market))?;
+        let pos = *v.accounts[account.index()]
+            .position(market)
+            .ok_or(faultline_state::StateError::NoPosition(account, market))?;
         let long = pos.size.is_positive();
         let delta = if long { amount.checked_neg()? } else { amount };
         let p_b = self.bankruptcy_for(account, market, delta)?;
         let mark = v.markets[market.index()].mark_price;
         let mut candidates = Vec::new();
         for a in &v.accounts {
-            let Some(q) = a.position(market) else { continue };
+            let Some(q) = a.position(market) else {
+                continue;
+            };
             if a.id == account || q.size.is_zero() || q.size.is_positive() == long {
                 continue;
             }
@@ -217,12 +378,20 @@ impl Simulation {
                 maintenance_margin: h.maintenance,
             });
         }
-        let offset = if rule == AdlRanking::DydxOffsetWalk { usize::try_from(self.adl_rng.random::<u32>()).unwrap_or(0) } else { 0 };
+        let offset = if rule == AdlRanking::DydxOffsetWalk {
+            usize::try_from(self.adl_rng.random::<u32>()).unwrap_or(0)
+        } else {
+            0
+        };
         let fills = allocate(rule, &candidates, amount, offset)?;
         let mut placed = Base::ZERO;
         for f in &fills {
             let other = candidates[f.candidate].account;
-            let d = if long { f.amount.checked_neg()? } else { f.amount };
+            let d = if long {
+                f.amount.checked_neg()?
+            } else {
+                f.amount
+            };
             self.venue.trade(account, market, d, p_b)?;
             self.venue.trade(other, market, d.checked_neg()?, p_b)?;
             self.venue.remove_if_flat(other, market)?;
@@ -234,14 +403,24 @@ impl Simulation {
             self.totals.adl_events += 1;
             self.totals.adl_volume = self.totals.adl_volume.checked_add(notional)?;
             self.totals.adl_quantity = self.totals.adl_quantity.checked_add(f.amount)?;
-            self.emit(EventKind::FirstAdl, Some(market), Some(other), Some(notional), format!("{other} auto-deleveraged at the bankruptcy price {p_b}"));
+            self.emit(
+                EventKind::FirstAdl,
+                Some(market),
+                Some(other),
+                Some(notional),
+                format!("{other} auto-deleveraged at the bankruptcy price {p_b}"),
+            );
         }
         Ok(amount.checked_sub(placed)?)
     }
 
     /// When a group has no open position left, resolve a negative balance and remove
     /// its flat positions.
-    pub(crate) fn settle_group_if_closed(&mut self, account: AccountId, group: MarginGroup) -> Result<(), EngineError> {
+    pub(crate) fn settle_group_if_closed(
+        &mut self,
+        account: AccountId,
+        group: MarginGroup,
+    ) -> Result<(), EngineError> {
         let in_group: Vec<(MarketId, bool)> = self.venue.accounts[account.index()]
             .positions
             .iter()
@@ -266,7 +445,12 @@ impl Simulation {
         Ok(())
     }
 
-    fn resolve_deficit(&mut self, pot: Pot, deficit: Quote, market: MarketId) -> Result<(), EngineError> {
+    fn resolve_deficit(
+        &mut self,
+        pot: Pot,
+        deficit: Quote,
+        market: MarketId,
+    ) -> Result<(), EngineError> {
         let paid = self.insurance_pays(pot, deficit, market)?;
         let left = deficit.checked_sub(paid)?;
         if !left.is_positive() {
@@ -280,7 +464,13 @@ impl Simulation {
         // ledger but is not reported as a failure until it reaches one quote unit.
         if self.venue.ledger.bad_debt() >= Quote::ONE {
             let outstanding = self.venue.ledger.bad_debt();
-            self.emit(EventKind::UncoveredBadDebt, Some(market), None, Some(outstanding), "a deficit is left that nothing covered".into());
+            self.emit(
+                EventKind::UncoveredBadDebt,
+                Some(market),
+                None,
+                Some(outstanding),
+                "a deficit is left that nothing covered".into(),
+            );
         }
         Ok(())
     }
@@ -303,14 +493,21 @@ impl Simulation {
         let target = amount.atoms().min(total);
         let shares = split_pro_rata(target, &weights)?;
         for (&(pot, _), share) in winners.iter().zip(shares) {
-            self.venue.transfer(pot, Pot::BadDebt, Quote::from_atoms(share))?;
+            self.venue
+                .transfer(pot, Pot::BadDebt, Quote::from_atoms(share))?;
         }
         let covered = Quote::from_atoms(target);
         if covered.is_positive() {
             self.totals.socialized_loss = self.totals.socialized_loss.checked_add(covered)?;
             let stats = &mut self.stats[market.index()];
             stats.socialized_loss = stats.socialized_loss.checked_add(covered)?;
-            self.emit(EventKind::SocializedLoss, Some(market), None, Some(covered), "profitable accounts were haircut to cover bad debt".into());
+            self.emit(
+                EventKind::SocializedLoss,
+                Some(market),
+                None,
+                Some(covered),
+                "profitable accounts were haircut to cover bad debt".into(),
+            );
         }
         Ok(covered)
     }

@@ -97,7 +97,11 @@ pub fn score(rule: AdlRanking, c: &AdlCandidate) -> Result<i128, ArithmeticError
                 return Ok(if pnl_pct > 0 { i128::MAX } else { 0 });
             }
             let leverage = ppm(c.mark.ratio_to(gap, Rounding::Floor)?).max(1);
-            Ok(if pnl_pct > 0 { pnl_pct * leverage / scale } else { pnl_pct * scale / leverage })
+            Ok(if pnl_pct > 0 {
+                pnl_pct * leverage / scale
+            } else {
+                pnl_pct * scale / leverage
+            })
         }
         AdlRanking::Binance => {
             let profit = c.unrealized_pnl.max(Quote::ZERO);
@@ -106,11 +110,16 @@ pub fn score(rule: AdlRanking, c: &AdlCandidate) -> Result<i128, ArithmeticError
             if !c.margin_balance.is_positive() {
                 return Ok(0);
             }
-            let margin_ratio = ppm(c.maintenance_margin.ratio_to(c.margin_balance, Rounding::Floor)?);
+            let margin_ratio = ppm(c
+                .maintenance_margin
+                .ratio_to(c.margin_balance, Rounding::Floor)?);
             Ok(pnl_pct * margin_ratio / scale)
         }
         AdlRanking::Hyperliquid => {
-            if !c.unrealized_pnl.is_positive() || !c.margin_balance.is_positive() || !c.entry_price.is_positive() {
+            if !c.unrealized_pnl.is_positive()
+                || !c.margin_balance.is_positive()
+                || !c.entry_price.is_positive()
+            {
                 return Ok(0);
             }
             let price_ratio = ppm(c.mark.ratio_to(c.entry_price, Rounding::Floor)?);
@@ -149,7 +158,9 @@ pub fn allocate(
         }
         AdlRanking::DydxOffsetWalk => {
             // Counterparties with negative net collateral cannot take the other side.
-            let mut by_id: Vec<usize> = (0..candidates.len()).filter(|&i| !candidates[i].margin_balance.is_negative()).collect();
+            let mut by_id: Vec<usize> = (0..candidates.len())
+                .filter(|&i| !candidates[i].margin_balance.is_negative())
+                .collect();
             if by_id.is_empty() {
                 return Ok(Vec::new());
             }
@@ -168,19 +179,35 @@ pub fn allocate(
         }
         let take = candidates[i].size.abs().min(left);
         if take.is_positive() {
-            fills.push(AdlFill { candidate: i, amount: take });
+            fills.push(AdlFill {
+                candidate: i,
+                amount: take,
+            });
             left = left.checked_sub(take)?;
         }
     }
     Ok(fills)
 }
 
-fn allocate_pro_rata(candidates: &[AdlCandidate], needed: Base) -> Result<Vec<AdlFill>, ArithmeticError> {
-    let profitable_size: i64 = candidates.iter().filter(|c| c.unrealized_pnl.is_positive()).map(|c| c.size.abs().atoms()).sum();
+fn allocate_pro_rata(
+    candidates: &[AdlCandidate],
+    needed: Base,
+) -> Result<Vec<AdlFill>, ArithmeticError> {
+    let profitable_size: i64 = candidates
+        .iter()
+        .filter(|c| c.unrealized_pnl.is_positive())
+        .map(|c| c.size.abs().atoms())
+        .sum();
     let use_all = profitable_size < needed.atoms();
     let weights: Vec<i64> = candidates
         .iter()
-        .map(|c| if use_all || c.unrealized_pnl.is_positive() { c.size.abs().atoms() } else { 0 })
+        .map(|c| {
+            if use_all || c.unrealized_pnl.is_positive() {
+                c.size.abs().atoms()
+            } else {
+                0
+            }
+        })
         .collect();
     let total_weight: i64 = weights.iter().sum();
     let target = needed.atoms().min(total_weight);
@@ -189,6 +216,9 @@ fn allocate_pro_rata(candidates: &[AdlCandidate], needed: Base) -> Result<Vec<Ad
         .into_iter()
         .enumerate()
         .filter(|&(_, s)| s > 0)
-        .map(|(i, s)| AdlFill { candidate: i, amount: Base::from_atoms(s) })
+        .map(|(i, s)| AdlFill {
+            candidate: i,
+            amount: Base::from_atoms(s),
+        })
         .collect())
 }

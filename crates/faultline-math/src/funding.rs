@@ -12,9 +12,9 @@
 //! per-position snapshot).
 
 use faultline_units::{
-    mul_div, ArithmeticError, FundingIndex, Ppm, Price, Rounding, FUNDING_INDEX_SCALE, PPM_SCALE, PRICE_SCALE,
+    mul_div, ArithmeticError, FundingIndex, Ppm, Price, Rounding, FUNDING_INDEX_SCALE, PPM_SCALE,
+    PRICE_SCALE,
 };
-
 
 /// Parameters of the funding formula, per funding interval.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,10 @@ pub fn premium_index(venue_price: Price, index_price: Price) -> Result<Ppm, Arit
 /// The funding rate for one interval, `clamp(P + clamp(I − P, ±c), ±cap)`.
 pub fn funding_rate(premium: Ppm, params: &FundingParams) -> Result<Ppm, ArithmeticError> {
     let c = params.premium_clamp.abs();
-    let adj = params.interest_rate.checked_sub(premium)?.clamp(c.checked_neg()?, c);
+    let adj = params
+        .interest_rate
+        .checked_sub(premium)?
+        .clamp(c.checked_neg()?, c);
     let cap = params.rate_cap.abs();
     Ok(premium.checked_add(adj)?.clamp(cap.checked_neg()?, cap))
 }
@@ -59,7 +62,13 @@ pub fn index_increment(
         .checked_mul(i128::from(rate_per_interval.atoms()))
         .ok_or_else(|| ArithmeticError::new("funding increment"))?;
     let denominator = i128::from(interval_ms.max(1)) * unit;
-    mul_div(numerator, i128::from(block_time_ms), denominator, Rounding::Ceil).map(FundingIndex::from_atoms)
+    mul_div(
+        numerator,
+        i128::from(block_time_ms),
+        denominator,
+        Rounding::Ceil,
+    )
+    .map(FundingIndex::from_atoms)
 }
 
 #[cfg(test)]
@@ -80,11 +89,26 @@ mod tests {
     #[test]
     fn binance_funding_rate_formula() {
         let p = binance();
-        assert_eq!(funding_rate(Ppm::from_bps(3), &p).unwrap(), Ppm::from_bps(1));
-        assert_eq!(funding_rate(Ppm::from_bps(-2), &p).unwrap(), Ppm::from_bps(1));
-        assert_eq!(funding_rate(Ppm::from_bps(20), &p).unwrap(), Ppm::from_bps(15));
-        assert_eq!(funding_rate(Ppm::from_bps(-20), &p).unwrap(), Ppm::from_bps(-15));
-        assert_eq!(funding_rate(Ppm::from_bps(500), &p).unwrap(), Ppm::from_bps(75));
+        assert_eq!(
+            funding_rate(Ppm::from_bps(3), &p).unwrap(),
+            Ppm::from_bps(1)
+        );
+        assert_eq!(
+            funding_rate(Ppm::from_bps(-2), &p).unwrap(),
+            Ppm::from_bps(1)
+        );
+        assert_eq!(
+            funding_rate(Ppm::from_bps(20), &p).unwrap(),
+            Ppm::from_bps(15)
+        );
+        assert_eq!(
+            funding_rate(Ppm::from_bps(-20), &p).unwrap(),
+            Ppm::from_bps(-15)
+        );
+        assert_eq!(
+            funding_rate(Ppm::from_bps(500), &p).unwrap(),
+            Ppm::from_bps(75)
+        );
     }
 
     #[test]
@@ -100,6 +124,9 @@ mod tests {
         let inc = index_increment(mark, Ppm::from_bps(1), 3_600_000, 8 * 3_600_000).unwrap();
         // 8 hourly blocks of 0.01%/8h at 50,000 accrue 5 quote per base.
         let total = (0..8).fold(FundingIndex::ZERO, |acc, _| acc.checked_add(inc).unwrap());
-        assert_eq!(total, FundingIndex::increment(mark, Ppm::from_bps(1), Rounding::Ceil).unwrap());
+        assert_eq!(
+            total,
+            FundingIndex::increment(mark, Ppm::from_bps(1), Rounding::Ceil).unwrap()
+        );
     }
 }

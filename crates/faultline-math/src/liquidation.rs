@@ -67,20 +67,34 @@ pub struct BankruptcyInput {
 /// See [`BankruptcyInput`]. Returns `None` when `delta` is zero; a negative result
 /// (a long so over-collateralized that it cannot go bankrupt) is clamped to zero.
 pub fn bankruptcy_price(input: BankruptcyInput) -> Result<Option<Price>, ArithmeticError> {
-    let BankruptcyInput { delta, mark, total_net_collateral, delta_maintenance, total_maintenance } = input;
+    let BankruptcyInput {
+        delta,
+        mark,
+        total_net_collateral,
+        delta_maintenance,
+        total_maintenance,
+    } = input;
     if delta.is_zero() {
         return Ok(None);
     }
     // −DNNV: closing Δ removes −Δ of position worth −Δ·mark.
     let minus_dnnv = delta.checked_neg()?.notional(mark, Rounding::Floor)?;
     let share = if total_maintenance.is_positive() {
-        total_net_collateral.mul_div(i128::from(delta_maintenance.abs().atoms()), i128::from(total_maintenance.atoms()), Rounding::Floor)?
+        total_net_collateral.mul_div(
+            i128::from(delta_maintenance.abs().atoms()),
+            i128::from(total_maintenance.atoms()),
+            Rounding::Floor,
+        )?
     } else {
         total_net_collateral
     };
     let numerator = minus_dnnv.checked_sub(share)?;
     // Selling a long (Δ < 0): numerator/Δ; a higher price favours the bankrupt seller.
-    let rounding = if delta.is_negative() { Rounding::Ceil } else { Rounding::Floor };
+    let rounding = if delta.is_negative() {
+        Rounding::Ceil
+    } else {
+        Rounding::Floor
+    };
     let price = Price::from_ratio(numerator, delta.checked_neg()?, rounding)?;
     Ok(Some(price.max(Price::ZERO)))
 }
@@ -110,22 +124,36 @@ pub fn liquidation_price(
     let tiers = schedule.tiers();
     let mut fallback = None;
     for (k, tier) in tiers.iter().enumerate() {
-        let signed_rate = if long { tier.maintenance_rate } else { tier.maintenance_rate.checked_neg()? };
+        let signed_rate = if long {
+            tier.maintenance_rate
+        } else {
+            tier.maintenance_rate.checked_neg()?
+        };
         let one_minus = Ppm::ONE.checked_sub(signed_rate)?;
-        let denom = size.mul_div(i128::from(one_minus.atoms()), i128::from(PPM_SCALE), Rounding::Floor)?;
+        let denom = size.mul_div(
+            i128::from(one_minus.atoms()),
+            i128::from(PPM_SCALE),
+            Rounding::Floor,
+        )?;
         // E + q(p − m) = |q|·p·r − d + other  ⇒  p·q(1 − s·r) = q·m − E − d + other.
         let numerator = size
             .notional(mark, Rounding::Floor)?
             .checked_sub(equity)?
             .checked_sub(tier.maintenance_deduction)?
             .checked_add(other_maintenance)?;
-        let rounding = if long { Rounding::Ceil } else { Rounding::Floor };
+        let rounding = if long {
+            Rounding::Ceil
+        } else {
+            Rounding::Floor
+        };
         let p = Price::from_ratio(numerator, denom, rounding)?;
         if !p.is_positive() {
             continue;
         }
         let notional = size.notional(p, Rounding::Floor)?.abs();
-        let upper_ok = tiers.get(k + 1).is_none_or(|next| notional < next.notional_floor);
+        let upper_ok = tiers
+            .get(k + 1)
+            .is_none_or(|next| notional < next.notional_floor);
         if notional >= tier.notional_floor && upper_ok {
             return Ok(Some(p));
         }

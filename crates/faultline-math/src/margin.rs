@@ -66,7 +66,11 @@ pub enum MarginError {
     BadLeverage { index: usize, leverage: Ppm },
     /// Maintenance rate must be positive, below the initial rate and not fall with size.
     #[error("margin tier {index}: maintenance rate {rate} must be > 0, below the initial rate {initial} and not below the previous tier's")]
-    BadMaintenanceRate { index: usize, rate: Ppm, initial: Ppm },
+    BadMaintenanceRate {
+        index: usize,
+        rate: Ppm,
+        initial: Ppm,
+    },
     /// Fixed-point overflow while deriving the schedule.
     #[error(transparent)]
     Arithmetic(#[from] ArithmeticError),
@@ -81,7 +85,11 @@ pub struct MarginSchedule {
 impl MarginSchedule {
     /// A single bracket with flat rates.
     pub fn flat(max_leverage: Ppm, maintenance_rate: Option<Ppm>) -> Result<Self, MarginError> {
-        Self::new(&[TierSpec { notional_floor: Quote::ZERO, max_leverage, maintenance_rate }])
+        Self::new(&[TierSpec {
+            notional_floor: Quote::ZERO,
+            max_leverage,
+            maintenance_rate,
+        }])
     }
 
     /// Validate brackets and derive their rates and deductions.
@@ -95,27 +103,43 @@ impl MarginSchedule {
             let prev = tiers.last();
             if let Some(prev) = prev {
                 if spec.notional_floor <= prev.notional_floor {
-                    return Err(MarginError::FloorsNotIncreasing { index, floor: spec.notional_floor });
+                    return Err(MarginError::FloorsNotIncreasing {
+                        index,
+                        floor: spec.notional_floor,
+                    });
                 }
             }
-            if spec.max_leverage < Ppm::ONE || prev.is_some_and(|p| spec.max_leverage > p.max_leverage) {
-                return Err(MarginError::BadLeverage { index, leverage: spec.max_leverage });
+            if spec.max_leverage < Ppm::ONE
+                || prev.is_some_and(|p| spec.max_leverage > p.max_leverage)
+            {
+                return Err(MarginError::BadLeverage {
+                    index,
+                    leverage: spec.max_leverage,
+                });
             }
             let initial_rate = reciprocal(spec.max_leverage, Rounding::Ceil)?;
             let maintenance_rate = match spec.maintenance_rate {
                 Some(rate) => rate,
-                None => reciprocal(spec.max_leverage.mul_div(2, 1, Rounding::Floor)?, Rounding::Ceil)?,
+                None => reciprocal(
+                    spec.max_leverage.mul_div(2, 1, Rounding::Floor)?,
+                    Rounding::Ceil,
+                )?,
             };
             let falls = prev.is_some_and(|p| maintenance_rate < p.maintenance_rate);
             if !maintenance_rate.is_positive() || maintenance_rate >= initial_rate || falls {
-                return Err(MarginError::BadMaintenanceRate { index, rate: maintenance_rate, initial: initial_rate });
+                return Err(MarginError::BadMaintenanceRate {
+                    index,
+                    rate: maintenance_rate,
+                    initial: initial_rate,
+                });
             }
             let maintenance_deduction = match prev {
                 None => Quote::ZERO,
                 Some(p) => {
                     let step = maintenance_rate.checked_sub(p.maintenance_rate)?;
                     // The deduction lowers a requirement, so it rounds down (against the account).
-                    p.maintenance_deduction.checked_add(spec.notional_floor.mul_ppm(step, Rounding::Floor)?)?
+                    p.maintenance_deduction
+                        .checked_add(spec.notional_floor.mul_ppm(step, Rounding::Floor)?)?
                 }
             };
             tiers.push(MarginTier {
@@ -146,12 +170,18 @@ impl MarginSchedule {
         let n = notional.abs();
         let tier = self.tier_for(n);
         let gross = n.mul_ppm(tier.maintenance_rate, Rounding::Ceil)?;
-        Ok(gross.checked_sub(tier.maintenance_deduction)?.max(Quote::ZERO))
+        Ok(gross
+            .checked_sub(tier.maintenance_deduction)?
+            .max(Quote::ZERO))
     }
 
     /// Initial margin for `notional` at the user's chosen `leverage` (`None`: the tier's
     /// maximum). A leverage above the tier's maximum is capped to it. Rounded up.
-    pub fn initial_margin(&self, notional: Quote, leverage: Option<Ppm>) -> Result<Quote, ArithmeticError> {
+    pub fn initial_margin(
+        &self,
+        notional: Quote,
+        leverage: Option<Ppm>,
+    ) -> Result<Quote, ArithmeticError> {
         let n = notional.abs();
         let tier = self.tier_for(n);
         let rate = match leverage {
@@ -186,7 +216,11 @@ mod tests {
             let s = MarginSchedule::flat(lev(max_lev), None).unwrap();
             let rate = s.tiers()[0].maintenance_rate;
             // 1/(2·3) = 16.67%: rounded up to the ppm.
-            let expected = if max_lev == 3 { Ppm::from_atoms(166_667) } else { Ppm::from_bps(mmr_bps) };
+            let expected = if max_lev == 3 {
+                Ppm::from_atoms(166_667)
+            } else {
+                Ppm::from_bps(mmr_bps)
+            };
             assert_eq!(rate, expected, "max leverage {max_lev}");
         }
     }
@@ -196,15 +230,28 @@ mod tests {
     #[test]
     fn maintenance_margin_is_continuous_across_tiers() {
         let s = MarginSchedule::new(&[
-            TierSpec { notional_floor: q(0), max_leverage: lev(40), maintenance_rate: None },
-            TierSpec { notional_floor: q(150_000_000), max_leverage: lev(20), maintenance_rate: None },
+            TierSpec {
+                notional_floor: q(0),
+                max_leverage: lev(40),
+                maintenance_rate: None,
+            },
+            TierSpec {
+                notional_floor: q(150_000_000),
+                max_leverage: lev(20),
+                maintenance_rate: None,
+            },
         ])
         .unwrap();
         // deduction_1 = 150M × (2.5% − 1.25%) = 1,875,000.
         assert_eq!(s.tiers()[1].maintenance_deduction, q(1_875_000));
-        let below = s.maintenance_margin(q(150_000_000).checked_sub(Quote::from_atoms(1)).unwrap()).unwrap();
+        let below = s
+            .maintenance_margin(q(150_000_000).checked_sub(Quote::from_atoms(1)).unwrap())
+            .unwrap();
         let at = s.maintenance_margin(q(150_000_000)).unwrap();
-        assert!(at.checked_sub(below).unwrap() <= Quote::from_atoms(1), "jump {below} → {at}");
+        assert!(
+            at.checked_sub(below).unwrap() <= Quote::from_atoms(1),
+            "jump {below} → {at}"
+        );
         assert_eq!(at, q(1_875_000));
         // 200M notional: 200M × 2.5% − 1.875M = 3.125M.
         assert_eq!(s.maintenance_margin(q(200_000_000)).unwrap(), q(3_125_000));
@@ -213,7 +260,10 @@ mod tests {
     #[test]
     fn initial_margin_uses_user_leverage_capped_by_the_tier() {
         let s = MarginSchedule::flat(lev(50), None).unwrap();
-        assert_eq!(s.initial_margin(q(10_000), Some(lev(10))).unwrap(), q(1_000));
+        assert_eq!(
+            s.initial_margin(q(10_000), Some(lev(10))).unwrap(),
+            q(1_000)
+        );
         assert_eq!(s.initial_margin(q(10_000), Some(lev(100))).unwrap(), q(200));
         assert_eq!(s.initial_margin(q(10_000), None).unwrap(), q(200));
     }
@@ -222,13 +272,30 @@ mod tests {
     fn invalid_schedules_are_rejected_with_the_tier_named() {
         assert_eq!(MarginSchedule::new(&[]), Err(MarginError::Empty));
         let bad_lev = MarginSchedule::flat(Ppm::from_f64(0.5).unwrap(), None);
-        assert!(matches!(bad_lev, Err(MarginError::BadLeverage { index: 0, .. })));
+        assert!(matches!(
+            bad_lev,
+            Err(MarginError::BadLeverage { index: 0, .. })
+        ));
         let mm_above_im = MarginSchedule::flat(lev(10), Some(Ppm::from_bps(1_500)));
-        assert!(matches!(mm_above_im, Err(MarginError::BadMaintenanceRate { index: 0, .. })));
+        assert!(matches!(
+            mm_above_im,
+            Err(MarginError::BadMaintenanceRate { index: 0, .. })
+        ));
         let unordered = MarginSchedule::new(&[
-            TierSpec { notional_floor: q(0), max_leverage: lev(20), maintenance_rate: None },
-            TierSpec { notional_floor: q(0), max_leverage: lev(10), maintenance_rate: None },
+            TierSpec {
+                notional_floor: q(0),
+                max_leverage: lev(20),
+                maintenance_rate: None,
+            },
+            TierSpec {
+                notional_floor: q(0),
+                max_leverage: lev(10),
+                maintenance_rate: None,
+            },
         ]);
-        assert!(matches!(unordered, Err(MarginError::FloorsNotIncreasing { index: 1, .. })));
+        assert!(matches!(
+            unordered,
+            Err(MarginError::FloorsNotIncreasing { index: 1, .. })
+        ));
     }
 }

@@ -34,7 +34,10 @@ pub fn split_pro_rata(total: i64, weights: &[i64]) -> Result<Vec<i64>, Arithmeti
         shares[i] += 1;
         left -= 1;
     }
-    Ok(shares.into_iter().map(|s| i64::try_from(s).unwrap_or(i64::MAX)).collect())
+    Ok(shares
+        .into_iter()
+        .map(|s| i64::try_from(s).unwrap_or(i64::MAX))
+        .collect())
 }
 
 #[cfg(test)]

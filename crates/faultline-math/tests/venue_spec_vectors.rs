@@ -35,11 +35,20 @@ fn drift_shortage_10_ratio_10pct_price_100_closes_one_base() {
 /// down at 1e-9; Faultline rounds up at 1e-8 so the shortage is always covered).
 #[test]
 fn drift_one_percent_fee_closes_ten_ninths() {
-    let b = base_to_cover_margin_shortage(usd(10.0), pct(10.0), pct(1.0), px(100.0)).unwrap().unwrap();
+    let b = base_to_cover_margin_shortage(usd(10.0), pct(10.0), pct(1.0), px(100.0))
+        .unwrap()
+        .unwrap();
     assert_eq!(b, Base::from_atoms(111_111_112));
     // The closure frees its requirement net of fee: at least the $10 shortage.
-    let freed = b.notional(px(100.0), Rounding::Floor).unwrap().mul_ppm(pct(9.0), Rounding::Floor).unwrap();
-    assert!(freed >= usd(10.0) && freed < usd(10.000_01), "freed {freed}");
+    let freed = b
+        .notional(px(100.0), Rounding::Floor)
+        .unwrap()
+        .mul_ppm(pct(9.0), Rounding::Floor)
+        .unwrap();
+    assert!(
+        freed >= usd(10.0) && freed < usd(10.000_01),
+        "freed {freed}"
+    );
 }
 
 /// Drift `..._and_one_percent_if_liquidation_fee`: liquidator 1% + insurance fund 1% → 1.25 base.
@@ -52,7 +61,10 @@ fn drift_liquidator_and_insurance_fees_close_one_and_a_quarter() {
 /// Drift returns "the whole position" (u64::MAX) when the fee is not below the ratio.
 #[test]
 fn drift_fee_at_or_above_margin_ratio_means_close_everything() {
-    assert_eq!(base_to_cover_margin_shortage(usd(10.0), pct(1.0), pct(1.0), px(100.0)).unwrap(), None);
+    assert_eq!(
+        base_to_cover_margin_shortage(usd(10.0), pct(1.0), pct(1.0), px(100.0)).unwrap(),
+        None
+    );
 }
 
 // ---- dYdX v4, protocol/x/clob/keeper/liquidations_test.go ----------------------------
@@ -72,34 +84,55 @@ fn dydx_bankruptcy(delta: f64, mark: f64, tnc: f64, dmmr: f64, tmmr: f64) -> Opt
 /// B1: 0.1 BTC long, USDC −$4,501 (TNC $499, TMMR $500): sell 0.1 for $4,501 → $45,010/BTC.
 #[test]
 fn dydx_long_bankruptcy_price_b1() {
-    assert_eq!(dydx_bankruptcy(-0.1, 50_000.0, 499.0, 500.0, 500.0), Some(px(45_010.0)));
+    assert_eq!(
+        dydx_bankruptcy(-0.1, 50_000.0, 499.0, 500.0, 500.0),
+        Some(px(45_010.0))
+    );
 }
 
 /// B2: 0.1 BTC short, USDC +$5,499: buy back 0.1 for $5,499 → $54,990/BTC.
 #[test]
 fn dydx_short_bankruptcy_price_b2() {
-    assert_eq!(dydx_bankruptcy(0.1, 50_000.0, 499.0, 500.0, 500.0), Some(px(54_990.0)));
+    assert_eq!(
+        dydx_bankruptcy(0.1, 50_000.0, 499.0, 500.0, 500.0),
+        Some(px(54_990.0))
+    );
 }
 
 /// B3/B4: TNC 0 → bankruptcy at the oracle price, for the whole or half the position.
 #[test]
 fn dydx_zero_collateral_bankrupts_at_oracle_b3_b4() {
-    assert_eq!(dydx_bankruptcy(-0.1, 50_000.0, 0.0, 500.0, 500.0), Some(px(50_000.0)));
-    assert_eq!(dydx_bankruptcy(-0.05, 50_000.0, 0.0, 250.0, 500.0), Some(px(50_000.0)));
+    assert_eq!(
+        dydx_bankruptcy(-0.1, 50_000.0, 0.0, 500.0, 500.0),
+        Some(px(50_000.0))
+    );
+    assert_eq!(
+        dydx_bankruptcy(-0.05, 50_000.0, 0.0, 250.0, 500.0),
+        Some(px(50_000.0))
+    );
 }
 
 /// B5/B6: TNC −$100 → the long must sell for $5,100 ($51,000/BTC), the short buy for $4,900.
 #[test]
 fn dydx_negative_collateral_b5_b6() {
-    assert_eq!(dydx_bankruptcy(-0.1, 50_000.0, -100.0, 500.0, 500.0), Some(px(51_000.0)));
-    assert_eq!(dydx_bankruptcy(0.1, 50_000.0, -100.0, 500.0, 500.0), Some(px(49_000.0)));
+    assert_eq!(
+        dydx_bankruptcy(-0.1, 50_000.0, -100.0, 500.0, 500.0),
+        Some(px(51_000.0))
+    );
+    assert_eq!(
+        dydx_bankruptcy(0.1, 50_000.0, -100.0, 500.0, 500.0),
+        Some(px(49_000.0))
+    );
 }
 
 /// B7: 0.004 BTC + 0.1 ETH long, USDC −$490 (TNC $10, TMMR $50); closing the ETH
 /// (PMMR $30) needs $294 = 300 − 10·30/50 → $2,940/ETH.
 #[test]
 fn dydx_cross_account_bankruptcy_is_prorated_by_maintenance_b7() {
-    assert_eq!(dydx_bankruptcy(-0.1, 3_000.0, 10.0, 30.0, 50.0), Some(px(2_940.0)));
+    assert_eq!(
+        dydx_bankruptcy(-0.1, 3_000.0, 10.0, 30.0, 50.0),
+        Some(px(2_940.0))
+    );
 }
 
 /// B9: 1 BTC long with USDC −$13 (TNC $49,987, TMMR $5,000) closing 21,347 quantums
@@ -108,7 +141,9 @@ fn dydx_cross_account_bankruptcy_is_prorated_by_maintenance_b7() {
 #[test]
 fn dydx_small_partial_close_rounds_in_the_sellers_favour_b9() {
     let p = dydx_bankruptcy(-0.000_213_47, 50_000.0, 49_987.0, 1.067_35, 5_000.0).unwrap();
-    let quote = Base::from_atoms(21_347).notional(p, Rounding::Ceil).unwrap();
+    let quote = Base::from_atoms(21_347)
+        .notional(p, Rounding::Ceil)
+        .unwrap();
     assert!((quote.atoms() - 2_776).abs() <= 1, "quote {quote}");
 }
 
@@ -119,9 +154,13 @@ fn dydx_small_partial_close_rounds_in_the_sellers_favour_b9() {
 #[test]
 fn hyperliquid_liquidation_price_isolated_long_and_short() {
     let s = MarginSchedule::flat(Ppm::from_units(40).unwrap(), None).unwrap();
-    let long = liquidation_price(usd(10_000.0), base(1.0), px(100_000.0), Quote::ZERO, &s).unwrap().unwrap();
+    let long = liquidation_price(usd(10_000.0), base(1.0), px(100_000.0), Quote::ZERO, &s)
+        .unwrap()
+        .unwrap();
     assert!((long.to_f64() - 91_139.240_506).abs() < 1e-5, "{long}");
-    let short = liquidation_price(usd(10_000.0), base(-1.0), px(100_000.0), Quote::ZERO, &s).unwrap().unwrap();
+    let short = liquidation_price(usd(10_000.0), base(-1.0), px(100_000.0), Quote::ZERO, &s)
+        .unwrap()
+        .unwrap();
     assert!((short.to_f64() - 108_641.975_308).abs() < 1e-5, "{short}");
 }
 
@@ -155,8 +194,15 @@ fn binance_btcusdt_2021() -> MarginSchedule {
 #[test]
 fn binance_maintenance_amounts_follow_from_brackets() {
     let s = binance_btcusdt_2021();
-    let cum: Vec<f64> = s.tiers().iter().map(|t| t.maintenance_deduction.to_f64()).collect();
-    assert_eq!(&cum[..6], &[0.0, 50.0, 1_300.0, 16_300.0, 266_300.0, 1_266_300.0]);
+    let cum: Vec<f64> = s
+        .tiers()
+        .iter()
+        .map(|t| t.maintenance_deduction.to_f64())
+        .collect();
+    assert_eq!(
+        &cum[..6],
+        &[0.0, 50.0, 1_300.0, 16_300.0, 266_300.0, 1_266_300.0]
+    );
 }
 
 /// Binance FAQ example (as transcribed in freqtrade's tests): isolated BTC long,
@@ -164,7 +210,15 @@ fn binance_maintenance_amounts_follow_from_brackets() {
 #[test]
 fn binance_isolated_liquidation_price() {
     let s = binance_btcusdt_2021();
-    let lp = liquidation_price(usd(1_535_443.01), base(109.488), px(32_481.98), Quote::ZERO, &s).unwrap().unwrap();
+    let lp = liquidation_price(
+        usd(1_535_443.01),
+        base(109.488),
+        px(32_481.98),
+        Quote::ZERO,
+        &s,
+    )
+    .unwrap()
+    .unwrap();
     assert!((lp.to_f64() - 18_778.73).abs() < 0.005, "{lp}");
 }
 
@@ -174,15 +228,28 @@ fn binance_isolated_liquidation_price() {
 fn binance_cross_liquidation_price() {
     let s = binance_btcusdt_2021();
     let equity = usd(1_535_443.01 - 448_192.89);
-    let lp = liquidation_price(equity, base(109.488), px(32_481.98), usd(356_512.508), &s).unwrap().unwrap();
+    let lp = liquidation_price(equity, base(109.488), px(32_481.98), usd(356_512.508), &s)
+        .unwrap()
+        .unwrap();
     assert!((lp.to_f64() - 26_316.89).abs() < 0.005, "{lp}");
 }
 
 // ---- BitMEX ADL page -----------------------------------------------------------------
 
-fn candidate(id: u32, size: f64, entry: f64, mark: f64, bankrupt: f64, wallet: f64) -> AdlCandidate {
+fn candidate(
+    id: u32,
+    size: f64,
+    entry: f64,
+    mark: f64,
+    bankrupt: f64,
+    wallet: f64,
+) -> AdlCandidate {
     let size = base(size);
-    let upnl = size.notional(px(mark), Rounding::Floor).unwrap().checked_sub(size.notional(px(entry), Rounding::Floor).unwrap()).unwrap();
+    let upnl = size
+        .notional(px(mark), Rounding::Floor)
+        .unwrap()
+        .checked_sub(size.notional(px(entry), Rounding::Floor).unwrap())
+        .unwrap();
     AdlCandidate {
         account: AccountId(id),
         size,
@@ -192,7 +259,12 @@ fn candidate(id: u32, size: f64, entry: f64, mark: f64, bankrupt: f64, wallet: f
         unrealized_pnl: upnl,
         wallet_balance: usd(wallet),
         margin_balance: usd(wallet).checked_add(upnl).unwrap(),
-        maintenance_margin: size.notional(px(mark), Rounding::Ceil).unwrap().abs().mul_ppm(pct(1.0), Rounding::Ceil).unwrap(),
+        maintenance_margin: size
+            .notional(px(mark), Rounding::Ceil)
+            .unwrap()
+            .abs()
+            .mul_ppm(pct(1.0), Rounding::Ceil)
+            .unwrap(),
     }
 }
 
@@ -217,10 +289,16 @@ fn bitmex_example_fills_highest_ranked_first() {
         candidate(2, 10.0, 500.0, 640.0, 600.0, 1_000.0),
         candidate(5, 20.0, 550.0, 640.0, 540.0, 1_000.0),
     ];
-    let scores: Vec<i128> = c.iter().map(|x| score(AdlRanking::Bitmex, x).unwrap()).collect();
+    let scores: Vec<i128> = c
+        .iter()
+        .map(|x| score(AdlRanking::Bitmex, x).unwrap())
+        .collect();
     assert!(scores[1] > scores[2] && scores[2] > scores[0], "{scores:?}");
     let fills = allocate(AdlRanking::Bitmex, &c, base(20.0), 0).unwrap();
-    let got: Vec<(u32, f64)> = fills.iter().map(|f| (c[f.candidate].account.0, f.amount.to_f64())).collect();
+    let got: Vec<(u32, f64)> = fills
+        .iter()
+        .map(|f| (c[f.candidate].account.0, f.amount.to_f64()))
+        .collect();
     assert_eq!(got, vec![(2, 10.0), (5, 10.0)]);
 }
 
@@ -228,7 +306,7 @@ fn bitmex_example_fills_highest_ranked_first() {
 #[test]
 fn binance_leverage_pnl() {
     let c = candidate(1, 1.0, 100.0, 110.0, 50.0, 100.0); // uPnL 10, wallet 100, MM 1.1
-    // 10/100 × 1.1/110 = 0.001 → 1,000 ppm.
+                                                          // 10/100 × 1.1/110 = 0.001 → 1,000 ppm.
     assert_eq!(score(AdlRanking::Binance, &c).unwrap(), 1_000);
     let loser = candidate(2, 1.0, 120.0, 110.0, 50.0, 100.0);
     assert_eq!(score(AdlRanking::Binance, &loser).unwrap(), 0);
@@ -239,12 +317,15 @@ fn binance_leverage_pnl() {
 /// X3: a 1 BTC short is offset by two 0.5 BTC longs, 0.5 each.
 #[test]
 fn dydx_offset_walk_splits_across_counterparties_x3() {
-    let c = vec![candidate(10, 0.5, 50_000.0, 50_000.0, 0.0, 50_000.0), candidate(11, 0.5, 50_000.0, 50_000.0, 0.0, 50_000.0)];
-    for offset in 0..2 {
-        let fills = allocate(AdlRanking::DydxOffsetWalk, &c, base(1.0), offset).unwrap();
+    let c = vec![
+        candidate(10, 0.5, 50_000.0, 50_000.0, 0.0, 50_000.0),
+        candidate(11, 0.5, 50_000.0, 50_000.0, 0.0, 50_000.0),
+    ];
+    for offset in 0..2u32 {
+        let fills = allocate(AdlRanking::DydxOffsetWalk, &c, base(1.0), offset as usize).unwrap();
         let total: i64 = fills.iter().map(|f| f.amount.atoms()).sum();
         assert_eq!(total, base(1.0).atoms());
-        assert_eq!(c[fills[0].candidate].account.0, 10 + offset as u32);
+        assert_eq!(c[fills[0].candidate].account.0, 10 + offset);
     }
 }
 
@@ -257,7 +338,9 @@ fn dydx_offset_walk_skips_underwater_counterparties_x4_x5() {
     let fills = allocate(AdlRanking::DydxOffsetWalk, &[dave0, dave1], base(1.0), 0).unwrap();
     assert_eq!(fills.len(), 1);
     assert_eq!(fills[0].candidate, 1);
-    assert!(allocate(AdlRanking::DydxOffsetWalk, &[dave0], base(1.0), 0).unwrap().is_empty());
+    assert!(allocate(AdlRanking::DydxOffsetWalk, &[dave0], base(1.0), 0)
+        .unwrap()
+        .is_empty());
 }
 
 /// Pro rata: every profitable counterparty gives up the same fraction.
@@ -269,6 +352,9 @@ fn pro_rata_takes_the_same_fraction_from_each_winner() {
         candidate(3, -4.0, 80.0, 90.0, 150.0, 100.0), // losing: not touched
     ];
     let fills = allocate(AdlRanking::ProRata, &c, base(4.0), 0).unwrap();
-    let got: Vec<(usize, f64)> = fills.iter().map(|f| (f.candidate, f.amount.to_f64())).collect();
+    let got: Vec<(usize, f64)> = fills
+        .iter()
+        .map(|f| (f.candidate, f.amount.to_f64()))
+        .collect();
     assert_eq!(got, vec![(0, 1.0), (1, 3.0)]);
 }

@@ -45,19 +45,35 @@ pub enum OutputError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_path_buf(), source }
+    move |source| OutputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Write the run into `dir`: everything goes to a sibling temporary directory first,
 /// which is then renamed into place, so `dir` never holds a half-written run. An
 /// existing run directory (one with a manifest.json) is replaced.
-pub fn write_run_dir(dir: &Path, run: &RunArtifacts, symbols: &[String]) -> Result<(), OutputError> {
-    if dir.exists() && !dir.join("manifest.json").exists() && fs::read_dir(dir).map_err(io(dir))?.next().is_some() {
+pub fn write_run_dir(
+    dir: &Path,
+    run: &RunArtifacts,
+    symbols: &[String],
+) -> Result<(), OutputError> {
+    if dir.exists()
+        && !dir.join("manifest.json").exists()
+        && fs::read_dir(dir).map_err(io(dir))?.next().is_some()
+    {
         return Err(OutputError::NotARunDir(dir.to_path_buf()));
     }
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into());
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "run".into());
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
@@ -75,15 +91,29 @@ pub fn write_run_dir(dir: &Path, run: &RunArtifacts, symbols: &[String]) -> Resu
 }
 
 fn write_files(tmp: &Path, run: &RunArtifacts, symbols: &[String]) -> Result<(), OutputError> {
-    write(&tmp.join("manifest.json"), pretty("manifest", &run.manifest)?.as_bytes())?;
-    write(&tmp.join("summary.json"), pretty("summary", &run.summary)?.as_bytes())?;
+    write(
+        &tmp.join("manifest.json"),
+        pretty("manifest", &run.manifest)?.as_bytes(),
+    )?;
+    write(
+        &tmp.join("summary.json"),
+        pretty("summary", &run.summary)?.as_bytes(),
+    )?;
     let mut events = String::new();
     for e in &run.events {
-        events.push_str(&serde_json::to_string(e).map_err(|e| OutputError::Serialize { what: "event", message: e.to_string() })?);
+        events.push_str(
+            &serde_json::to_string(e).map_err(|e| OutputError::Serialize {
+                what: "event",
+                message: e.to_string(),
+            })?,
+        );
         events.push('\n');
     }
     write(&tmp.join("events.jsonl"), events.as_bytes())?;
-    write(&tmp.join("timeline.csv"), &timeline_csv(&run.timeline, symbols)?)
+    write(
+        &tmp.join("timeline.csv"),
+        &timeline_csv(&run.timeline, symbols)?,
+    )
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
@@ -118,7 +148,10 @@ pub const TIMELINE_COLUMNS: [&str; 20] = [
 
 fn timeline_csv(rows: &[MarketRecord], symbols: &[String]) -> Result<Vec<u8>, OutputError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| OutputError::Serialize { what: "timeline", message: e.to_string() };
+    let err = |e: csv::Error| OutputError::Serialize {
+        what: "timeline",
+        message: e.to_string(),
+    };
     w.write_record(TIMELINE_COLUMNS).map_err(err)?;
     for r in rows {
         let symbol = symbols.get(r.market.index()).cloned().unwrap_or_default();
@@ -146,11 +179,17 @@ fn timeline_csv(rows: &[MarketRecord], symbols: &[String]) -> Result<Vec<u8>, Ou
         ])
         .map_err(err)?;
     }
-    w.into_inner().map_err(|e| OutputError::Serialize { what: "timeline", message: e.to_string() })
+    w.into_inner().map_err(|e| OutputError::Serialize {
+        what: "timeline",
+        message: e.to_string(),
+    })
 }
 
 fn pretty<T: serde::Serialize>(what: &'static str, v: &T) -> Result<String, OutputError> {
-    let mut s = serde_json::to_string_pretty(v).map_err(|e| OutputError::Serialize { what, message: e.to_string() })?;
+    let mut s = serde_json::to_string_pretty(v).map_err(|e| OutputError::Serialize {
+        what,
+        message: e.to_string(),
+    })?;
     s.push('\n');
     Ok(s)
 }

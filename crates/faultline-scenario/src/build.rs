@@ -1,12 +1,21 @@
 //! Turn a validated scenario into a ready-to-run simulation.
 
 use crate::load::{depth_profile, margin_schedule, Scenario};
-use crate::schema::{AdlRankingSpec, DeficitSpec, Distribution, MarginModeSpec, MarkPriceSpec, OracleSourceSpec, ReferenceSpec, SideSpec};
+use crate::schema::{
+    AdlRankingSpec, DeficitSpec, Distribution, MarginModeSpec, MarkPriceSpec, OracleSourceSpec,
+    ReferenceSpec, SideSpec,
+};
 use faultline_engine::rng::{stream, Stream};
-use faultline_engine::{DeficitPolicy, DelayedOracle, EngineConfig, EngineError, Gap, GbmParams, MarkMethod, MarketRuntime, OracleSource, ReferenceModel, Simulation};
+use faultline_engine::{
+    DeficitPolicy, DelayedOracle, EngineConfig, EngineError, Gap, GbmParams, MarkMethod,
+    MarketRuntime, OracleSource, ReferenceModel, Simulation,
+};
 use faultline_math::adl::AdlRanking;
 use faultline_math::funding::FundingParams;
-use faultline_state::{AccountKind, Book, BookLayout, LiquidationParams, MarginMode, Market, MarketParams, OpenPosition, Pot, StagedParams, StateError, Venue};
+use faultline_state::{
+    AccountKind, Book, BookLayout, LiquidationParams, MarginMode, Market, MarketParams,
+    OpenPosition, Pot, StagedParams, StateError, Venue,
+};
 use faultline_units::{AccountId, ArithmeticError, Base, MarketId, Ppm, Price, Quote, Rounding};
 use rand::RngExt;
 use rand_chacha::ChaCha12Rng;
@@ -41,7 +50,10 @@ pub struct Built {
 }
 
 fn fx<T>(what: &str, r: Result<T, ArithmeticError>) -> Result<T, BuildError> {
-    r.map_err(|source| BuildError::Arithmetic { what: what.to_string(), source })
+    r.map_err(|source| BuildError::Arithmetic {
+        what: what.to_string(),
+        source,
+    })
 }
 
 /// Build the simulation for `seed`.
@@ -52,20 +64,58 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
     for (i, m) in f.market.iter().enumerate() {
         let id = MarketId(u16::try_from(i).unwrap_or(u16::MAX));
         let reference = match &m.reference {
-            ReferenceSpec::Gbm { initial_price, drift_annual, volatility_annual, gaps } => ReferenceModel::gbm(
-                GbmParams { initial: *initial_price, drift_annual: *drift_annual, volatility_annual: *volatility_annual, block_time_ms: f.block_time_ms },
-                gaps.iter().map(|g| Gap { block: g.block, fraction: g.fraction }).collect(),
+            ReferenceSpec::Gbm {
+                initial_price,
+                drift_annual,
+                volatility_annual,
+                gaps,
+            } => ReferenceModel::gbm(
+                GbmParams {
+                    initial: *initial_price,
+                    drift_annual: *drift_annual,
+                    volatility_annual: *volatility_annual,
+                    block_time_ms: f.block_time_ms,
+                },
+                gaps.iter()
+                    .map(|g| Gap {
+                        block: g.block,
+                        fraction: g.fraction,
+                    })
+                    .collect(),
                 stream(seed, Stream::Reference(id.0)),
             ),
             ReferenceSpec::Candles { gaps, .. } => {
-                let series = s.candles.get(i).and_then(Option::as_ref).map(|c| c.resample(f.block_time_ms, f.blocks)).unwrap_or_default();
-                let prices = series.into_iter().map(Price::from_f64).collect::<Result<Vec<_>, _>>();
-                ReferenceModel::series(fx("candle price", prices)?, gaps.iter().map(|g| Gap { block: g.block, fraction: g.fraction }).collect())
+                let series = s
+                    .candles
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .map(|c| c.resample(f.block_time_ms, f.blocks))
+                    .unwrap_or_default();
+                let prices = series
+                    .into_iter()
+                    .map(Price::from_f64)
+                    .collect::<Result<Vec<_>, _>>();
+                ReferenceModel::series(
+                    fx("candle price", prices)?,
+                    gaps.iter()
+                        .map(|g| Gap {
+                            block: g.block,
+                            fraction: g.fraction,
+                        })
+                        .collect(),
+                )
             }
         };
         let initial = fx("initial price", reference.initial())?;
-        let margin = margin_schedule(&m.margin.tiers).map_err(|(_, msg)| BuildError::Arithmetic { what: msg, source: ArithmeticError::new("margin schedule") })?;
-        let profile = depth_profile(&m.book.depth).map_err(|msg| BuildError::Arithmetic { what: msg, source: ArithmeticError::new("depth profile") })?;
+        let margin =
+            margin_schedule(&m.margin.tiers).map_err(|(_, msg)| BuildError::Arithmetic {
+                what: msg,
+                source: ArithmeticError::new("margin schedule"),
+            })?;
+        let profile = depth_profile(&m.book.depth).map_err(|msg| BuildError::Arithmetic {
+            what: msg,
+            source: ArithmeticError::new("depth profile"),
+        })?;
         let layout = BookLayout {
             profile,
             half_spread: fx("half_spread", Ppm::from_f64(m.book.half_spread))?,
@@ -78,18 +128,25 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
                 max_step_fraction: fx("max_step_fraction", Ppm::from_f64(st.max_step_fraction))?,
                 cooldown_blocks: st.cooldown_blocks,
                 buffer: fx("buffer", Ppm::from_f64(st.buffer))?,
-                min_partial_notional: fx("min_partial_notional", Quote::from_f64(st.min_partial_notional))?,
+                min_partial_notional: fx(
+                    "min_partial_notional",
+                    Quote::from_f64(st.min_partial_notional),
+                )?,
                 full_below_ratio: fx("full_below_ratio", Ppm::from_f64(st.full_below_ratio))?,
             }),
         };
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // validated to (0, 24] hours
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        // validated to (0, 24] hours
         let interval_ms = (m.funding.interval_hours * 3_600_000.0).round() as u64;
         let params = MarketParams {
             symbol: m.symbol.clone(),
             margin,
             liquidation: LiquidationParams {
                 fee: fx("liquidation.fee", Ppm::from_f64(m.liquidation.fee))?,
-                liquidator_share: fx("liquidator_share", Ppm::from_f64(m.liquidation.liquidator_share))?,
+                liquidator_share: fx(
+                    "liquidator_share",
+                    Ppm::from_f64(m.liquidation.liquidator_share),
+                )?,
                 staged,
             },
             funding: FundingParams {
@@ -102,38 +159,81 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
         };
         let book = fx("book", Book::new(&layout, initial))?;
         markets.push(Market::new(id, params, book, initial));
-        runtimes.push(MarketRuntime { reference, oracle: DelayedOracle::new(f.oracle.delay_blocks, initial) });
+        runtimes.push(MarketRuntime {
+            reference,
+            oracle: DelayedOracle::new(f.oracle.delay_blocks, initial),
+        });
     }
     let mut venue = Venue::new(markets, 1);
     let mut labels = Vec::new();
     let lp = venue.add_account(AccountKind::LiquidityProvider);
     labels.push("liquidity-provider".to_string());
-    venue.deposit(Pot::Cross(lp), fx("liquidity_provider_capital", Quote::from_f64(f.venue.liquidity_provider_capital))?)?;
-    venue.deposit(Pot::InsuranceFund, fx("insurance_fund", Quote::from_f64(f.venue.insurance_fund))?)?;
-    let market_id = |sym: &str| f.market.iter().position(|m| m.symbol == sym).map(|i| MarketId(u16::try_from(i).unwrap_or(u16::MAX)));
+    venue.deposit(
+        Pot::Cross(lp),
+        fx(
+            "liquidity_provider_capital",
+            Quote::from_f64(f.venue.liquidity_provider_capital),
+        )?,
+    )?;
+    venue.deposit(
+        Pot::InsuranceFund,
+        fx("insurance_fund", Quote::from_f64(f.venue.insurance_fund))?,
+    )?;
+    let market_id = |sym: &str| {
+        f.market
+            .iter()
+            .position(|m| m.symbol == sym)
+            .map(|i| MarketId(u16::try_from(i).unwrap_or(u16::MAX)))
+    };
 
     for (i, a) in f.account.iter().enumerate() {
-        let Some(market) = market_id(&a.market) else { continue };
+        let Some(market) = market_id(&a.market) else {
+            continue;
+        };
         let initial = venue.markets[market.index()].reference_price;
         let entry = match a.entry_price {
             Some(p) => fx("entry_price", Price::from_f64(p))?,
             None => initial,
         };
         let size = fx("size", Base::from_f64(a.size))?;
-        let trader = Trader { side: a.side, size, entry, leverage: a.leverage, isolated: a.margin == MarginModeSpec::Isolated };
+        let trader = Trader {
+            side: a.side,
+            size,
+            entry,
+            leverage: a.leverage,
+            isolated: a.margin == MarginModeSpec::Isolated,
+        };
         open(&mut venue, lp, market, &trader)?;
-        labels.push(if a.label.is_empty() { format!("account[{i}]") } else { a.label.clone() });
+        labels.push(if a.label.is_empty() {
+            format!("account[{i}]")
+        } else {
+            a.label.clone()
+        });
     }
     for (i, p) in f.population.iter().enumerate() {
-        let Some(market) = market_id(&p.market) else { continue };
-        let mut rng = stream(seed, Stream::Population(u32::try_from(i).unwrap_or(u32::MAX)));
+        let Some(market) = market_id(&p.market) else {
+            continue;
+        };
+        let mut rng = stream(
+            seed,
+            Stream::Population(u32::try_from(i).unwrap_or(u32::MAX)),
+        );
         let initial = venue.markets[market.index()].reference_price.to_f64();
-        let name = if p.label.is_empty() { format!("population[{i}]") } else { p.label.clone() };
+        let name = if p.label.is_empty() {
+            format!("population[{i}]")
+        } else {
+            p.label.clone()
+        };
         for k in 0..p.count {
             let long = rng.random_bool(p.long_probability);
             let isolated = rng.random_bool(p.isolated_probability);
             let notional = draw(&p.notional, &mut rng).max(1e-6);
-            let max_leverage = venue.markets[market.index()].params.margin.tier_for(fx("notional", Quote::from_f64(notional))?).max_leverage.to_f64();
+            let max_leverage = venue.markets[market.index()]
+                .params
+                .margin
+                .tier_for(fx("notional", Quote::from_f64(notional))?)
+                .max_leverage
+                .to_f64();
             let leverage = draw(&p.leverage, &mut rng).clamp(1.0, max_leverage);
             let offset = draw(&p.entry_offset, &mut rng).max(-0.99);
             let entry = fx("entry price", Price::from_f64(initial * (1.0 + offset)))?;
@@ -141,8 +241,23 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
             if !size.is_positive() {
                 continue;
             }
-            let side = if long { SideSpec::Long } else { SideSpec::Short };
-            open(&mut venue, lp, market, &Trader { side, size, entry, leverage, isolated })?;
+            let side = if long {
+                SideSpec::Long
+            } else {
+                SideSpec::Short
+            };
+            open(
+                &mut venue,
+                lp,
+                market,
+                &Trader {
+                    side,
+                    size,
+                    entry,
+                    leverage,
+                    isolated,
+                },
+            )?;
             labels.push(format!("{name}#{k}"));
         }
     }
@@ -185,13 +300,40 @@ struct Trader {
 /// trader brings at least that), and open the position against the liquidity provider.
 fn open(venue: &mut Venue, lp: AccountId, market: MarketId, t: &Trader) -> Result<(), BuildError> {
     let id = venue.add_account(AccountKind::Trader);
-    let size = if t.side == SideSpec::Long { t.size } else { fx("size", t.size.checked_neg())? };
+    let size = if t.side == SideSpec::Long {
+        t.size
+    } else {
+        fx("size", t.size.checked_neg())?
+    };
     let leverage = fx("leverage", Ppm::from_f64(t.leverage))?;
     let notional = fx("notional", t.size.notional(t.entry, Rounding::Ceil))?;
-    let collateral = fx("collateral", notional.mul_div(i128::from(Ppm::SCALE), i128::from(leverage.atoms()), Rounding::Ceil))?;
-    let mode = if t.isolated { MarginMode::Isolated } else { MarginMode::Cross };
-    venue.open_position(OpenPosition { account: id, market, mode, size, price: t.entry, leverage: Some(leverage), lp: Some(lp) })?;
-    let pot = if t.isolated { Pot::Isolated(id, market) } else { Pot::Cross(id) };
+    let collateral = fx(
+        "collateral",
+        notional.mul_div(
+            i128::from(Ppm::SCALE),
+            i128::from(leverage.atoms()),
+            Rounding::Ceil,
+        ),
+    )?;
+    let mode = if t.isolated {
+        MarginMode::Isolated
+    } else {
+        MarginMode::Cross
+    };
+    venue.open_position(OpenPosition {
+        account: id,
+        market,
+        mode,
+        size,
+        price: t.entry,
+        leverage: Some(leverage),
+        lp: Some(lp),
+    })?;
+    let pot = if t.isolated {
+        Pot::Isolated(id, market)
+    } else {
+        Pot::Cross(id)
+    };
     venue.deposit(pot, collateral)?;
     Ok(())
 }

@@ -11,7 +11,12 @@ pub struct CandleSeries {
 
 /// Read `time_column` and `price_column` from a CSV. Without a header, the columns are
 /// given as zero-based indices ("0", "4"). Errors name the CSV line.
-pub fn load_candles(path: &Path, time_column: &str, price_column: &str, has_header: bool) -> Result<CandleSeries, String> {
+pub fn load_candles(
+    path: &Path,
+    time_column: &str,
+    price_column: &str,
+    has_header: bool,
+) -> Result<CandleSeries, String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(has_header)
         .flexible(true)
@@ -19,20 +24,44 @@ pub fn load_candles(path: &Path, time_column: &str, price_column: &str, has_head
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let find = |name: &str, headers: Option<&csv::StringRecord>| -> Result<usize, String> {
         match headers {
-            Some(h) => h.iter().position(|c| c.trim() == name).ok_or_else(|| format!("no column named `{name}` (columns: {})", h.iter().collect::<Vec<_>>().join(", "))),
-            None => name.parse().map_err(|_| format!("without a header, columns are zero-based indices, not `{name}`")),
+            Some(h) => h.iter().position(|c| c.trim() == name).ok_or_else(|| {
+                format!(
+                    "no column named `{name}` (columns: {})",
+                    h.iter().collect::<Vec<_>>().join(", ")
+                )
+            }),
+            None => name.parse().map_err(|_| {
+                format!("without a header, columns are zero-based indices, not `{name}`")
+            }),
         }
     };
-    let headers = if has_header { Some(reader.headers().map_err(|e| e.to_string())?.clone()) } else { None };
-    let (ti, pi) = (find(time_column, headers.as_ref())?, find(price_column, headers.as_ref())?);
+    let headers = if has_header {
+        Some(reader.headers().map_err(|e| e.to_string())?.clone())
+    } else {
+        None
+    };
+    let (ti, pi) = (
+        find(time_column, headers.as_ref())?,
+        find(price_column, headers.as_ref())?,
+    );
     let mut rows = Vec::new();
     for (n, rec) in reader.records().enumerate() {
         let line = n + 1 + usize::from(has_header);
         let rec = rec.map_err(|e| format!("line {line}: {e}"))?;
-        let time: i64 = rec.get(ti).and_then(|s| s.trim().parse().ok()).ok_or_else(|| format!("line {line}: column {time_column} is not an integer time in ms"))?;
-        let price: f64 = rec.get(pi).and_then(|s| s.trim().parse().ok()).ok_or_else(|| format!("line {line}: column {price_column} is not a number"))?;
+        let time: i64 = rec
+            .get(ti)
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| {
+                format!("line {line}: column {time_column} is not an integer time in ms")
+            })?;
+        let price: f64 = rec
+            .get(pi)
+            .and_then(|s| s.trim().parse().ok())
+            .ok_or_else(|| format!("line {line}: column {price_column} is not a number"))?;
         if !(price.is_finite() && price > 0.0) {
-            return Err(format!("line {line}: price {price} is not a positive number"));
+            return Err(format!(
+                "line {line}: price {price} is not a positive number"
+            ));
         }
         if rows.last().is_some_and(|&(t, _)| time <= t) {
             return Err(format!("line {line}: times must increase strictly"));
@@ -71,7 +100,12 @@ mod tests {
 
     #[test]
     fn resampling_holds_the_latest_row() {
-        let s = CandleSeries { rows: vec![(0, 10.0), (60_000, 11.0), (120_000, 12.0)] };
-        assert_eq!(s.resample(30_000, 5), vec![10.0, 10.0, 11.0, 11.0, 12.0, 12.0]);
+        let s = CandleSeries {
+            rows: vec![(0, 10.0), (60_000, 11.0), (120_000, 12.0)],
+        };
+        assert_eq!(
+            s.resample(30_000, 5),
+            vec![10.0, 10.0, 11.0, 11.0, 12.0, 12.0]
+        );
     }
 }

@@ -34,7 +34,10 @@ fn node_of_item(item: &Item) -> Option<(Node<'_>, Option<Range<usize>>)> {
         Item::Value(v) => Some(node_of_value(v)),
         Item::Table(t) => Some((Node::Table(t), t.span())),
         Item::ArrayOfTables(a) => {
-            let items = a.iter().map(|t| (Node::Table(t as &dyn TableLike), t.span())).collect();
+            let items = a
+                .iter()
+                .map(|t| (Node::Table(t as &dyn TableLike), t.span()))
+                .collect();
             Some((Node::Array(items), a.span()))
         }
     }
@@ -56,7 +59,11 @@ fn node_of_value(v: &Value) -> (Node<'_>, Option<Range<usize>>) {
 fn describe(node: &Node<'_>) -> String {
     match node {
         Node::Table(_) => "a table".into(),
-        Node::Array(a) => format!("an array of {} item{}", a.len(), if a.len() == 1 { "" } else { "s" }),
+        Node::Array(a) => format!(
+            "an array of {} item{}",
+            a.len(),
+            if a.len() == 1 { "" } else { "s" }
+        ),
         Node::Str(s) => format!("the string \"{s}\""),
         Node::Int(i) => format!("the integer {i}"),
         Node::Float(f) => format!("the number {f}"),
@@ -72,7 +79,10 @@ pub(crate) struct Checker<'s> {
 
 impl<'s> Checker<'s> {
     pub fn new(root: &'s Json) -> Self {
-        Self { root, issues: Vec::new() }
+        Self {
+            root,
+            issues: Vec::new(),
+        }
     }
 
     /// Check the whole document.
@@ -91,15 +101,49 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn push(&mut self, path: &str, span: Option<Range<usize>>, expected: String, found: String, hint: &str) {
-        self.issues.push(Issue { path: path.to_string(), span, expected, found, hint: hint.to_string() });
+    fn push(
+        &mut self,
+        path: &str,
+        span: Option<Range<usize>>,
+        expected: String,
+        found: String,
+        hint: &str,
+    ) {
+        self.issues.push(Issue {
+            path: path.to_string(),
+            span,
+            expected,
+            found,
+            hint: hint.to_string(),
+        });
     }
 
-    fn check(&mut self, schema: &'s Json, node: &Node<'_>, span: Option<Range<usize>>, path: &str, hint: &str) {
-        let own_hint = schema.get("description").and_then(Json::as_str).unwrap_or(hint);
+    fn check(
+        &mut self,
+        schema: &'s Json,
+        node: &Node<'_>,
+        span: Option<Range<usize>>,
+        path: &str,
+        hint: &str,
+    ) {
+        let own_hint = schema
+            .get("description")
+            .and_then(Json::as_str)
+            .unwrap_or(hint);
         let schema = self.resolve(schema);
-        let hint = if own_hint.is_empty() { schema.get("description").and_then(Json::as_str).unwrap_or("") } else { own_hint };
-        if let Some(variants) = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Json::as_array) {
+        let hint = if own_hint.is_empty() {
+            schema
+                .get("description")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+        } else {
+            own_hint
+        };
+        if let Some(variants) = schema
+            .get("oneOf")
+            .or_else(|| schema.get("anyOf"))
+            .and_then(Json::as_array)
+        {
             self.check_variants(variants, node, span, path, hint);
             return;
         }
@@ -124,7 +168,13 @@ impl<'s> Checker<'s> {
                     _ => None,
                 };
                 if max.is_some_and(|m| *i > m) {
-                    self.push(path, None, format!("an integer no larger than {}", max.unwrap_or(0)), describe(node), hint);
+                    self.push(
+                        path,
+                        None,
+                        format!("an integer no larger than {}", max.unwrap_or(0)),
+                        describe(node),
+                        hint,
+                    );
                 }
             }
             Node::Float(f) => {
@@ -137,23 +187,42 @@ impl<'s> Checker<'s> {
             Node::Str(s) => {
                 let min = schema.get("minLength").and_then(Json::as_u64).unwrap_or(0);
                 if (s.chars().count() as u64) < min {
-                    self.push(path, span, "a non-empty string".into(), describe(node), hint);
+                    self.push(
+                        path,
+                        span,
+                        "a non-empty string".into(),
+                        describe(node),
+                        hint,
+                    );
                 }
             }
             Node::Bool(_) | Node::Other(_) => {}
         }
     }
 
-    fn check_type(&mut self, schema: &Json, node: &Node<'_>, span: Option<Range<usize>>, path: &str, hint: &str) -> bool {
+    fn check_type(
+        &mut self,
+        schema: &Json,
+        node: &Node<'_>,
+        span: Option<Range<usize>>,
+        path: &str,
+        hint: &str,
+    ) -> bool {
         let types: Vec<&str> = match schema.get("type") {
             Some(Json::String(t)) => vec![t.as_str()],
             Some(Json::Array(ts)) => ts.iter().filter_map(Json::as_str).collect(),
             _ => return true,
         };
-        let ok = types.iter().any(|t| match (*t, node) {
-            ("object", Node::Table(_)) | ("array", Node::Array(_)) | ("string", Node::Str(_)) | ("boolean", Node::Bool(_)) => true,
-            ("integer", Node::Int(_)) | ("number", Node::Int(_) | Node::Float(_)) => true,
-            _ => false,
+        let ok = types.iter().any(|t| {
+            matches!(
+                (*t, node),
+                ("object", Node::Table(_))
+                    | ("array", Node::Array(_))
+                    | ("string", Node::Str(_))
+                    | ("boolean", Node::Bool(_))
+                    | ("integer", Node::Int(_))
+                    | ("number", Node::Int(_) | Node::Float(_))
+            )
         });
         if !ok {
             let names: Vec<String> = types
@@ -173,13 +242,33 @@ impl<'s> Checker<'s> {
         ok
     }
 
-    fn check_range(&mut self, schema: &Json, x: f64, span: Option<Range<usize>>, path: &str, hint: &str, node: &Node<'_>) {
+    fn check_range(
+        &mut self,
+        schema: &Json,
+        x: f64,
+        span: Option<Range<usize>>,
+        path: &str,
+        hint: &str,
+        node: &Node<'_>,
+    ) {
         let get = |k: &str| schema.get(k).and_then(Json::as_f64);
-        let (min, max, xmin, xmax) = (get("minimum"), get("maximum"), get("exclusiveMinimum"), get("exclusiveMaximum"));
-        let bad = min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) || xmin.is_some_and(|m| x <= m) || xmax.is_some_and(|m| x >= m);
+        let (min, max, xmin, xmax) = (
+            get("minimum"),
+            get("maximum"),
+            get("exclusiveMinimum"),
+            get("exclusiveMaximum"),
+        );
+        let bad = min.is_some_and(|m| x < m)
+            || max.is_some_and(|m| x > m)
+            || xmin.is_some_and(|m| x <= m)
+            || xmax.is_some_and(|m| x >= m);
         if bad {
-            let lo = xmin.map(|m| format!("> {m}")).or_else(|| min.map(|m| format!("≥ {m}")));
-            let hi = xmax.map(|m| format!("< {m}")).or_else(|| max.map(|m| format!("≤ {m}")));
+            let lo = xmin
+                .map(|m| format!("> {m}"))
+                .or_else(|| min.map(|m| format!("≥ {m}")));
+            let hi = xmax
+                .map(|m| format!("< {m}"))
+                .or_else(|| max.map(|m| format!("≤ {m}")));
             let expected = match (lo, hi) {
                 (Some(l), Some(h)) => format!("a value {l} and {h}"),
                 (Some(l), None) => format!("a value {l}"),
@@ -190,11 +279,21 @@ impl<'s> Checker<'s> {
         }
     }
 
-    fn check_object(&mut self, schema: &'s Json, table: &dyn TableLike, span: Option<Range<usize>>, path: &str) {
+    fn check_object(
+        &mut self,
+        schema: &'s Json,
+        table: &dyn TableLike,
+        span: Option<Range<usize>>,
+        path: &str,
+    ) {
         let props = schema.get("properties").and_then(Json::as_object);
         let closed = schema.get("additionalProperties") == Some(&Json::Bool(false));
         for (key, item) in table.iter() {
-            let child = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+            let child = if path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{path}.{key}")
+            };
             let key_span = table.get_key_value(key).and_then(|(k, _)| k.span());
             match props.and_then(|p| p.get(key)) {
                 Some(sub) => {
@@ -203,61 +302,151 @@ impl<'s> Checker<'s> {
                     }
                 }
                 None if closed => {
-                    let allowed: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-                    let close = allowed.iter().map(|a| (edit_distance(key, a), *a)).filter(|(d, _)| *d <= 3).min();
+                    let allowed: Vec<&str> = props
+                        .map(|p| p.keys().map(String::as_str).collect())
+                        .unwrap_or_default();
+                    let close = allowed
+                        .iter()
+                        .map(|a| (edit_distance(key, a), *a))
+                        .filter(|(d, _)| *d <= 3)
+                        .min();
                     let hint = match close {
-                        Some((_, a)) => format!("did you mean `{a}`? Allowed keys here: {}", allowed.join(", ")),
+                        Some((_, a)) => format!(
+                            "did you mean `{a}`? Allowed keys here: {}",
+                            allowed.join(", ")
+                        ),
                         None => format!("allowed keys here: {}", allowed.join(", ")),
                     };
-                    self.push(&child, key_span, "a known key (unknown keys are errors, so a typo is never ignored)".into(), format!("`{key}`"), &hint);
+                    self.push(
+                        &child,
+                        key_span,
+                        "a known key (unknown keys are errors, so a typo is never ignored)".into(),
+                        format!("`{key}`"),
+                        &hint,
+                    );
                 }
                 None => {}
             }
         }
-        for req in schema.get("required").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str) {
+        for req in schema
+            .get("required")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+        {
             if table.get(req).is_none() {
-                let child = if path.is_empty() { req.to_string() } else { format!("{path}.{req}") };
-                let hint = props.and_then(|p| p.get(req)).and_then(|s| s.get("description")).and_then(Json::as_str).unwrap_or("");
-                let hint = if hint.is_empty() { self.resolve(props.and_then(|p| p.get(req)).unwrap_or(&Json::Null)).get("description").and_then(Json::as_str).unwrap_or("") } else { hint };
-                self.push(&child, span.clone(), format!("the required key `{req}`"), "nothing".into(), hint);
+                let child = if path.is_empty() {
+                    req.to_string()
+                } else {
+                    format!("{path}.{req}")
+                };
+                let hint = props
+                    .and_then(|p| p.get(req))
+                    .and_then(|s| s.get("description"))
+                    .and_then(Json::as_str)
+                    .unwrap_or("");
+                let hint = if hint.is_empty() {
+                    self.resolve(props.and_then(|p| p.get(req)).unwrap_or(&Json::Null))
+                        .get("description")
+                        .and_then(Json::as_str)
+                        .unwrap_or("")
+                } else {
+                    hint
+                };
+                self.push(
+                    &child,
+                    span.clone(),
+                    format!("the required key `{req}`"),
+                    "nothing".into(),
+                    hint,
+                );
             }
         }
     }
 
-    fn check_array(&mut self, schema: &'s Json, items: &[(Node<'_>, Option<Range<usize>>)], span: Option<Range<usize>>, path: &str, hint: &str) {
+    fn check_array(
+        &mut self,
+        schema: &'s Json,
+        items: &[(Node<'_>, Option<Range<usize>>)],
+        span: Option<Range<usize>>,
+        path: &str,
+        hint: &str,
+    ) {
         let min = schema.get("minItems").and_then(Json::as_u64).unwrap_or(0);
         if (items.len() as u64) < min {
-            self.push(path, span.clone(), format!("at least {min} item{}", if min == 1 { "" } else { "s" }), format!("{} items", items.len()), hint);
+            self.push(
+                path,
+                span.clone(),
+                format!("at least {min} item{}", if min == 1 { "" } else { "s" }),
+                format!("{} items", items.len()),
+                hint,
+            );
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, (node, s)) in items.iter().enumerate() {
-                self.check(item_schema, node, s.clone().or(span.clone()), &format!("{path}[{i}]"), "");
+                self.check(
+                    item_schema,
+                    node,
+                    s.clone().or(span.clone()),
+                    &format!("{path}[{i}]"),
+                    "",
+                );
             }
         }
     }
 
-    fn check_variants(&mut self, variants: &'s [Json], node: &Node<'_>, span: Option<Range<usize>>, path: &str, hint: &str) {
+    fn check_variants(
+        &mut self,
+        variants: &'s [Json],
+        node: &Node<'_>,
+        span: Option<Range<usize>>,
+        path: &str,
+        hint: &str,
+    ) {
         let resolved: Vec<&'s Json> = variants.iter().map(|v| self.resolve(v)).collect();
         if let Node::Table(t) = node {
             // Tagged variants: pick the one whose constant properties the table matches.
             let tag_of = |v: &Json| -> Option<(String, Json)> {
-                v.get("properties")?.as_object()?.iter().find_map(|(k, p)| p.get("const").map(|c| (k.clone(), c.clone())))
+                v.get("properties")?
+                    .as_object()?
+                    .iter()
+                    .find_map(|(k, p)| p.get("const").map(|c| (k.clone(), c.clone())))
             };
             let tags: Vec<(String, Json)> = resolved.iter().filter_map(|v| tag_of(v)).collect();
             if !tags.is_empty() {
                 let tag_key = tags[0].0.clone();
-                let chosen = resolved.iter().zip(&tags).find(|(_, (k, c))| t.get(k).and_then(Item::as_value).is_some_and(|v| matches_const(&node_of_value(v).0, c)));
+                let chosen = resolved.iter().zip(&tags).find(|(_, (k, c))| {
+                    t.get(k)
+                        .and_then(Item::as_value)
+                        .is_some_and(|v| matches_const(&node_of_value(v).0, c))
+                });
                 if let Some((variant, _)) = chosen {
                     self.check_object(variant, *t, span, path);
                     return;
                 }
                 let names: Vec<String> = tags.iter().map(|(_, c)| c.to_string()).collect();
                 let (found, at) = match t.get_key_value(&tag_key) {
-                    Some((k, item)) => (node_of_item(item).map(|(n, _)| describe(&n)).unwrap_or_default(), item.span().or(k.span())),
+                    Some((k, item)) => (
+                        node_of_item(item)
+                            .map(|(n, _)| describe(&n))
+                            .unwrap_or_default(),
+                        item.span().or(k.span()),
+                    ),
                     None => ("no `".to_string() + &tag_key + "` key", span),
                 };
-                let child = if path.is_empty() { tag_key.clone() } else { format!("{path}.{tag_key}") };
-                self.push(&child, at, format!("`{tag_key}` set to one of {}", names.join(", ")), found, hint);
+                let child = if path.is_empty() {
+                    tag_key.clone()
+                } else {
+                    format!("{path}.{tag_key}")
+                };
+                self.push(
+                    &child,
+                    at,
+                    format!("`{tag_key}` set to one of {}", names.join(", ")),
+                    found,
+                    hint,
+                );
                 return;
             }
         }
@@ -269,8 +458,15 @@ impl<'s> Checker<'s> {
                 return;
             }
         }
-        let names: Vec<String> = resolved.iter().filter_map(|v| v.get("const").map(Json::to_string)).collect();
-        let expected = if names.is_empty() { "one of the documented forms".to_string() } else { format!("one of {}", names.join(", ")) };
+        let names: Vec<String> = resolved
+            .iter()
+            .filter_map(|v| v.get("const").map(Json::to_string))
+            .collect();
+        let expected = if names.is_empty() {
+            "one of the documented forms".to_string()
+        } else {
+            format!("one of {}", names.join(", "))
+        };
         self.push(path, span, expected, describe(node), hint);
     }
 }

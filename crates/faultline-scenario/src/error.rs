@@ -33,8 +33,18 @@ pub struct ValidationReport {
 impl fmt::Display for ValidationReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for e in &self.errors {
-            let field = if e.field.is_empty() { "(file)" } else { &e.field };
-            writeln!(f, "error: {}:{}:{}: {field}", self.file.display(), e.line, e.column)?;
+            let field = if e.field.is_empty() {
+                "(file)"
+            } else {
+                &e.field
+            };
+            writeln!(
+                f,
+                "error: {}:{}:{}: {field}",
+                self.file.display(),
+                e.line,
+                e.column
+            )?;
             writeln!(f, "  expected: {}", e.expected)?;
             if !e.found.is_empty() {
                 writeln!(f, "  found:    {}", e.found)?;
@@ -44,7 +54,12 @@ impl fmt::Display for ValidationReport {
             }
         }
         let n = self.errors.len();
-        write!(f, "{n} error{} in {}", if n == 1 { "" } else { "s" }, self.file.display())
+        write!(
+            f,
+            "{n} error{} in {}",
+            if n == 1 { "" } else { "s" },
+            self.file.display()
+        )
     }
 }
 

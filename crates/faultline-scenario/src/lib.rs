@@ -28,7 +28,11 @@ pub const DEFAULT_SCENARIO_NAME: &str = "scenarios/default.toml (bundled)";
 
 /// Parse the bundled default scenario.
 pub fn default_scenario() -> Result<Scenario, ValidationReport> {
-    parse(DEFAULT_SCENARIO, std::path::Path::new(DEFAULT_SCENARIO_NAME), std::path::Path::new("."))
+    parse(
+        DEFAULT_SCENARIO,
+        std::path::Path::new(DEFAULT_SCENARIO_NAME),
+        std::path::Path::new("."),
+    )
 }
 
 /// The JSON Schema of the scenario format, pretty-printed.

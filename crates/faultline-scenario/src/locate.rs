@@ -40,12 +40,22 @@ pub(crate) fn locate(doc: &Table, path: &str) -> Option<Range<usize>> {
         let next = match (cur, seg) {
             (None, Seg::Key(k)) => doc.get(k).map(Cursor::Item),
             (None, Seg::Index(_)) => None,
-            (Some(Cursor::Item(Item::Table(t))) | Some(Cursor::Table(t)), Seg::Key(k)) => t.get(k).map(Cursor::Item),
-            (Some(Cursor::Item(Item::Value(Value::InlineTable(t)))) | Some(Cursor::Value(Value::InlineTable(t))), Seg::Key(k)) => {
-                t.get(k).map(Cursor::Value)
+            (Some(Cursor::Item(Item::Table(t))) | Some(Cursor::Table(t)), Seg::Key(k)) => {
+                t.get(k).map(Cursor::Item)
             }
-            (Some(Cursor::Item(Item::ArrayOfTables(a))), Seg::Index(i)) => a.get(i).map(Cursor::Table),
-            (Some(Cursor::Item(Item::Value(Value::Array(a)))) | Some(Cursor::Value(Value::Array(a))), Seg::Index(i)) => a.get(i).map(Cursor::Value),
+            (
+                Some(Cursor::Item(Item::Value(Value::InlineTable(t))))
+                | Some(Cursor::Value(Value::InlineTable(t))),
+                Seg::Key(k),
+            ) => t.get(k).map(Cursor::Value),
+            (Some(Cursor::Item(Item::ArrayOfTables(a))), Seg::Index(i)) => {
+                a.get(i).map(Cursor::Table)
+            }
+            (
+                Some(Cursor::Item(Item::Value(Value::Array(a))))
+                | Some(Cursor::Value(Value::Array(a))),
+                Seg::Index(i),
+            ) => a.get(i).map(Cursor::Value),
             _ => None,
         };
         let Some(next) = next else { break };

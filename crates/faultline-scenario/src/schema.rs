@@ -94,7 +94,9 @@ pub enum DeficitSpec {
 
 impl Default for DeficitSpec {
     fn default() -> Self {
-        Self::Adl { ranking: AdlRankingSpec::Bitmex }
+        Self::Adl {
+            ranking: AdlRankingSpec::Bitmex,
+        }
     }
 }
 
@@ -245,7 +247,12 @@ pub struct FundingSpec {
 
 impl Default for FundingSpec {
     fn default() -> Self {
-        Self { interest_rate: 0.0001, premium_clamp: 0.0005, rate_cap: 0.0075, interval_hours: 8.0 }
+        Self {
+            interest_rate: 0.0001,
+            premium_clamp: 0.0005,
+            rate_cap: 0.0075,
+            interval_hours: 8.0,
+        }
     }
 }
 

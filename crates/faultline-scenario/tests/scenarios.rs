@@ -26,20 +26,37 @@ fn liquidation_cascade_exhausts_insurance_fund_then_adl() {
     let drawn = position_of(ev, EventKind::InsuranceFundDrawn).expect("fund drawn");
     let depleted = position_of(ev, EventKind::InsuranceFundDepleted).expect("fund depleted");
     let adl = position_of(ev, EventKind::FirstAdl).expect("ADL");
-    assert!(shock < first_liq && first_liq < past && past < drawn, "{ev:#?}");
+    assert!(
+        shock < first_liq && first_liq < past && past < drawn,
+        "{ev:#?}"
+    );
     assert!(drawn < depleted && drawn < adl, "{ev:#?}");
     assert_eq!(ev[shock].block.0, 300);
     let t = sim.totals();
-    assert!(t.liquidations > 1_000, "a cascade, not a handful: {}", t.liquidations);
+    assert!(
+        t.liquidations > 1_000,
+        "a cascade, not a handful: {}",
+        t.liquidations
+    );
     assert!(t.adl_events > 100);
-    assert!(sim.venue().ledger.insurance_fund < Quote::from_units(20_000).unwrap(), "fund drained to under 1%");
+    assert!(
+        sim.venue().ledger.insurance_fund < Quote::from_units(20_000).unwrap(),
+        "fund drained to under 1%"
+    );
     assert_eq!(sim.venue().conservation_error(), 0);
     assert!(sim.venue().accounts.len() > 4_000);
 }
 
 #[test]
 fn small_gap_is_absorbed_without_adl_or_bad_debt() {
-    let sim = Small { gap: -0.06, max_leverage: 20.0, insurance_fund: 1_000_000.0, oracle_source: "reference".into(), ..Small::default() }.run();
+    let sim = Small {
+        gap: -0.06,
+        max_leverage: 20.0,
+        insurance_fund: 1_000_000.0,
+        oracle_source: "reference".into(),
+        ..Small::default()
+    }
+    .run();
     let t = sim.totals();
     assert!(t.liquidations > 0, "a 6% gap liquidates the 17×–20× longs");
     assert_eq!(t.adl_events, 0);
@@ -49,19 +66,39 @@ fn small_gap_is_absorbed_without_adl_or_bad_debt() {
 
 #[test]
 fn liquidation_fees_are_split_between_liquidator_and_insurance_fund() {
-    let sim = Small { gap: -0.06, insurance_fund: 1_000_000.0, oracle_source: "reference".into(), ..Small::default() }.run();
+    let sim = Small {
+        gap: -0.06,
+        insurance_fund: 1_000_000.0,
+        oracle_source: "reference".into(),
+        ..Small::default()
+    }
+    .run();
     let t = sim.totals();
     assert!(t.liquidator_fees.is_positive());
     // liquidator_share = 0.5: the liquidator gets half, rounded down; the fund the rest.
     let diff = t.insurance_fees.checked_sub(t.liquidator_fees).unwrap();
-    assert!(diff >= Quote::ZERO && diff.atoms() <= i64::try_from(t.liquidations).unwrap(), "{t:?}");
-    assert_eq!(sim.venue().balance(Pot::Liquidator(0)).unwrap(), t.liquidator_fees);
+    assert!(
+        diff >= Quote::ZERO && diff.atoms() <= i64::try_from(t.liquidations).unwrap(),
+        "{t:?}"
+    );
+    assert_eq!(
+        sim.venue().balance(Pot::Liquidator(0)).unwrap(),
+        t.liquidator_fees
+    );
     assert_eq!(sim.venue().balance(Pot::FeePool).unwrap(), t.taker_fees);
 }
 
 #[test]
 fn socialized_loss_haircuts_winners_when_the_fund_is_empty() {
-    let sim = Small { deficit: r#"{ policy = "socialized_loss" }"#.into(), insurance_fund: 0.0, gap: -0.3, depth_1pct: 20_000.0, depth_5pct: 100_000.0, ..Small::default() }.run();
+    let sim = Small {
+        deficit: r#"{ policy = "socialized_loss" }"#.into(),
+        insurance_fund: 0.0,
+        gap: -0.3,
+        depth_1pct: 20_000.0,
+        depth_5pct: 100_000.0,
+        ..Small::default()
+    }
+    .run();
     let t = sim.totals();
     assert_eq!(t.adl_events, 0, "no ADL under socialized loss");
     assert!(t.socialized_loss.is_positive(), "{t:?}");
@@ -72,12 +109,28 @@ fn socialized_loss_haircuts_winners_when_the_fund_is_empty() {
 
 #[test]
 fn every_adl_ranking_deleverages_and_conserves() {
-    for ranking in ["bitmex", "binance", "hyperliquid", "pro_rata", "dydx_offset_walk"] {
+    for ranking in [
+        "bitmex",
+        "binance",
+        "hyperliquid",
+        "pro_rata",
+        "dydx_offset_walk",
+    ] {
         let deficit = format!(r#"{{ policy = "adl", ranking = "{ranking}" }}"#);
-        let sim = Small { deficit, insurance_fund: 0.0, depth_1pct: 20_000.0, depth_5pct: 100_000.0, ..Small::default() }.run();
+        let sim = Small {
+            deficit,
+            insurance_fund: 0.0,
+            depth_1pct: 20_000.0,
+            depth_5pct: 100_000.0,
+            ..Small::default()
+        }
+        .run();
         assert!(sim.totals().adl_events > 0, "{ranking}: no ADL");
         assert_eq!(sim.venue().conservation_error(), 0, "{ranking}");
-        assert!(sim.venue().ledger.bad_debt() < Quote::ONE, "{ranking}: ADL at bankruptcy leaves no deficit");
+        assert!(
+            sim.venue().ledger.bad_debt() < Quote::ONE,
+            "{ranking}: ADL at bankruptcy leaves no deficit"
+        );
     }
 }
 
@@ -110,7 +163,11 @@ fn whale_run(gaps: &str, staged: &str, blocks: u64) -> faultline_engine::Simulat
 fn a_step_that_cannot_restore_health_within_the_cap_liquidates_in_full() {
     // A 1.8% gap leaves the 40× whale needing ~88% closed: more than the 20% cap.
     let sim = whale_run("gaps = [{ block = 5, fraction = -0.018 }]", STAGED, 10);
-    let steps: Vec<_> = sim.liquidation_steps().iter().filter(|s| s.account.0 == 1).collect();
+    let steps: Vec<_> = sim
+        .liquidation_steps()
+        .iter()
+        .filter(|s| s.account.0 == 1)
+        .collect();
     assert_eq!(steps.len(), 1, "{steps:#?}");
     assert!(!steps[0].partial);
     assert!(sim.venue().accounts[1].positions.is_empty());
@@ -122,16 +179,29 @@ fn staged_steps_wait_for_the_cooldown_between_steps() {
     // slide makes the account liquidatable again, but only after the cooldown (3 blocks)
     // may the next partial step run.
     let staged = STAGED.replace("max_step_fraction = 0.2", "max_step_fraction = 0.8");
-    let gaps: Vec<String> = (5..=30).map(|b| format!("{{ block = {b}, fraction = -0.001 }}")).collect();
+    let gaps: Vec<String> = (5..=30)
+        .map(|b| format!("{{ block = {b}, fraction = -0.001 }}"))
+        .collect();
     let sim = whale_run(&format!("gaps = [{}]", gaps.join(", ")), &staged, 30);
-    let steps: Vec<_> = sim.liquidation_steps().iter().filter(|s| s.account.0 == 1).collect();
+    let steps: Vec<_> = sim
+        .liquidation_steps()
+        .iter()
+        .filter(|s| s.account.0 == 1)
+        .collect();
     assert!(steps.len() >= 2, "{steps:#?}");
     assert!(steps.iter().all(|s| s.partial), "{steps:#?}");
     for w in steps.windows(2) {
-        assert!(w[1].block.0 >= w[0].block.0 + 3, "cooldown respected: {steps:#?}");
+        assert!(
+            w[1].block.0 >= w[0].block.0 + 3,
+            "cooldown respected: {steps:#?}"
+        );
     }
     for s in &steps {
-        assert_eq!(s.shortage_after, Quote::ZERO, "each step restores the account: {s:?}");
+        assert_eq!(
+            s.shortage_after,
+            Quote::ZERO,
+            "each step restores the account: {s:?}"
+        );
     }
 }
 
@@ -140,21 +210,51 @@ fn an_uncapped_staged_step_restores_maintenance_plus_buffer() {
     let staged = STAGED.replace("max_step_fraction = 0.2", "max_step_fraction = 0.5");
     let sim = whale_run("gaps = [{ block = 5, fraction = -0.0155 }]", &staged, 8);
     let whale = faultline_units::AccountId(1);
-    let steps: Vec<_> = sim.liquidation_steps().iter().filter(|s| s.account == whale).collect();
+    let steps: Vec<_> = sim
+        .liquidation_steps()
+        .iter()
+        .filter(|s| s.account == whale)
+        .collect();
     assert_eq!(steps.len(), 1, "one step is enough: {steps:#?}");
     assert!(steps[0].partial);
     let h = sim.venue().group_health(whale, MarginGroup::Cross).unwrap();
     let p = sim.venue().accounts[1].positions[0];
-    let notional = p.size.notional(sim.venue().markets[0].mark_price, Rounding::Floor).unwrap();
-    let target = h.maintenance.checked_add(notional.mul_ppm(faultline_units::Ppm::from_bps(10), Rounding::Ceil).unwrap()).unwrap();
-    assert!(h.equity >= target, "equity {} below maintenance + buffer {}", h.equity, target);
+    let notional = p
+        .size
+        .notional(sim.venue().markets[0].mark_price, Rounding::Floor)
+        .unwrap();
+    let target = h
+        .maintenance
+        .checked_add(
+            notional
+                .mul_ppm(faultline_units::Ppm::from_bps(10), Rounding::Ceil)
+                .unwrap(),
+        )
+        .unwrap();
+    assert!(
+        h.equity >= target,
+        "equity {} below maintenance + buffer {}",
+        h.equity,
+        target
+    );
 }
 #[test]
 fn an_isolated_bankruptcy_costs_the_fund_not_the_owners_other_margin() {
-    let sim = Small { isolated_probability: 1.0, gap: -0.3, oracle_source: "reference".into(), ..Small::default() }.run();
+    let sim = Small {
+        isolated_probability: 1.0,
+        gap: -0.3,
+        oracle_source: "reference".into(),
+        ..Small::default()
+    }
+    .run();
     // Every liquidated isolated group was settled to a non-negative cross balance.
     for a in &sim.venue().accounts {
-        assert!(!a.cross_balance.is_negative(), "{} has a negative cross balance {}", a.id, a.cross_balance);
+        assert!(
+            !a.cross_balance.is_negative(),
+            "{} has a negative cross balance {}",
+            a.id,
+            a.cross_balance
+        );
     }
     assert!(sim.totals().loss_past_bankruptcy.is_positive());
 }
@@ -163,32 +263,63 @@ fn an_isolated_bankruptcy_costs_the_fund_not_the_owners_other_margin() {
 fn funding_accrues_from_longs_to_shorts_at_the_interest_rate() {
     // One 8-hour interval in eight hourly blocks; the book mid equals the oracle, so
     // the premium is zero and the rate is the 0.01% interest component.
-    let text = Small { volatility: 0.0, gap: 0.0, count: 20, ..Small::default() }.toml().replace("block_time_ms = 1000", "block_time_ms = 3600000").replace("blocks = 30", "blocks = 8");
+    let text = Small {
+        volatility: 0.0,
+        gap: 0.0,
+        count: 20,
+        ..Small::default()
+    }
+    .toml()
+    .replace("block_time_ms = 1000", "block_time_ms = 3600000")
+    .replace("blocks = 30", "blocks = 8");
     let sim = run_text(&text, 7);
     let v = sim.venue();
     let mut paid = 0i64;
     for a in v.accounts.iter().skip(1) {
         let p = a.positions[0];
         let h = v.group_health(a.id, v.group_of(a.id, p.market)).unwrap();
-        let notional = p.size.notional(v.markets[0].mark_price, Rounding::Floor).unwrap();
-        let expected = notional.mul_ppm(faultline_units::Ppm::from_bps(1), Rounding::Floor).unwrap();
-        assert!((h.funding_owed.atoms() - expected.atoms()).abs() <= 2, "{}: owed {} expected {}", a.id, h.funding_owed, expected);
+        let notional = p
+            .size
+            .notional(v.markets[0].mark_price, Rounding::Floor)
+            .unwrap();
+        let expected = notional
+            .mul_ppm(faultline_units::Ppm::from_bps(1), Rounding::Floor)
+            .unwrap();
+        assert!(
+            (h.funding_owed.atoms() - expected.atoms()).abs() <= 2,
+            "{}: owed {} expected {}",
+            a.id,
+            h.funding_owed,
+            expected
+        );
         paid += h.funding_owed.atoms();
     }
-    let lp = v.group_health(v.accounts[0].id, MarginGroup::Cross).unwrap().funding_owed.atoms();
-    assert!((paid + lp).abs() <= 2 * 21, "funding is zero-sum up to rounding: {paid} + {lp}");
+    let lp = v
+        .group_health(v.accounts[0].id, MarginGroup::Cross)
+        .unwrap()
+        .funding_owed
+        .atoms();
+    assert!(
+        (paid + lp).abs() <= 2 * 21,
+        "funding is zero-sum up to rounding: {paid} + {lp}"
+    );
 }
 
 #[test]
 fn a_candle_file_drives_the_reference_price() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("c.csv");
-    std::fs::write(&csv, "open_time,close\n0,100\n60000,90\n120000,80\n180000,85\n").unwrap();
+    std::fs::write(
+        &csv,
+        "open_time,close\n0,100\n60000,90\n120000,80\n180000,85\n",
+    )
+    .unwrap();
     let text = Small::default().toml().replace(
         "model = \"gbm\"\ninitial_price = 100.0\nvolatility_annual = 0.5\ngaps = [{ block = 5, fraction = -0.3 }]",
         "model = \"candles\"\nfile = \"c.csv\"",
     ).replace("block_time_ms = 1000", "block_time_ms = 60000").replace("blocks = 30", "blocks = 4");
-    let s = faultline_scenario::parse(&text, &dir.path().join("t.toml"), dir.path()).unwrap_or_else(|r| panic!("{r}"));
+    let s = faultline_scenario::parse(&text, &dir.path().join("t.toml"), dir.path())
+        .unwrap_or_else(|r| panic!("{r}"));
     let mut sim = build(&s, 1).unwrap().sim;
     let mut refs = vec![sim.venue().markets[0].reference_price.to_f64()];
     while !sim.is_done() {
@@ -203,6 +334,10 @@ fn same_seed_same_run_and_another_seed_another_run() {
     let b = Small::default().run();
     assert_eq!(a.venue(), b.venue());
     assert_eq!(a.totals(), b.totals());
-    let c = Small { seed: 8, ..Small::default() }.run();
+    let c = Small {
+        seed: 8,
+        ..Small::default()
+    }
+    .run();
     assert_ne!(a.venue(), c.venue());
 }

@@ -14,22 +14,43 @@ fn errors(text: &str) -> ValidationReport {
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1).unwrap_or_else(|| panic!("{needle} not in text"))
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("{needle} not in text"))
 }
 
 #[test]
 fn valid_small_scenario_passes() {
-    assert!(parse(&Small::default().toml(), Path::new("ok.toml"), Path::new(".")).is_ok());
+    assert!(parse(
+        &Small::default().toml(),
+        Path::new("ok.toml"),
+        Path::new(".")
+    )
+    .is_ok());
 }
 
 #[test]
 fn a_typo_in_a_key_is_an_error_with_a_suggestion() {
-    let text = Small::default().toml().replace("long_probability =", "long_probabilty =");
+    let text = Small::default()
+        .toml()
+        .replace("long_probability =", "long_probabilty =");
     let r = errors(&text);
-    let e = r.errors.iter().find(|e| e.field == "population[0].long_probabilty").expect("unknown key reported");
+    let e = r
+        .errors
+        .iter()
+        .find(|e| e.field == "population[0].long_probabilty")
+        .expect("unknown key reported");
     assert_eq!(e.line, line_of(&text, "long_probabilty"));
-    assert!(e.hint.contains("did you mean `long_probability`"), "{}", e.hint);
-    assert!(r.errors.iter().any(|e| e.field == "population[0].long_probability" && e.expected.contains("required")));
+    assert!(
+        e.hint.contains("did you mean `long_probability`"),
+        "{}",
+        e.hint
+    );
+    assert!(r
+        .errors
+        .iter()
+        .any(|e| e.field == "population[0].long_probability" && e.expected.contains("required")));
 }
 
 #[test]
@@ -55,28 +76,47 @@ fn every_out_of_range_value_is_reported_at_once() {
         assert!(fields.contains(&f), "{f} missing from {fields:?}");
     }
     for e in &r.errors {
-        assert!(e.line > 0 && !e.expected.is_empty() && !e.hint.is_empty(), "{e:?}");
+        assert!(
+            e.line > 0 && !e.expected.is_empty() && !e.hint.is_empty(),
+            "{e:?}"
+        );
     }
     let shown = r.to_string();
-    assert!(shown.contains("bad.toml:") && shown.contains("6 errors"), "{shown}");
+    assert!(
+        shown.contains("bad.toml:") && shown.contains("6 errors"),
+        "{shown}"
+    );
 }
 
 #[test]
 fn a_wrong_type_names_what_was_expected_and_found() {
-    let text = Small::default().toml().replace("blocks = 30", "blocks = \"thirty\"");
+    let text = Small::default()
+        .toml()
+        .replace("blocks = 30", "blocks = \"thirty\"");
     let r = errors(&text);
     assert_eq!(r.errors.len(), 1);
     let e = &r.errors[0];
-    assert_eq!((e.field.as_str(), e.line), ("blocks", line_of(&text, "thirty")));
-    assert!(e.expected.contains("integer") && e.found.contains("thirty"), "{e:?}");
+    assert_eq!(
+        (e.field.as_str(), e.line),
+        ("blocks", line_of(&text, "thirty"))
+    );
+    assert!(
+        e.expected.contains("integer") && e.found.contains("thirty"),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn an_unknown_variant_lists_the_valid_ones() {
-    let text = Small::default().toml().replace("model = \"gbm\"", "model = \"gmb\"");
+    let text = Small::default()
+        .toml()
+        .replace("model = \"gbm\"", "model = \"gmb\"");
     let e = &errors(&text).errors[0];
     assert_eq!(e.field, "market[0].reference.model");
-    assert!(e.expected.contains("\"gbm\"") && e.expected.contains("\"candles\""), "{e:?}");
+    assert!(
+        e.expected.contains("\"gbm\"") && e.expected.contains("\"candles\""),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -84,12 +124,26 @@ fn cross_field_rules_point_at_the_offending_field() {
     let text = Small::default()
         .toml()
         .replace("market = \"X-PERP\"\ncount", "market = \"Y-PERP\"\ncount")
-        .replace("{ block = 5, fraction = -0.3 }", "{ block = 500, fraction = -0.3 }")
-        .replace("{ offset = 0.05, quote = 1000000.0 }", "{ offset = 0.005, quote = 1000000.0 }");
+        .replace(
+            "{ block = 5, fraction = -0.3 }",
+            "{ block = 500, fraction = -0.3 }",
+        )
+        .replace(
+            "{ offset = 0.05, quote = 1000000.0 }",
+            "{ offset = 0.005, quote = 1000000.0 }",
+        );
     let r = errors(&text);
-    let find = |f: &str| r.errors.iter().find(|e| e.field == f).unwrap_or_else(|| panic!("{f} not reported: {r}"));
+    let find = |f: &str| {
+        r.errors
+            .iter()
+            .find(|e| e.field == f)
+            .unwrap_or_else(|| panic!("{f} not reported: {r}"))
+    };
     assert_eq!(find("population[0].market").line, line_of(&text, "Y-PERP"));
-    assert_eq!(find("market[0].reference.gaps[0].block").line, line_of(&text, "block = 500"));
+    assert_eq!(
+        find("market[0].reference.gaps[0].block").line,
+        line_of(&text, "block = 500")
+    );
     assert!(find("market[0].book.depth").expected.contains("rising"));
 }
 
@@ -98,7 +152,12 @@ fn a_scenario_without_traders_is_an_error() {
     let text = Small::default().toml();
     let cut = text.find("[[population]]").unwrap();
     let r = errors(&text[..cut]);
-    assert!(r.errors.iter().any(|e| e.expected.contains("[[population]]")), "{r}");
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.expected.contains("[[population]]")),
+        "{r}"
+    );
 }
 
 #[test]
@@ -115,14 +174,27 @@ fn a_missing_candle_file_is_reported_at_its_key() {
         "model = \"gbm\"\ninitial_price = 100.0\nvolatility_annual = 0.5\ngaps = [{ block = 5, fraction = -0.3 }]",
         "model = \"candles\"\nfile = \"does-not-exist.csv\"",
     );
-    let e = errors(&text).errors.into_iter().find(|e| e.field == "market[0].reference.file").expect("reported");
+    let e = errors(&text)
+        .errors
+        .into_iter()
+        .find(|e| e.field == "market[0].reference.file")
+        .expect("reported");
     assert_eq!(e.line, line_of(&text, "does-not-exist.csv"));
 }
 
 #[test]
 fn non_finite_and_negative_leverage_are_rejected() {
-    let text = Small::default().toml() + "\n[[account]]\nmarket = \"X-PERP\"\nside = \"long\"\nsize = nan\nleverage = -2.0\n";
+    let text = Small::default().toml()
+        + "\n[[account]]\nmarket = \"X-PERP\"\nside = \"long\"\nsize = nan\nleverage = -2.0\n";
     let r = errors(&text);
-    assert!(r.errors.iter().any(|e| e.field == "account[0].size" && e.expected.contains("finite")), "{r}");
-    assert!(r.errors.iter().any(|e| e.field == "account[0].leverage"), "{r}");
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.field == "account[0].size" && e.expected.contains("finite")),
+        "{r}"
+    );
+    assert!(
+        r.errors.iter().any(|e| e.field == "account[0].leverage"),
+        "{r}"
+    );
 }

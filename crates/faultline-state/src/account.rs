@@ -1,6 +1,8 @@
 //! Accounts and positions.
 
-use faultline_units::{AccountId, ArithmeticError, Base, Block, FundingIndex, MarketId, Ppm, Price, Quote, Rounding};
+use faultline_units::{
+    AccountId, ArithmeticError, Base, Block, FundingIndex, MarketId, Ppm, Price, Quote, Rounding,
+};
 
 /// Who owns an account. Only traders are liquidated or counted in trader open interest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +55,11 @@ pub struct TradeOutcome {
 impl Position {
     /// Apply a fill of signed `delta` at `price`: increase (new average entry), reduce
     /// (realize PnL on the closed part) or flip (close all, open the rest at `price`).
-    pub fn apply_fill(&mut self, delta: Base, price: Price) -> Result<TradeOutcome, ArithmeticError> {
+    pub fn apply_fill(
+        &mut self,
+        delta: Base,
+        price: Price,
+    ) -> Result<TradeOutcome, ArithmeticError> {
         let mut out = TradeOutcome::default();
         if delta.is_zero() {
             return Ok(out);
@@ -62,15 +68,27 @@ impl Position {
         if same_direction {
             let new_size = self.size.checked_add(delta)?;
             // Average entry, rounded against the holder: a long's up, a short's down.
-            let cost = self.size.notional(self.entry_price, Rounding::Floor)?.checked_add(delta.notional(price, Rounding::Floor)?)?;
-            let rounding = if new_size.is_positive() { Rounding::Ceil } else { Rounding::Floor };
+            let cost = self
+                .size
+                .notional(self.entry_price, Rounding::Floor)?
+                .checked_add(delta.notional(price, Rounding::Floor)?)?;
+            let rounding = if new_size.is_positive() {
+                Rounding::Ceil
+            } else {
+                Rounding::Floor
+            };
             self.entry_price = Price::from_ratio(cost, new_size, rounding)?;
             self.size = new_size;
             return Ok(out);
         }
-        let closing = if delta.abs() <= self.size.abs() { delta.checked_neg()? } else { self.size };
+        let closing = if delta.abs() <= self.size.abs() {
+            delta.checked_neg()?
+        } else {
+            self.size
+        };
         out.closed = closing;
-        out.realized_pnl = closing.notional(price.checked_sub(self.entry_price)?, Rounding::Floor)?;
+        out.realized_pnl =
+            closing.notional(price.checked_sub(self.entry_price)?, Rounding::Floor)?;
         self.size = self.size.checked_add(delta)?;
         if self.size.is_zero() {
             self.entry_price = Price::ZERO;
@@ -82,12 +100,14 @@ impl Position {
 
     /// Unrealized PnL at `mark`, rounded down.
     pub fn unrealized_pnl(&self, mark: Price) -> Result<Quote, ArithmeticError> {
-        self.size.notional(mark.checked_sub(self.entry_price)?, Rounding::Floor)
+        self.size
+            .notional(mark.checked_sub(self.entry_price)?, Rounding::Floor)
     }
 
     /// Funding this position owes since its snapshot (positive: it pays), rounded up.
     pub fn funding_owed(&self, index: FundingIndex) -> Result<Quote, ArithmeticError> {
-        self.size.funding_owed(self.funding_snapshot, index, Rounding::Ceil)
+        self.size
+            .funding_owed(self.funding_snapshot, index, Rounding::Ceil)
     }
 }
 
@@ -109,7 +129,13 @@ pub struct Account {
 impl Account {
     /// A new account with a cross balance and no positions.
     pub fn new(id: AccountId, kind: AccountKind) -> Self {
-        Self { id, kind, cross_balance: Quote::ZERO, positions: Vec::new(), liquidation_cooldown_until: Block(0) }
+        Self {
+            id,
+            kind,
+            cross_balance: Quote::ZERO,
+            positions: Vec::new(),
+            liquidation_cooldown_until: Block(0),
+        }
     }
 
     /// The position in `market`, if any.

@@ -29,17 +29,26 @@ impl DepthProfile {
     /// Validate: at least one point, offsets strictly increasing in (0, 100%), depth
     /// non-decreasing and positive at the last point.
     pub fn new(points: Vec<DepthPoint>) -> Result<Self, String> {
-        let last = points.last().ok_or("a depth profile needs at least one point")?;
+        let last = points
+            .last()
+            .ok_or("a depth profile needs at least one point")?;
         if !last.cumulative_quote.is_positive() {
             return Err("the depth profile's deepest point must hold positive depth".into());
         }
-        let mut prev = DepthPoint { offset: Ppm::ZERO, cumulative_quote: Quote::ZERO };
+        let mut prev = DepthPoint {
+            offset: Ppm::ZERO,
+            cumulative_quote: Quote::ZERO,
+        };
         for (i, p) in points.iter().enumerate() {
             if p.offset <= prev.offset || p.offset >= Ppm::ONE {
-                return Err(format!("depth point {i}: offsets must increase strictly and stay below 100%"));
+                return Err(format!(
+                    "depth point {i}: offsets must increase strictly and stay below 100%"
+                ));
             }
             if p.cumulative_quote < prev.cumulative_quote {
-                return Err(format!("depth point {i}: cumulative depth must not decrease"));
+                return Err(format!(
+                    "depth point {i}: cumulative depth must not decrease"
+                ));
             }
             prev = *p;
         }
@@ -58,7 +67,10 @@ impl DepthProfile {
 
     /// Cumulative depth within `offset`, linear between points, flat beyond the last.
     pub fn depth_within(&self, offset: Ppm) -> Result<Quote, ArithmeticError> {
-        let mut prev = DepthPoint { offset: Ppm::ZERO, cumulative_quote: Quote::ZERO };
+        let mut prev = DepthPoint {
+            offset: Ppm::ZERO,
+            cumulative_quote: Quote::ZERO,
+        };
         for p in &self.points {
             if offset <= p.offset {
                 let span = p.offset.checked_sub(prev.offset)?.atoms();
@@ -157,7 +169,14 @@ impl Book {
             }
             o = o.checked_add(step)?;
         }
-        Ok(Self { bids: target.clone(), asks: target.clone(), offsets, target, refill: layout.refill_per_block, reference })
+        Ok(Self {
+            bids: target.clone(),
+            asks: target.clone(),
+            offsets,
+            target,
+            refill: layout.refill_per_block,
+            reference,
+        })
     }
 
     /// Move the ladder to a new reference price; resting depth keeps its level.
@@ -176,7 +195,9 @@ impl Book {
             for (rest, target) in side.iter_mut().zip(&self.target) {
                 let missing = target.checked_sub(*rest)?;
                 if missing.is_positive() {
-                    *rest = rest.checked_add(missing.mul_ppm(self.refill, Rounding::Ceil)?)?.min(*target);
+                    *rest = rest
+                        .checked_add(missing.mul_ppm(self.refill, Rounding::Ceil)?)?
+                        .min(*target);
                 }
             }
         }
@@ -185,8 +206,12 @@ impl Book {
 
     fn level_price(&self, side: BookSide, i: usize) -> Result<Price, ArithmeticError> {
         match side {
-            BookSide::Bid => self.reference.mul_ppm(Ppm::ONE.checked_sub(self.offsets[i])?, Rounding::Floor),
-            BookSide::Ask => self.reference.mul_ppm(Ppm::ONE.checked_add(self.offsets[i])?, Rounding::Ceil),
+            BookSide::Bid => self
+                .reference
+                .mul_ppm(Ppm::ONE.checked_sub(self.offsets[i])?, Rounding::Floor),
+            BookSide::Ask => self
+                .reference
+                .mul_ppm(Ppm::ONE.checked_add(self.offsets[i])?, Rounding::Ceil),
         }
     }
 
@@ -198,7 +223,8 @@ impl Book {
         };
         for (i, rest) in levels.iter().enumerate() {
             let price = self.level_price(side, i)?;
-            if price.is_positive() && Base::from_quote(*rest, price, Rounding::Floor)?.is_positive() {
+            if price.is_positive() && Base::from_quote(*rest, price, Rounding::Floor)?.is_positive()
+            {
                 return Ok(price);
             }
         }
@@ -208,7 +234,9 @@ impl Book {
     /// Mid of the best bid and best ask.
     pub fn mid(&self) -> Result<Price, ArithmeticError> {
         let (b, a) = (self.best(BookSide::Bid)?, self.best(BookSide::Ask)?);
-        Ok(Price::from_atoms(b.atoms() / 2 + a.atoms() / 2 + (b.atoms() % 2 + a.atoms() % 2) / 2))
+        Ok(Price::from_atoms(
+            b.atoms() / 2 + a.atoms() / 2 + (b.atoms() % 2 + a.atoms() % 2) / 2,
+        ))
     }
 
     /// Total resting quote depth on a side.
@@ -221,12 +249,22 @@ impl Book {
     }
 
     /// What a market order of `qty` base against `side` would fill, without changing the book.
-    pub fn preview(&self, side: BookSide, qty: Base, limit: WalkLimit) -> Result<Fill, ArithmeticError> {
+    pub fn preview(
+        &self,
+        side: BookSide,
+        qty: Base,
+        limit: WalkLimit,
+    ) -> Result<Fill, ArithmeticError> {
         self.walk(side, qty, limit, |_, _| {})
     }
 
     /// Execute a market order of `qty` base against `side`, consuming depth.
-    pub fn execute(&mut self, side: BookSide, qty: Base, limit: WalkLimit) -> Result<Fill, ArithmeticError> {
+    pub fn execute(
+        &mut self,
+        side: BookSide,
+        qty: Base,
+        limit: WalkLimit,
+    ) -> Result<Fill, ArithmeticError> {
         let mut consumed = Vec::new();
         let fill = self.walk(side, qty, limit, |i, q| consumed.push((i, q)))?;
         let levels = match side {
@@ -280,11 +318,16 @@ impl Book {
                     }
                 }
                 WalkLimit::LossBudget { reference, .. } => {
-                    let shortfall = if is_sell { reference.checked_sub(price)? } else { price.checked_sub(reference)? };
+                    let shortfall = if is_sell {
+                        reference.checked_sub(price)?
+                    } else {
+                        price.checked_sub(reference)?
+                    };
                     if shortfall.is_positive() {
                         let affordable = Base::from_quote(budget_left, shortfall, Rounding::Floor)?;
                         take = take.min(affordable);
-                        budget_left = budget_left.checked_sub(take.notional(shortfall, Rounding::Ceil)?)?;
+                        budget_left =
+                            budget_left.checked_sub(take.notional(shortfall, Rounding::Ceil)?)?;
                     }
                 }
             }
@@ -294,7 +337,14 @@ impl Book {
             }
             let value = take.notional(price, notional_rounding)?;
             // Taking everything a level offers clears it, dust included.
-            consume(i, if take == available { *rest } else { value.min(*rest) });
+            consume(
+                i,
+                if take == available {
+                    *rest
+                } else {
+                    value.min(*rest)
+                },
+            );
             fill.filled = fill.filled.checked_add(take)?;
             fill.notional = fill.notional.checked_add(value)?;
             fill.worst_price = price;
@@ -312,18 +362,35 @@ mod tests {
     fn layout() -> BookLayout {
         // $1M within 1%, $3M within 2%; 10 bp levels, 5 bp half spread, 10% refill.
         let profile = DepthProfile::new(vec![
-            DepthPoint { offset: Ppm::from_bps(100), cumulative_quote: Quote::from_units(1_000_000).unwrap() },
-            DepthPoint { offset: Ppm::from_bps(200), cumulative_quote: Quote::from_units(3_000_000).unwrap() },
+            DepthPoint {
+                offset: Ppm::from_bps(100),
+                cumulative_quote: Quote::from_units(1_000_000).unwrap(),
+            },
+            DepthPoint {
+                offset: Ppm::from_bps(200),
+                cumulative_quote: Quote::from_units(3_000_000).unwrap(),
+            },
         ])
         .unwrap();
-        BookLayout { profile, half_spread: Ppm::from_bps(5), level_step: Ppm::from_bps(10), refill_per_block: Ppm::from_bps(1_000) }
+        BookLayout {
+            profile,
+            half_spread: Ppm::from_bps(5),
+            level_step: Ppm::from_bps(10),
+            refill_per_block: Ppm::from_bps(1_000),
+        }
     }
 
     #[test]
     fn ladder_holds_exactly_the_profiles_depth() {
         let book = Book::new(&layout(), Price::from_units(100).unwrap()).unwrap();
-        assert_eq!(book.depth(BookSide::Bid), Quote::from_units(3_000_000).unwrap());
-        assert_eq!(book.depth(BookSide::Ask), Quote::from_units(3_000_000).unwrap());
+        assert_eq!(
+            book.depth(BookSide::Bid),
+            Quote::from_units(3_000_000).unwrap()
+        );
+        assert_eq!(
+            book.depth(BookSide::Ask),
+            Quote::from_units(3_000_000).unwrap()
+        );
     }
 
     #[test]
@@ -331,7 +398,13 @@ mod tests {
         let mut book = Book::new(&layout(), Price::from_units(100).unwrap()).unwrap();
         let mid0 = book.mid().unwrap();
         // $1M rests within 1%: selling ~10,000 base (≈ $995k) must walk close to −1%.
-        let fill = book.execute(BookSide::Bid, Base::from_units(10_000).unwrap(), WalkLimit::None).unwrap();
+        let fill = book
+            .execute(
+                BookSide::Bid,
+                Base::from_units(10_000).unwrap(),
+                WalkLimit::None,
+            )
+            .unwrap();
         assert_eq!(fill.filled, Base::from_units(10_000).unwrap());
         let avg = fill.notional.to_f64() / fill.filled.to_f64();
         assert!(avg < 99.95 && avg > 99.0, "average fill {avg}");
@@ -340,15 +413,30 @@ mod tests {
         // Refill restores depth gradually, not at once.
         let after = book.depth(BookSide::Bid);
         book.refill().unwrap();
-        assert!(book.depth(BookSide::Bid) > after && book.depth(BookSide::Bid) < Quote::from_units(3_000_000).unwrap());
+        assert!(
+            book.depth(BookSide::Bid) > after
+                && book.depth(BookSide::Bid) < Quote::from_units(3_000_000).unwrap()
+        );
     }
 
     #[test]
     fn price_limit_stops_the_walk_and_book_exhaustion_leaves_a_remainder() {
         let book = Book::new(&layout(), Price::from_units(100).unwrap()).unwrap();
-        let limited = book.preview(BookSide::Bid, Base::from_units(1_000_000).unwrap(), WalkLimit::Price(Price::from_units(99).unwrap())).unwrap();
+        let limited = book
+            .preview(
+                BookSide::Bid,
+                Base::from_units(1_000_000).unwrap(),
+                WalkLimit::Price(Price::from_units(99).unwrap()),
+            )
+            .unwrap();
         assert!(limited.worst_price >= Price::from_units(99).unwrap());
-        let all = book.preview(BookSide::Bid, Base::from_units(1_000_000).unwrap(), WalkLimit::None).unwrap();
+        let all = book
+            .preview(
+                BookSide::Bid,
+                Base::from_units(1_000_000).unwrap(),
+                WalkLimit::None,
+            )
+            .unwrap();
         assert!(all.filled < Base::from_units(1_000_000).unwrap());
         assert!(all.notional <= Quote::from_units(3_000_000).unwrap());
     }
@@ -358,11 +446,20 @@ mod tests {
         let book = Book::new(&layout(), Price::from_units(100).unwrap()).unwrap();
         let reference = Price::from_f64(99.5).unwrap();
         let budget = Quote::from_units(100).unwrap();
-        let fill = book.preview(BookSide::Bid, Base::from_units(100_000).unwrap(), WalkLimit::LossBudget { reference, budget }).unwrap();
+        let fill = book
+            .preview(
+                BookSide::Bid,
+                Base::from_units(100_000).unwrap(),
+                WalkLimit::LossBudget { reference, budget },
+            )
+            .unwrap();
         // Recompute the shortfall the fill implies and check it stays within budget.
         let at_reference = fill.filled.notional(reference, Rounding::Floor).unwrap();
         let shortfall = at_reference.checked_sub(fill.notional).unwrap();
-        assert!(shortfall <= budget.checked_add(Quote::from_units(1).unwrap()).unwrap(), "shortfall {shortfall}");
+        assert!(
+            shortfall <= budget.checked_add(Quote::from_units(1).unwrap()).unwrap(),
+            "shortfall {shortfall}"
+        );
         assert!(fill.worst_price < reference);
     }
 }

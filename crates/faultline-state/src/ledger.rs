@@ -54,8 +54,18 @@ impl Ledger {
 
     /// Sum of all venue-level pots, in i128 so the check itself cannot overflow.
     pub fn venue_pots_total(&self) -> i128 {
-        let fixed = [self.pnl_pool, self.funding_pool, self.fee_pool, self.insurance_fund, self.bad_debt_pot];
-        fixed.iter().chain(self.liquidators.iter()).map(|q| i128::from(q.atoms())).sum()
+        let fixed = [
+            self.pnl_pool,
+            self.funding_pool,
+            self.fee_pool,
+            self.insurance_fund,
+            self.bad_debt_pot,
+        ];
+        fixed
+            .iter()
+            .chain(self.liquidators.iter())
+            .map(|q| i128::from(q.atoms()))
+            .sum()
     }
 
     pub(crate) fn pot(&self, pot: Pot) -> Option<Quote> {

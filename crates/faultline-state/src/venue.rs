@@ -85,8 +85,15 @@ pub struct Venue {
 impl Venue {
     /// A venue with markets, `liquidators` liquidator pots and no accounts.
     pub fn new(markets: Vec<Market>, liquidators: usize) -> Self {
-        let ledger = Ledger { liquidators: vec![Quote::ZERO; liquidators], ..Ledger::default() };
-        Self { markets, accounts: Vec::new(), ledger }
+        let ledger = Ledger {
+            liquidators: vec![Quote::ZERO; liquidators],
+            ..Ledger::default()
+        };
+        Self {
+            markets,
+            accounts: Vec::new(),
+            ledger,
+        }
     }
 
     /// Open a new, empty account.
@@ -98,7 +105,10 @@ impl Venue {
 
     /// The pot that margins `account`'s position in `market`.
     pub fn position_pot(&self, account: AccountId, market: MarketId) -> Pot {
-        match self.accounts[account.index()].position(market).map(|p| p.mode) {
+        match self.accounts[account.index()]
+            .position(market)
+            .map(|p| p.mode)
+        {
             Some(MarginMode::Isolated) => Pot::Isolated(account, market),
             _ => Pot::Cross(account),
         }
@@ -107,7 +117,11 @@ impl Venue {
     /// Current balance of a pot.
     pub fn balance(&self, pot: Pot) -> Result<Quote, StateError> {
         match pot {
-            Pot::Cross(a) => self.accounts.get(a.index()).map(|x| x.cross_balance).ok_or(StateError::UnknownPot(pot)),
+            Pot::Cross(a) => self
+                .accounts
+                .get(a.index())
+                .map(|x| x.cross_balance)
+                .ok_or(StateError::UnknownPot(pot)),
             Pot::Isolated(a, m) => self
                 .accounts
                 .get(a.index())
@@ -121,7 +135,11 @@ impl Venue {
 
     fn pot_mut(&mut self, pot: Pot) -> Result<&mut Quote, StateError> {
         match pot {
-            Pot::Cross(a) => self.accounts.get_mut(a.index()).map(|x| &mut x.cross_balance).ok_or(StateError::UnknownPot(pot)),
+            Pot::Cross(a) => self
+                .accounts
+                .get_mut(a.index())
+                .map(|x| &mut x.cross_balance)
+                .ok_or(StateError::UnknownPot(pot)),
             Pot::Isolated(a, m) => self
                 .accounts
                 .get_mut(a.index())
@@ -136,7 +154,11 @@ impl Venue {
     /// Bring `amount` (≥ 0) into the venue from outside.
     pub fn deposit(&mut self, to: Pot, amount: Quote) -> Result<(), StateError> {
         if amount.is_negative() {
-            return Err(StateError::NegativeTransfer { from: to, to, amount });
+            return Err(StateError::NegativeTransfer {
+                from: to,
+                to,
+                amount,
+            });
         }
         let pot = self.pot_mut(to)?;
         *pot = pot.checked_add(amount)?;
@@ -175,9 +197,16 @@ impl Venue {
         let accounts: i128 = self
             .accounts
             .iter()
-            .map(|a| i128::from(a.cross_balance.atoms()) + a.positions.iter().map(|p| i128::from(p.isolated_margin.atoms())).sum::<i128>())
+            .map(|a| {
+                i128::from(a.cross_balance.atoms())
+                    + a.positions
+                        .iter()
+                        .map(|p| i128::from(p.isolated_margin.atoms()))
+                        .sum::<i128>()
+            })
             .sum();
-        let expected = i128::from(self.ledger.deposits.atoms()) + i128::from(self.ledger.external_flows.atoms());
+        let expected = i128::from(self.ledger.deposits.atoms())
+            + i128::from(self.ledger.external_flows.atoms());
         accounts + self.ledger.venue_pots_total() - expected
     }
 
@@ -222,26 +251,50 @@ impl Venue {
     }
 
     /// Health of a margin group at current marks.
-    pub fn group_health(&self, account: AccountId, group: MarginGroup) -> Result<GroupHealth, StateError> {
+    pub fn group_health(
+        &self,
+        account: AccountId,
+        group: MarginGroup,
+    ) -> Result<GroupHealth, StateError> {
         let acct = &self.accounts[account.index()];
-        let mut h = GroupHealth { wallet: self.balance(Self::group_pot(account, group))?, ..GroupHealth::default() };
+        let mut h = GroupHealth {
+            wallet: self.balance(Self::group_pot(account, group))?,
+            ..GroupHealth::default()
+        };
         for p in acct.positions.iter().filter(|p| Self::in_group(p, group)) {
             let m = &self.markets[p.market.index()];
             let notional = p.size.notional(m.mark_price, Rounding::Ceil)?.abs();
-            h.unrealized_pnl = h.unrealized_pnl.checked_add(p.unrealized_pnl(m.mark_price)?)?;
-            h.funding_owed = h.funding_owed.checked_add(p.funding_owed(m.funding_index)?)?;
-            h.maintenance = h.maintenance.checked_add(m.params.margin.maintenance_margin(notional)?)?;
-            h.initial = h.initial.checked_add(m.params.margin.initial_margin(notional, p.leverage)?)?;
+            h.unrealized_pnl = h
+                .unrealized_pnl
+                .checked_add(p.unrealized_pnl(m.mark_price)?)?;
+            h.funding_owed = h
+                .funding_owed
+                .checked_add(p.funding_owed(m.funding_index)?)?;
+            h.maintenance = h
+                .maintenance
+                .checked_add(m.params.margin.maintenance_margin(notional)?)?;
+            h.initial = h
+                .initial
+                .checked_add(m.params.margin.initial_margin(notional, p.leverage)?)?;
         }
-        h.equity = h.wallet.checked_add(h.unrealized_pnl)?.checked_sub(h.funding_owed)?;
+        h.equity = h
+            .wallet
+            .checked_add(h.unrealized_pnl)?
+            .checked_sub(h.funding_owed)?;
         Ok(h)
     }
 
     /// Settle a position's funding into the funding pool and move its snapshot.
-    pub fn settle_funding(&mut self, account: AccountId, market: MarketId) -> Result<Quote, StateError> {
+    pub fn settle_funding(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+    ) -> Result<Quote, StateError> {
         let index = self.markets[market.index()].funding_index;
         let pot = self.position_pot(account, market);
-        let p = self.accounts[account.index()].position_mut(market).ok_or(StateError::NoPosition(account, market))?;
+        let p = self.accounts[account.index()]
+            .position_mut(market)
+            .ok_or(StateError::NoPosition(account, market))?;
         let owed = p.funding_owed(index)?;
         p.funding_snapshot = index;
         self.transfer_signed(pot, Pot::FundingPool, owed)?;
@@ -251,11 +304,27 @@ impl Venue {
     /// Open a position directly at `price` (scenario set-up), creating it if needed.
     /// The liquidity provider takes the other side at the same price.
     pub fn open_position(&mut self, spec: OpenPosition) -> Result<(), StateError> {
-        let OpenPosition { account, market, mode, size, price, leverage, lp } = spec;
+        let OpenPosition {
+            account,
+            market,
+            mode,
+            size,
+            price,
+            leverage,
+            lp,
+        } = spec;
         let index = self.markets[market.index()].funding_index;
         let acct = &mut self.accounts[account.index()];
         if acct.position(market).is_none() {
-            let p = Position { market, size: Base::ZERO, entry_price: Price::ZERO, funding_snapshot: index, mode, isolated_margin: Quote::ZERO, leverage };
+            let p = Position {
+                market,
+                size: Base::ZERO,
+                entry_price: Price::ZERO,
+                funding_snapshot: index,
+                mode,
+                isolated_margin: Quote::ZERO,
+                leverage,
+            };
             let at = acct.positions.partition_point(|q| q.market < market);
             acct.positions.insert(at, p);
         }
@@ -268,7 +337,11 @@ impl Venue {
     }
 
     /// Make sure `account` has a (cross) position slot in `market`.
-    pub fn ensure_position(&mut self, account: AccountId, market: MarketId) -> Result<(), StateError> {
+    pub fn ensure_position(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+    ) -> Result<(), StateError> {
         let index = self.markets[market.index()].funding_index;
         let acct = &mut self.accounts[account.index()];
         if acct.position(market).is_none() {
@@ -290,11 +363,19 @@ impl Venue {
     /// Apply a fill of signed `delta` at `price` to an existing position: funding is
     /// settled first, realized PnL moves through the PnL pool and trader open interest
     /// is kept current. Empty positions stay until [`Venue::remove_if_flat`].
-    pub fn trade(&mut self, account: AccountId, market: MarketId, delta: Base, price: Price) -> Result<TradeOutcome, StateError> {
+    pub fn trade(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        delta: Base,
+        price: Price,
+    ) -> Result<TradeOutcome, StateError> {
         self.settle_funding(account, market)?;
         let pot = self.position_pot(account, market);
         let kind = self.accounts[account.index()].kind;
-        let p = self.accounts[account.index()].position_mut(market).ok_or(StateError::NoPosition(account, market))?;
+        let p = self.accounts[account.index()]
+            .position_mut(market)
+            .ok_or(StateError::NoPosition(account, market))?;
         let before = p.size;
         let out = p.apply_fill(delta, price)?;
         let after = p.size;
@@ -303,14 +384,24 @@ impl Venue {
             let m = &mut self.markets[market.index()];
             let long = |s: Base| s.max(Base::ZERO);
             let short = |s: Base| Base::from_atoms(-s.atoms()).max(Base::ZERO);
-            m.trader_long_oi = m.trader_long_oi.checked_add(long(after))?.checked_sub(long(before))?;
-            m.trader_short_oi = m.trader_short_oi.checked_add(short(after))?.checked_sub(short(before))?;
+            m.trader_long_oi = m
+                .trader_long_oi
+                .checked_add(long(after))?
+                .checked_sub(long(before))?;
+            m.trader_short_oi = m
+                .trader_short_oi
+                .checked_add(short(after))?
+                .checked_sub(short(before))?;
         }
         Ok(out)
     }
 
     /// Remove a flat position; an isolated one returns its margin to the cross balance.
-    pub fn remove_if_flat(&mut self, account: AccountId, market: MarketId) -> Result<(), StateError> {
+    pub fn remove_if_flat(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+    ) -> Result<(), StateError> {
         let Some(p) = self.accounts[account.index()].position(market).copied() else {
             return Ok(());
         };
@@ -319,29 +410,57 @@ impl Venue {
         }
         if p.mode == MarginMode::Isolated {
             if p.isolated_margin.is_negative() {
-                return Err(StateError::IsolatedDeficit(account, market, p.isolated_margin));
+                return Err(StateError::IsolatedDeficit(
+                    account,
+                    market,
+                    p.isolated_margin,
+                ));
             }
-            self.transfer(Pot::Isolated(account, market), Pot::Cross(account), p.isolated_margin)?;
+            self.transfer(
+                Pot::Isolated(account, market),
+                Pot::Cross(account),
+                p.isolated_margin,
+            )?;
         }
-        self.accounts[account.index()].positions.retain(|q| q.market != market);
+        self.accounts[account.index()]
+            .positions
+            .retain(|q| q.market != market);
         Ok(())
     }
 
     /// The mark-price liquidation price of a position (other positions of a cross group
     /// held at their marks). See [`faultline_math::liquidation::liquidation_price`].
-    pub fn liquidation_price(&self, account: AccountId, market: MarketId) -> Result<Option<Price>, StateError> {
-        let p = *self.accounts[account.index()].position(market).ok_or(StateError::NoPosition(account, market))?;
+    pub fn liquidation_price(
+        &self,
+        account: AccountId,
+        market: MarketId,
+    ) -> Result<Option<Price>, StateError> {
+        let p = *self.accounts[account.index()]
+            .position(market)
+            .ok_or(StateError::NoPosition(account, market))?;
         let group = self.group_of(account, market);
         let h = self.group_health(account, group)?;
         let other = h.maintenance.checked_sub(self.position_maintenance(&p)?)?;
         let m = &self.markets[market.index()];
-        Ok(faultline_math::liquidation::liquidation_price(h.equity, p.size, m.mark_price, other, &m.params.margin)?)
+        Ok(faultline_math::liquidation::liquidation_price(
+            h.equity,
+            p.size,
+            m.mark_price,
+            other,
+            &m.params.margin,
+        )?)
     }
 
     /// The bankruptcy price of closing the whole position, dYdX v4's formula with the
     /// group's equity pro-rated by maintenance margin.
-    pub fn bankruptcy_price(&self, account: AccountId, market: MarketId) -> Result<Option<Price>, StateError> {
-        let p = *self.accounts[account.index()].position(market).ok_or(StateError::NoPosition(account, market))?;
+    pub fn bankruptcy_price(
+        &self,
+        account: AccountId,
+        market: MarketId,
+    ) -> Result<Option<Price>, StateError> {
+        let p = *self.accounts[account.index()]
+            .position(market)
+            .ok_or(StateError::NoPosition(account, market))?;
         let h = self.group_health(account, self.group_of(account, market))?;
         let m = &self.markets[market.index()];
         let input = faultline_math::liquidation::BankruptcyInput {

@@ -51,14 +51,19 @@ impl ArithmeticError {
     /// An error for `op`, located at the caller.
     #[track_caller]
     pub fn new(op: &'static str) -> Self {
-        Self { op, location: Location::caller() }
+        Self {
+            op,
+            location: Location::caller(),
+        }
     }
 }
 
 /// `a × b / c` computed in `i128` with the named rounding. Errors on overflow or `c == 0`.
 #[track_caller]
 pub fn mul_div(a: i128, b: i128, c: i128, rounding: Rounding) -> Result<i128, ArithmeticError> {
-    let product = a.checked_mul(b).ok_or_else(|| ArithmeticError::new("mul_div product"))?;
+    let product = a
+        .checked_mul(b)
+        .ok_or_else(|| ArithmeticError::new("mul_div product"))?;
     div_round(product, c, rounding)
 }
 
@@ -67,7 +72,9 @@ fn div_round(n: i128, d: i128, rounding: Rounding) -> Result<i128, ArithmeticErr
     if d == 0 {
         return Err(ArithmeticError::new("division by zero"));
     }
-    let q = n.checked_div(d).ok_or_else(|| ArithmeticError::new("division"))?;
+    let q = n
+        .checked_div(d)
+        .ok_or_else(|| ArithmeticError::new("division"))?;
     let r = n % d;
     if r == 0 {
         return Ok(q);
@@ -237,14 +244,28 @@ impl Base {
     /// Signed notional value `self × price` in quote, rounded as named.
     #[track_caller]
     pub fn notional(self, price: Price, rounding: Rounding) -> Result<Quote, ArithmeticError> {
-        let v = mul_div(i128::from(self.0), i128::from(price.0), NOTIONAL_DIVISOR, rounding)?;
+        let v = mul_div(
+            i128::from(self.0),
+            i128::from(price.0),
+            NOTIONAL_DIVISOR,
+            rounding,
+        )?;
         narrow(v, "Base::notional").map(Quote)
     }
 
     /// The base quantity worth `quote` at `price`, rounded as named.
     #[track_caller]
-    pub fn from_quote(quote: Quote, price: Price, rounding: Rounding) -> Result<Self, ArithmeticError> {
-        let v = mul_div(i128::from(quote.0), NOTIONAL_DIVISOR, i128::from(price.0), rounding)?;
+    pub fn from_quote(
+        quote: Quote,
+        price: Price,
+        rounding: Rounding,
+    ) -> Result<Self, ArithmeticError> {
+        let v = mul_div(
+            i128::from(quote.0),
+            NOTIONAL_DIVISOR,
+            i128::from(price.0),
+            rounding,
+        )?;
         narrow(v, "Base::from_quote").map(Self)
     }
 
@@ -257,7 +278,10 @@ impl Base {
         index_now: FundingIndex,
         rounding: Rounding,
     ) -> Result<Quote, ArithmeticError> {
-        let delta = index_now.0.checked_sub(index_then.0).ok_or_else(|| ArithmeticError::new("funding delta"))?;
+        let delta = index_now
+            .0
+            .checked_sub(index_then.0)
+            .ok_or_else(|| ArithmeticError::new("funding delta"))?;
         let v = mul_div(i128::from(self.0), delta, FUNDING_DIVISOR, rounding)?;
         narrow(v, "Base::funding_owed").map(Quote)
     }
@@ -266,8 +290,17 @@ impl Base {
 impl Price {
     /// The price at which `base` is worth `quote`: `quote / base`, rounded as named.
     #[track_caller]
-    pub fn from_ratio(quote: Quote, base: Base, rounding: Rounding) -> Result<Self, ArithmeticError> {
-        let v = mul_div(i128::from(quote.0), NOTIONAL_DIVISOR, i128::from(base.0), rounding)?;
+    pub fn from_ratio(
+        quote: Quote,
+        base: Base,
+        rounding: Rounding,
+    ) -> Result<Self, ArithmeticError> {
+        let v = mul_div(
+            i128::from(quote.0),
+            NOTIONAL_DIVISOR,
+            i128::from(base.0),
+            rounding,
+        )?;
         narrow(v, "Price::from_ratio").map(Self)
     }
 }
@@ -287,7 +320,9 @@ impl Ppm {
 /// Cumulative funding per one base, in quote, with 12 decimals. The index only grows by
 /// per-block increments, so funding costs O(1) per block and is settled per position
 /// lazily from the difference of two index values.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct FundingIndex(i128);
 
@@ -313,7 +348,10 @@ impl FundingIndex {
     /// Checked addition.
     #[track_caller]
     pub fn checked_add(self, rhs: Self) -> Result<Self, ArithmeticError> {
-        self.0.checked_add(rhs.0).map(Self).ok_or_else(|| ArithmeticError::new("FundingIndex add"))
+        self.0
+            .checked_add(rhs.0)
+            .map(Self)
+            .ok_or_else(|| ArithmeticError::new("FundingIndex add"))
     }
 }
 
@@ -336,7 +374,9 @@ mod tests {
         let err = mul_div(1, 1, 0, Rounding::Floor).unwrap_err();
         assert!(err.location.file().ends_with("fixed.rs"));
         assert!(mul_div(i128::MAX, 2, 1, Rounding::Floor).is_err());
-        assert!(Quote::from_atoms(i64::MAX).checked_add(Quote::from_atoms(1)).is_err());
+        assert!(Quote::from_atoms(i64::MAX)
+            .checked_add(Quote::from_atoms(1))
+            .is_err());
         assert!(Quote::from_f64(f64::NAN).is_err());
         assert!(Quote::from_f64(1e30).is_err());
     }
@@ -345,9 +385,15 @@ mod tests {
     fn notional_of_one_btc_at_100k_is_100k_quote() {
         let q = Base::from_units(1).unwrap();
         let p = Price::from_units(100_000).unwrap();
-        assert_eq!(q.notional(p, Rounding::Floor).unwrap(), Quote::from_units(100_000).unwrap());
+        assert_eq!(
+            q.notional(p, Rounding::Floor).unwrap(),
+            Quote::from_units(100_000).unwrap()
+        );
         let short = q.checked_neg().unwrap();
-        assert_eq!(short.notional(p, Rounding::Floor).unwrap(), Quote::from_units(-100_000).unwrap());
+        assert_eq!(
+            short.notional(p, Rounding::Floor).unwrap(),
+            Quote::from_units(-100_000).unwrap()
+        );
     }
 
     #[test]
@@ -361,7 +407,12 @@ mod tests {
 
     #[test]
     fn price_and_base_round_trip_through_quote() {
-        let p = Price::from_ratio(Quote::from_units(250).unwrap(), Base::from_units(2).unwrap(), Rounding::Floor).unwrap();
+        let p = Price::from_ratio(
+            Quote::from_units(250).unwrap(),
+            Base::from_units(2).unwrap(),
+            Rounding::Floor,
+        )
+        .unwrap();
         assert_eq!(p, Price::from_f64(125.0).unwrap());
         let b = Base::from_quote(Quote::from_units(250).unwrap(), p, Rounding::Floor).unwrap();
         assert_eq!(b, Base::from_units(2).unwrap());
@@ -370,11 +421,22 @@ mod tests {
     #[test]
     fn funding_index_settles_eight_hours_of_one_basis_point() {
         // 0.01% per period at price 50,000 → 5 quote per base per period.
-        let inc = FundingIndex::increment(Price::from_units(50_000).unwrap(), Ppm::from_bps(1), Rounding::Ceil).unwrap();
+        let inc = FundingIndex::increment(
+            Price::from_units(50_000).unwrap(),
+            Ppm::from_bps(1),
+            Rounding::Ceil,
+        )
+        .unwrap();
         let idx = FundingIndex::ZERO.checked_add(inc).unwrap();
-        let owed = Base::from_units(2).unwrap().funding_owed(FundingIndex::ZERO, idx, Rounding::Ceil).unwrap();
+        let owed = Base::from_units(2)
+            .unwrap()
+            .funding_owed(FundingIndex::ZERO, idx, Rounding::Ceil)
+            .unwrap();
         assert_eq!(owed, Quote::from_units(10).unwrap());
-        let received = Base::from_units(-2).unwrap().funding_owed(FundingIndex::ZERO, idx, Rounding::Floor).unwrap();
+        let received = Base::from_units(-2)
+            .unwrap()
+            .funding_owed(FundingIndex::ZERO, idx, Rounding::Floor)
+            .unwrap();
         assert_eq!(received, Quote::from_units(-10).unwrap());
     }
 

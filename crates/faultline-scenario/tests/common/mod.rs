@@ -131,11 +131,18 @@ entry_offset = {{ distribution = "normal", mean = 0.0, sd = 0.002 }}
 
 /// Parse, build and run a scenario text to completion.
 pub fn run_text(text: &str, seed: u64) -> Simulation {
-    let s = parse(text, Path::new("test.toml"), Path::new(".")).unwrap_or_else(|r| panic!("invalid test scenario:\n{r}\n{text}"));
+    let s = parse(text, Path::new("test.toml"), Path::new("."))
+        .unwrap_or_else(|r| panic!("invalid test scenario:\n{r}\n{text}"));
     let mut sim = build(&s, seed).expect("build").sim;
     while !sim.is_done() {
-        sim.step().unwrap_or_else(|e| panic!("engine failed at block {}: {e}", sim.block().0 + 1));
-        assert_eq!(sim.venue().conservation_error(), 0, "conservation after block {}", sim.block().0);
+        sim.step()
+            .unwrap_or_else(|e| panic!("engine failed at block {}: {e}", sim.block().0 + 1));
+        assert_eq!(
+            sim.venue().conservation_error(),
+            0,
+            "conservation after block {}",
+            sim.block().0
+        );
     }
     sim
 }

@@ -43,6 +43,11 @@ impl Simulation {
         group: MarginGroup,
     ) -> Result<(), EngineError> {
         for _ in 0..MAX_ROUNDS_PER_GROUP {
+            if let MarginGroup::Isolated(m) = group {
+                if self.venue.accounts[account.index()].position(m).is_none() {
+                    break; // closed and settled
+                }
+            }
             let h = self.venue.group_health(account, group)?;
             if !h.is_liquidatable() {
                 break;
@@ -82,7 +87,7 @@ impl Simulation {
                 break; // nothing more can be done this block; retried next block
             }
         }
-        self.settle_group_if_closed(account, group)
+        Ok(())
     }
 
     /// Close through the waterfall and log the step with the shortage before and after.
@@ -96,7 +101,15 @@ impl Simulation {
     ) -> Result<crate::waterfall::CloseOutcome, EngineError> {
         let before = self.venue.group_health(account, group)?.shortage()?;
         let out = self.close(account, market, size)?;
-        let after = self.venue.group_health(account, group)?.shortage()?;
+        // A group left without positions settles its deficit (insurance fund, bad debt,
+        // socialized loss) before the shortage is measured again; a settled isolated
+        // group is gone and has no shortage left.
+        self.settle_group_if_closed(account, group)?;
+        let after = match self.venue.group_health(account, group) {
+            Ok(h) => h.shortage()?,
+            Err(faultline_state::StateError::UnknownPot(_)) => Quote::ZERO,
+            Err(e) => return Err(e.into()),
+        };
         self.steps.push(crate::sim::LiquidationStep {
             block: self.block,
             account,

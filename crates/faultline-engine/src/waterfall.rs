@@ -9,8 +9,9 @@
 //!    insurance fund can pay the shortfall (Binance and BitMEX: the fund absorbs
 //!    fills worse than bankruptcy). The fund pays it at once.
 //! 3. What remains is closed against opposing positions at the bankruptcy price by the
-//!    ADL rule, or, under socialized loss, sold into the book at any price, the
-//!    deficit being covered by haircuts on profitable accounts.
+//!    ADL rule, or, under socialized loss, sold into the book at any price, the loss
+//!    past bankruptcy being covered at once by the fund and then by haircuts on
+//!    profitable accounts.
 //! 4. A group left with no positions and a negative balance is a deficit: the fund pays
 //!    what it can; the rest is recorded as bad debt (and socialized under that policy).
 
@@ -136,6 +137,24 @@ impl Simulation {
                         WalkLimit::None,
                     )?;
                     self.apply_book_fill(account, market, &fill, long)?;
+                    // The loss past bankruptcy is covered at once (the fund first, then
+                    // haircuts), as the fund covers phase 2, so the account keeps its
+                    // pro-rata equity even when the book runs out mid-way.
+                    let rounding = if long {
+                        Rounding::Ceil
+                    } else {
+                        Rounding::Floor
+                    };
+                    let at_bankruptcy = fill.filled.notional(p_b, rounding)?;
+                    let loss = if long {
+                        at_bankruptcy.checked_sub(fill.notional)?
+                    } else {
+                        fill.notional.checked_sub(at_bankruptcy)?
+                    };
+                    if loss.is_positive() {
+                        let pot = Self::pot_of(&self.venue, account, market);
+                        self.resolve_deficit(pot, loss, market)?;
+                    }
                     if fill.exhausted {
                         self.emit(
                             EventKind::BookExhausted,

@@ -61,19 +61,7 @@ impl Simulation {
                 .book
                 .execute(side, size, WalkLimit::Price(p_b))?;
         self.apply_book_fill(account, market, &fill, long)?;
-        let at_bankruptcy = fill.filled.notional(
-            p_b,
-            if long {
-                Rounding::Ceil
-            } else {
-                Rounding::Floor
-            },
-        )?;
-        let surplus = if long {
-            fill.notional.checked_sub(at_bankruptcy)?
-        } else {
-            at_bankruptcy.checked_sub(fill.notional)?
-        };
+        let surplus = shortfall_vs_bankruptcy(&fill, p_b, long)?.checked_neg()?;
         self.charge_fees(account, market, fill.notional, surplus.max(Quote::ZERO))?;
         let mut remaining = size.checked_sub(fill.filled)?;
         if fill.exhausted {
@@ -105,19 +93,7 @@ impl Simulation {
                     },
                 )?;
                 self.apply_book_fill(account, market, &fill, long)?;
-                let at_bankruptcy = fill.filled.notional(
-                    p_b,
-                    if long {
-                        Rounding::Ceil
-                    } else {
-                        Rounding::Floor
-                    },
-                )?;
-                let loss = if long {
-                    at_bankruptcy.checked_sub(fill.notional)?
-                } else {
-                    fill.notional.checked_sub(at_bankruptcy)?
-                };
+                let loss = shortfall_vs_bankruptcy(&fill, p_b, long)?;
                 self.insurance_pays(
                     Self::pot_of(&self.venue, account, market),
                     loss.max(Quote::ZERO),
@@ -140,17 +116,7 @@ impl Simulation {
                     // The loss past bankruptcy is covered at once (the fund first, then
                     // haircuts), as the fund covers phase 2, so the account keeps its
                     // pro-rata equity even when the book runs out mid-way.
-                    let rounding = if long {
-                        Rounding::Ceil
-                    } else {
-                        Rounding::Floor
-                    };
-                    let at_bankruptcy = fill.filled.notional(p_b, rounding)?;
-                    let loss = if long {
-                        at_bankruptcy.checked_sub(fill.notional)?
-                    } else {
-                        fill.notional.checked_sub(at_bankruptcy)?
-                    };
+                    let loss = shortfall_vs_bankruptcy(&fill, p_b, long)?;
                     if loss.is_positive() {
                         let pot = Self::pot_of(&self.venue, account, market);
                         self.resolve_deficit(pot, loss, market)?;
@@ -234,7 +200,8 @@ impl Simulation {
         };
         self.venue.trade(account, market, delta, avg)?;
         let lp = self.lp;
-        self.venue.ensure_position(lp, market)?;
+        self.venue
+            .ensure_position(lp, market, faultline_state::MarginMode::Cross, None)?;
         self.venue.trade(lp, market, delta.checked_neg()?, avg)?;
         self.venue.remove_if_flat(lp, market)?;
         self.venue.markets[market.index()].last_trade_price = fill.worst_price;
@@ -530,4 +497,21 @@ impl Simulation {
         }
         Ok(covered)
     }
+}
+
+/// How much worse than the bankruptcy price a fill was, in quote: positive is a loss
+/// past bankruptcy, negative the surplus the fill beat it by. A long sells (worse is
+/// lower), a short buys back (worse is higher).
+fn shortfall_vs_bankruptcy(fill: &Fill, p_b: Price, long: bool) -> Result<Quote, EngineError> {
+    let rounding = if long {
+        Rounding::Ceil
+    } else {
+        Rounding::Floor
+    };
+    let at_bankruptcy = fill.filled.notional(p_b, rounding)?;
+    Ok(if long {
+        at_bankruptcy.checked_sub(fill.notional)?
+    } else {
+        fill.notional.checked_sub(at_bankruptcy)?
+    })
 }

@@ -313,6 +313,24 @@ impl Venue {
             leverage,
             lp,
         } = spec;
+        self.ensure_position(account, market, mode, leverage)?;
+        self.trade(account, market, size, price)?;
+        if let Some(lp) = lp {
+            self.ensure_position(lp, market, MarginMode::Cross, None)?;
+            self.trade(lp, market, size.checked_neg()?, price)?;
+        }
+        Ok(())
+    }
+
+    /// Make sure `account` has a position slot in `market` (a new one is flat, with
+    /// `mode` and `leverage`; an existing one is left as it is).
+    pub fn ensure_position(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        mode: MarginMode,
+        leverage: Option<Ppm>,
+    ) -> Result<(), StateError> {
         let index = self.markets[market.index()].funding_index;
         let acct = &mut self.accounts[account.index()];
         if acct.position(market).is_none() {
@@ -324,35 +342,6 @@ impl Venue {
                 mode,
                 isolated_margin: Quote::ZERO,
                 leverage,
-            };
-            let at = acct.positions.partition_point(|q| q.market < market);
-            acct.positions.insert(at, p);
-        }
-        self.trade(account, market, size, price)?;
-        if let Some(lp) = lp {
-            self.ensure_position(lp, market)?;
-            self.trade(lp, market, size.checked_neg()?, price)?;
-        }
-        Ok(())
-    }
-
-    /// Make sure `account` has a (cross) position slot in `market`.
-    pub fn ensure_position(
-        &mut self,
-        account: AccountId,
-        market: MarketId,
-    ) -> Result<(), StateError> {
-        let index = self.markets[market.index()].funding_index;
-        let acct = &mut self.accounts[account.index()];
-        if acct.position(market).is_none() {
-            let p = Position {
-                market,
-                size: Base::ZERO,
-                entry_price: Price::ZERO,
-                funding_snapshot: index,
-                mode: MarginMode::Cross,
-                isolated_margin: Quote::ZERO,
-                leverage: None,
             };
             let at = acct.positions.partition_point(|q| q.market < market);
             acct.positions.insert(at, p);

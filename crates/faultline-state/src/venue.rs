@@ -489,3 +489,165 @@ pub struct OpenPosition {
     /// Liquidity provider taking the other side, if any.
     pub lp: Option<AccountId>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::{Book, BookLayout, DepthPoint, DepthProfile};
+    use crate::market::{LiquidationParams, MarketParams};
+    use faultline_math::funding::FundingParams;
+    use faultline_math::margin::MarginSchedule;
+
+    fn venue() -> Venue {
+        let profile = DepthProfile::new(vec![DepthPoint {
+            offset: Ppm::from_bps(100),
+            cumulative_quote: Quote::from_units(1_000_000).unwrap(),
+        }])
+        .unwrap();
+        let layout = BookLayout {
+            profile,
+            half_spread: Ppm::from_bps(5),
+            level_step: Ppm::from_bps(10),
+            refill_per_block: Ppm::ZERO,
+        };
+        let price = Price::from_units(100).unwrap();
+        let params = MarketParams {
+            symbol: "T".into(),
+            margin: MarginSchedule::flat(Ppm::from_units(20).unwrap(), None).unwrap(),
+            liquidation: LiquidationParams {
+                fee: Ppm::ZERO,
+                liquidator_share: Ppm::ZERO,
+                staged: None,
+            },
+            funding: FundingParams {
+                interest_rate: Ppm::ZERO,
+                premium_clamp: Ppm::ZERO,
+                rate_cap: Ppm::ZERO,
+                interval_ms: 1,
+            },
+            taker_fee: Ppm::ZERO,
+        };
+        let market = Market::new(
+            MarketId(0),
+            params,
+            Book::new(&layout, price).unwrap(),
+            price,
+        );
+        Venue::new(vec![market], 1)
+    }
+
+    fn q(x: i64) -> Quote {
+        Quote::from_units(x).unwrap()
+    }
+
+    #[test]
+    fn transfers_conserve_and_reject_negative_amounts_and_unknown_pots() {
+        let mut v = venue();
+        let a = v.add_account(AccountKind::Trader);
+        v.deposit(Pot::Cross(a), q(100)).unwrap();
+        v.transfer(Pot::Cross(a), Pot::InsuranceFund, q(30))
+            .unwrap();
+        v.transfer(Pot::BadDebt, Pot::Cross(a), q(5)).unwrap();
+        assert_eq!(v.conservation_error(), 0);
+        assert_eq!(v.ledger.bad_debt(), q(5));
+        assert!(matches!(
+            v.transfer(Pot::Cross(a), Pot::FeePool, q(-1)),
+            Err(StateError::NegativeTransfer { .. })
+        ));
+        assert!(matches!(
+            v.transfer(Pot::Cross(a), Pot::Cross(AccountId(9)), q(1)),
+            Err(StateError::UnknownPot(_))
+        ));
+        assert_eq!(
+            v.balance(Pot::Cross(a)).unwrap(),
+            q(75),
+            "a failed transfer moved nothing"
+        );
+    }
+
+    #[test]
+    fn an_isolated_loss_stays_in_its_group() {
+        let mut v = venue();
+        let lp = v.add_account(AccountKind::LiquidityProvider);
+        v.deposit(Pot::Cross(lp), q(1_000_000)).unwrap();
+        let a = v.add_account(AccountKind::Trader);
+        v.deposit(Pot::Cross(a), q(1_000)).unwrap();
+        let open = OpenPosition {
+            account: a,
+            market: MarketId(0),
+            mode: MarginMode::Isolated,
+            size: Base::from_units(10).unwrap(),
+            price: Price::from_units(100).unwrap(),
+            leverage: None,
+            lp: Some(lp),
+        };
+        v.open_position(open).unwrap();
+        v.deposit(Pot::Isolated(a, MarketId(0)), q(100)).unwrap();
+        v.markets[0].mark_price = Price::from_units(80).unwrap(); // −200 on a 100 margin
+        let iso = v
+            .group_health(a, MarginGroup::Isolated(MarketId(0)))
+            .unwrap();
+        assert_eq!(iso.equity, q(-100));
+        let cross = v.group_health(a, MarginGroup::Cross).unwrap();
+        assert_eq!(
+            cross.equity,
+            q(1_000),
+            "the cross balance does not see the isolated loss"
+        );
+        // Closed at a loss, the position cannot be removed while its margin is negative.
+        v.trade(
+            a,
+            MarketId(0),
+            Base::from_units(-10).unwrap(),
+            Price::from_units(80).unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(
+            v.remove_if_flat(a, MarketId(0)),
+            Err(StateError::IsolatedDeficit(..))
+        ));
+        v.transfer(
+            Pot::InsuranceFund,
+            Pot::Isolated(a, MarketId(0)),
+            Quote::ZERO,
+        )
+        .unwrap();
+        v.transfer(Pot::BadDebt, Pot::Isolated(a, MarketId(0)), q(100))
+            .unwrap();
+        v.remove_if_flat(a, MarketId(0)).unwrap();
+        assert_eq!(v.balance(Pot::Cross(a)).unwrap(), q(1_000));
+        assert_eq!(v.conservation_error(), 0);
+    }
+
+    #[test]
+    fn trades_realize_pnl_through_the_pool_and_track_trader_open_interest() {
+        let mut v = venue();
+        let lp = v.add_account(AccountKind::LiquidityProvider);
+        let a = v.add_account(AccountKind::Trader);
+        v.deposit(Pot::Cross(a), q(1_000)).unwrap();
+        let open = OpenPosition {
+            account: a,
+            market: MarketId(0),
+            mode: MarginMode::Cross,
+            size: Base::from_units(2).unwrap(),
+            price: Price::from_units(100).unwrap(),
+            leverage: None,
+            lp: Some(lp),
+        };
+        v.open_position(open).unwrap();
+        assert_eq!(v.markets[0].trader_long_oi, Base::from_units(2).unwrap());
+        let out = v
+            .trade(
+                a,
+                MarketId(0),
+                Base::from_units(-1).unwrap(),
+                Price::from_units(110).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(out.realized_pnl, q(10));
+        assert_eq!(v.balance(Pot::Cross(a)).unwrap(), q(1_010));
+        assert_eq!(v.ledger.pnl_pool, q(-10));
+        assert_eq!(v.markets[0].trader_long_oi, Base::from_units(1).unwrap());
+        assert_eq!(v.conservation_error(), 0);
+    }
+}

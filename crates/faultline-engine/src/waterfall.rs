@@ -40,9 +40,7 @@ impl Simulation {
         market: MarketId,
         size: Base,
     ) -> Result<CloseOutcome, EngineError> {
-        let pos = *self.venue.accounts[account.index()]
-            .position(market)
-            .ok_or(faultline_state::StateError::NoPosition(account, market))?;
+        let pos = self.venue.position_of(account, market)?;
         let long = pos.size.is_positive();
         let side = if long { BookSide::Bid } else { BookSide::Ask };
         let delta = if long { size.checked_neg()? } else { size };
@@ -95,7 +93,7 @@ impl Simulation {
                 self.apply_book_fill(account, market, &fill, long)?;
                 let loss = shortfall_vs_bankruptcy(&fill, p_b, long)?;
                 self.insurance_pays(
-                    Self::pot_of(&self.venue, account, market),
+                    self.venue.position_pot(account, market),
                     loss.max(Quote::ZERO),
                     market,
                 )?;
@@ -118,7 +116,7 @@ impl Simulation {
                     // pro-rata equity even when the book runs out mid-way.
                     let loss = shortfall_vs_bankruptcy(&fill, p_b, long)?;
                     if loss.is_positive() {
-                        let pot = Self::pot_of(&self.venue, account, market);
+                        let pot = self.venue.position_pot(account, market);
                         self.resolve_deficit(pot, loss, market)?;
                     }
                     if fill.exhausted {
@@ -137,10 +135,6 @@ impl Simulation {
         Ok(CloseOutcome { remaining })
     }
 
-    fn pot_of(venue: &Venue, account: AccountId, market: MarketId) -> Pot {
-        venue.position_pot(account, market)
-    }
-
     /// Bankruptcy price of changing `account`'s position in `market` by `delta`.
     fn bankruptcy_for(
         &self,
@@ -149,9 +143,7 @@ impl Simulation {
         delta: Base,
     ) -> Result<Price, EngineError> {
         let v = &self.venue;
-        let p = *v.accounts[account.index()]
-            .position(market)
-            .ok_or(faultline_state::StateError::NoPosition(account, market))?;
+        let p = v.position_of(account, market)?;
         let m = &v.markets[market.index()];
         let h = v.group_health(account, v.group_of(account, market))?;
         let before = v.position_maintenance(&p)?;
@@ -330,9 +322,7 @@ impl Simulation {
         rule: AdlRanking,
     ) -> Result<Base, EngineError> {
         let v = &self.venue;
-        let pos = *v.accounts[account.index()]
-            .position(market)
-            .ok_or(faultline_state::StateError::NoPosition(account, market))?;
+        let pos = v.position_of(account, market)?;
         let long = pos.size.is_positive();
         let delta = if long { amount.checked_neg()? } else { amount };
         let p_b = self.bankruptcy_for(account, market, delta)?;

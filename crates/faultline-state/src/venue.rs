@@ -103,6 +103,18 @@ impl Venue {
         id
     }
 
+    /// A copy of `account`'s position in `market`, or [`StateError::NoPosition`].
+    pub fn position_of(
+        &self,
+        account: AccountId,
+        market: MarketId,
+    ) -> Result<Position, StateError> {
+        self.accounts[account.index()]
+            .position(market)
+            .copied()
+            .ok_or(StateError::NoPosition(account, market))
+    }
+
     /// The pot that margins `account`'s position in `market`.
     pub fn position_pot(&self, account: AccountId, market: MarketId) -> Pot {
         match self.accounts[account.index()]
@@ -424,9 +436,7 @@ impl Venue {
         account: AccountId,
         market: MarketId,
     ) -> Result<Option<Price>, StateError> {
-        let p = *self.accounts[account.index()]
-            .position(market)
-            .ok_or(StateError::NoPosition(account, market))?;
+        let p = self.position_of(account, market)?;
         let group = self.group_of(account, market);
         let h = self.group_health(account, group)?;
         let other = h.maintenance.checked_sub(self.position_maintenance(&p)?)?;
@@ -447,9 +457,7 @@ impl Venue {
         account: AccountId,
         market: MarketId,
     ) -> Result<Option<Price>, StateError> {
-        let p = *self.accounts[account.index()]
-            .position(market)
-            .ok_or(StateError::NoPosition(account, market))?;
+        let p = self.position_of(account, market)?;
         let h = self.group_health(account, self.group_of(account, market))?;
         let m = &self.markets[market.index()];
         let input = faultline_math::liquidation::BankruptcyInput {

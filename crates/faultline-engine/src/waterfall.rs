@@ -62,15 +62,6 @@ impl Simulation {
         let surplus = shortfall_vs_bankruptcy(&fill, p_b, long)?.checked_neg()?;
         self.charge_fees(account, market, fill.notional, surplus.max(Quote::ZERO))?;
         let mut remaining = size.checked_sub(fill.filled)?;
-        if fill.exhausted {
-            self.emit(
-                EventKind::BookExhausted,
-                Some(market),
-                Some(account),
-                None,
-                "a liquidation consumed every level of the book".into(),
-            );
-        }
         if remaining.is_positive() {
             self.emit(
                 EventKind::FirstLossPastBankruptcy,
@@ -119,15 +110,6 @@ impl Simulation {
                         let pot = self.venue.position_pot(account, market);
                         self.resolve_deficit(pot, loss, market)?;
                     }
-                    if fill.exhausted {
-                        self.emit(
-                            EventKind::BookExhausted,
-                            Some(market),
-                            Some(account),
-                            None,
-                            "a liquidation consumed every level of the book".into(),
-                        );
-                    }
                     remaining.checked_sub(fill.filled)?
                 }
             };
@@ -164,7 +146,7 @@ impl Simulation {
     }
 
     /// Book the account's side of a fill and the liquidity provider's opposite side at
-    /// the same average price.
+    /// the same average price (and note a book that ran out).
     fn apply_book_fill(
         &mut self,
         account: AccountId,
@@ -172,6 +154,15 @@ impl Simulation {
         fill: &Fill,
         long: bool,
     ) -> Result<(), EngineError> {
+        if fill.exhausted {
+            self.emit(
+                EventKind::BookExhausted,
+                Some(market),
+                Some(account),
+                None,
+                "a liquidation consumed every level of the book".into(),
+            );
+        }
         if !fill.filled.is_positive() {
             return Ok(());
         }

@@ -4,7 +4,7 @@ use crate::config::{EngineConfig, MarkMethod, OracleSource};
 use crate::events::{Event, EventKind, EventLog};
 use crate::oracle::DelayedOracle;
 use crate::record::{BlockStats, MarketRecord, RunTotals};
-use crate::reference::ReferenceModel;
+use crate::reference::ReferencePath;
 use crate::rng::{stream, Stream};
 use faultline_math::funding::{funding_rate, index_increment, premium_index};
 use faultline_state::{BookSide, StateError, Venue};
@@ -40,7 +40,7 @@ pub enum EngineError {
 #[derive(Debug, Clone)]
 pub struct MarketRuntime {
     /// Reference price process.
-    pub reference: ReferenceModel,
+    pub reference: ReferencePath,
     /// The protocol's oracle.
     pub oracle: DelayedOracle,
 }
@@ -212,7 +212,7 @@ impl Simulation {
         let m = &mut self.venue.markets[i];
         // 1. Reference.
         let before = m.reference_price;
-        let reference = rt.reference.advance()?;
+        let reference = rt.reference.advance();
         m.reference_price = reference;
         // 2. Book.
         m.book.set_reference(reference);

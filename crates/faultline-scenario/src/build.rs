@@ -5,10 +5,13 @@ use crate::schema::{
     AdlRankingSpec, DeficitSpec, Distribution, MarginModeSpec, MarkPriceSpec, OracleSourceSpec,
     ReferenceSpec, SideSpec,
 };
+use faultline_engine::process::{
+    generate_paths, Gap, Garch, Jumps, PathsInput, Pin, ProcessSpec, Stochastic,
+};
 use faultline_engine::rng::{stream, Stream};
 use faultline_engine::{
-    DeficitPolicy, DelayedOracle, EngineConfig, EngineError, Gap, GbmParams, MarkMethod,
-    MarketRuntime, OracleSource, ReferenceModel, Simulation,
+    DeficitPolicy, DelayedOracle, EngineConfig, EngineError, MarkMethod, MarketRuntime,
+    OracleSource, ReferencePath, Simulation,
 };
 use faultline_math::adl::AdlRanking;
 use faultline_math::funding::FundingParams;
@@ -59,54 +62,13 @@ fn fx<T>(what: &str, r: Result<T, ArithmeticError>) -> Result<T, BuildError> {
 /// Build the simulation for `seed`.
 pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
     let f = &s.file;
+    let paths = reference_paths(s, seed);
     let mut markets = Vec::new();
     let mut runtimes = Vec::new();
     for (i, m) in f.market.iter().enumerate() {
         let id = MarketId(u16::try_from(i).unwrap_or(u16::MAX));
-        let reference = match &m.reference {
-            ReferenceSpec::Gbm {
-                initial_price,
-                drift_annual,
-                volatility_annual,
-                gaps,
-            } => ReferenceModel::gbm(
-                GbmParams {
-                    initial: *initial_price,
-                    drift_annual: *drift_annual,
-                    volatility_annual: *volatility_annual,
-                    block_time_ms: f.block_time_ms,
-                },
-                gaps.iter()
-                    .map(|g| Gap {
-                        block: g.block,
-                        fraction: g.fraction,
-                    })
-                    .collect(),
-                stream(seed, Stream::Reference(id.0)),
-            ),
-            ReferenceSpec::Candles { gaps, .. } => {
-                let series = s
-                    .candles
-                    .get(i)
-                    .and_then(Option::as_ref)
-                    .map(|c| c.resample(f.block_time_ms, f.blocks))
-                    .unwrap_or_default();
-                let prices = series
-                    .into_iter()
-                    .map(Price::from_f64)
-                    .collect::<Result<Vec<_>, _>>();
-                ReferenceModel::series(
-                    fx("candle price", prices)?,
-                    gaps.iter()
-                        .map(|g| Gap {
-                            block: g.block,
-                            fraction: g.fraction,
-                        })
-                        .collect(),
-                )
-            }
-        };
-        let initial = fx("initial price", reference.initial())?;
+        let reference = fx("reference price", ReferencePath::from_f64(&paths[i]))?;
+        let initial = reference.initial();
         let margin =
             margin_schedule(&m.margin.tiers).map_err(|(_, msg)| BuildError::Arithmetic {
                 what: msg,
@@ -358,4 +320,87 @@ fn draw(d: &Distribution, rng: &mut ChaCha12Rng) -> f64 {
             median * libm::exp(sigma * z)
         }
     }
+}
+
+/// Every market's reference path for `seed`: generated processes (correlated as the
+/// scenario says) and replays, with their gaps.
+fn reference_paths(s: &Scenario, seed: u64) -> Vec<Vec<f64>> {
+    let f = &s.file;
+    let mut processes = Vec::with_capacity(f.market.len());
+    let mut gaps = Vec::with_capacity(f.market.len());
+    let to_gaps = |g: &[crate::schema::GapSpec]| {
+        g.iter()
+            .map(|g| Gap {
+                block: g.block,
+                fraction: g.fraction,
+            })
+            .collect::<Vec<_>>()
+    };
+    for (i, m) in f.market.iter().enumerate() {
+        match &m.reference {
+            ReferenceSpec::Gbm {
+                initial_price,
+                drift_annual,
+                volatility_annual,
+                student_t_dof,
+                jumps,
+                garch,
+                pins,
+                gaps: g,
+            } => {
+                processes.push(ProcessSpec::Stochastic(Stochastic {
+                    initial: *initial_price,
+                    drift_annual: *drift_annual,
+                    volatility_annual: *volatility_annual,
+                    student_t_dof: *student_t_dof,
+                    jumps: jumps.as_ref().map(|j| Jumps {
+                        intensity_annual: j.intensity_annual,
+                        mean_log: j.mean_log,
+                        sd_log: j.sd_log,
+                    }),
+                    garch: garch.as_ref().map(|g| Garch {
+                        alpha: g.alpha,
+                        beta: g.beta,
+                    }),
+                    pins: pins
+                        .iter()
+                        .map(|p| Pin {
+                            block: p.block,
+                            price: p.price,
+                        })
+                        .collect(),
+                }));
+                gaps.push(to_gaps(g));
+            }
+            ReferenceSpec::Candles { gaps: g, .. } => {
+                processes.push(ProcessSpec::Replay(
+                    s.replays.get(i).cloned().flatten().unwrap_or_default(),
+                ));
+                gaps.push(to_gaps(g));
+            }
+        }
+    }
+    let n = f.market.len();
+    let correlation = f.correlation.as_ref().map(|c| {
+        let mut full: Vec<Vec<f64>> = (0..n)
+            .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+            .collect();
+        let index = |sym: &str| f.market.iter().position(|m| m.symbol == sym);
+        for (a, sa) in c.markets.iter().enumerate() {
+            for (b, sb) in c.markets.iter().enumerate() {
+                if let (Some(i), Some(j)) = (index(sa), index(sb)) {
+                    full[i][j] = c.matrix[a][b];
+                }
+            }
+        }
+        full
+    });
+    generate_paths(&PathsInput {
+        processes: &processes,
+        gaps: &gaps,
+        correlation: correlation.as_deref(),
+        blocks: f.blocks,
+        block_time_ms: f.block_time_ms,
+        seed,
+    })
 }

@@ -8,7 +8,6 @@
 #![forbid(unsafe_code)]
 
 mod build;
-mod candles;
 mod check;
 mod error;
 mod load;
@@ -16,7 +15,6 @@ mod locate;
 pub mod schema;
 
 pub use build::{build, BuildError, Built};
-pub use candles::{load_candles, CandleSeries};
 pub use error::{ValidationError, ValidationReport};
 pub use load::{load, parse, Scenario};
 pub use schema::ScenarioFile;

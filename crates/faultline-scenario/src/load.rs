@@ -1,11 +1,13 @@
 //! Parse and validate a scenario: syntax, then the schema walk (every unknown key,
 //! type and range error at once), then cross-field rules and referenced files.
 
-use crate::candles::{load_candles, CandleSeries};
 use crate::check::{Checker, Issue};
 use crate::error::{line_col, ValidationError, ValidationReport};
 use crate::locate::locate;
-use crate::schema::{Distribution, ReferenceSpec, ScenarioFile};
+use crate::schema::{CandleFormatSpec, Distribution, ReferenceSpec, ScenarioFile};
+use faultline_data::{
+    filter_bad_prints, load_candles, parse_utc, resample, BadPrintFilter, CandleFormat,
+};
 use faultline_math::margin::{MarginError, MarginSchedule};
 use faultline_state::{DepthPoint, DepthProfile};
 use faultline_units::{Ppm, Quote};
@@ -21,8 +23,9 @@ pub struct Scenario {
     pub path: PathBuf,
     /// SHA-256 of the canonical form of the parsed scenario (hex).
     pub config_hash: String,
-    /// Candle series by market index, for markets that replay candles.
-    pub candles: Vec<Option<CandleSeries>>,
+    /// Replayed reference prices by market index (`blocks + 1` per replaying market),
+    /// already cleaned of bad prints and resampled to the block time.
+    pub replays: Vec<Option<Vec<f64>>>,
 }
 
 /// Read and validate a scenario file.
@@ -74,23 +77,17 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Scenario, Valid
         }])
     })?;
     let mut issues = semantic_issues(&file);
-    let mut candles = Vec::with_capacity(file.market.len());
+    let mut replays = Vec::with_capacity(file.market.len());
     for (i, m) in file.market.iter().enumerate() {
-        candles.push(match &m.reference {
-            ReferenceSpec::Candles {
-                file: csv,
-                time_column,
-                price_column,
-                has_header,
-                ..
-            } => match load_candles(&base_dir.join(csv), time_column, price_column, *has_header) {
-                Ok(series) => Some(series),
-                Err(e) => {
+        replays.push(match &m.reference {
+            ReferenceSpec::Candles { .. } => match load_replay(&file, &m.reference, base_dir) {
+                Ok(prices) => Some(prices),
+                Err((field, msg, hint)) => {
                     issues.push(issue(
-                        &format!("market[{i}].reference.file"),
-                        "a readable candle CSV",
-                        &e,
-                        "the path is relative to the scenario file",
+                        &format!("market[{i}].reference.{field}"),
+                        "a usable replay",
+                        &msg,
+                        hint,
                     ));
                     None
                 }
@@ -113,8 +110,89 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Scenario, Valid
         file,
         path: path.to_path_buf(),
         config_hash,
-        candles,
+        replays,
     })
+}
+
+/// Load, clean and resample one replay; on failure the field, the problem and a hint.
+fn load_replay(
+    f: &ScenarioFile,
+    spec: &ReferenceSpec,
+    base_dir: &Path,
+) -> Result<Vec<f64>, (&'static str, String, &'static str)> {
+    let ReferenceSpec::Candles {
+        file,
+        format,
+        time_column,
+        price_column,
+        has_header,
+        interval_ms,
+        start,
+        filter_bad_prints: filter,
+        bad_print_window,
+        bad_print_max_deviation,
+        ..
+    } = spec
+    else {
+        return Err(("model", "not a replay".into(), ""));
+    };
+    let format = match format {
+        CandleFormatSpec::Columns if !has_header => {
+            return Err((
+                "has_header",
+                "a CSV without a header".into(),
+                "add a header row naming the time and price columns",
+            ))
+        }
+        CandleFormatSpec::Columns => CandleFormat::Columns {
+            time: time_column.clone(),
+            price: price_column.clone(),
+        },
+        CandleFormatSpec::BinanceKlines => CandleFormat::BinanceKlines,
+        CandleFormatSpec::MinuteOhlcv => CandleFormat::MinuteOhlcv,
+        CandleFormatSpec::TickTrades => CandleFormat::TickTrades {
+            interval_ms: i64::try_from(*interval_ms).unwrap_or(i64::MAX),
+        },
+        CandleFormatSpec::CoinapiJson => CandleFormat::CoinapiJson,
+    };
+    let mut bars = load_candles(&base_dir.join(file), &format).map_err(|e| {
+        (
+            "file",
+            e.to_string(),
+            "the path is relative to the scenario file; check `format`",
+        )
+    })?;
+    if *filter {
+        filter_bad_prints(
+            &mut bars,
+            BadPrintFilter {
+                window: *bad_print_window as usize,
+                max_deviation: *bad_print_max_deviation,
+            },
+        );
+    }
+    let (first, last) = (bars[0].open_time_ms, bars[bars.len() - 1].open_time_ms);
+    let start_ms = match start {
+        None => first,
+        Some(s) => parse_utc(s).ok_or((
+            "start",
+            format!("\"{s}\" is not a UTC time"),
+            "write it as YYYY-MM-DDTHH:MM:SSZ",
+        ))?,
+    };
+    if start_ms < first || start_ms > last {
+        return Err((
+            "start",
+            format!("{start_ms} ms is outside the file's bars ({first}..={last} ms)"),
+            "choose a start inside the data",
+        ));
+    }
+    Ok(resample(
+        &bars,
+        start_ms,
+        i64::try_from(f.block_time_ms).unwrap_or(i64::MAX),
+        f.blocks,
+    ))
 }
 
 fn to_errors(text: &str, issues: Vec<Issue>) -> Vec<ValidationError> {
@@ -175,6 +253,28 @@ fn semantic_issues(f: &ScenarioFile) -> Vec<Issue> {
         if let Err(msg) = depth_profile(&m.book.depth) {
             out.push(issue(&format!("market[{i}].book.depth"), "offsets rising strictly below 1 and cumulative depth not falling, positive at the deepest point", &msg, "list points from the nearest offset outwards"));
         }
+        if let ReferenceSpec::Gbm { garch: Some(g), .. } = &m.reference {
+            if g.alpha + g.beta >= 1.0 {
+                out.push(issue(
+                    &format!("market[{i}].reference.garch"),
+                    "alpha + beta below 1 (a stationary variance)",
+                    &format!("{} + {}", g.alpha, g.beta),
+                    "lower alpha or beta",
+                ));
+            }
+        }
+        if let ReferenceSpec::Gbm { pins, .. } = &m.reference {
+            for (k, p) in pins.iter().enumerate() {
+                if p.block > f.blocks {
+                    out.push(issue(
+                        &format!("market[{i}].reference.pins[{k}].block"),
+                        &format!("a block within the run (1..={})", f.blocks),
+                        &p.block.to_string(),
+                        "raise `blocks` or move the pin earlier",
+                    ));
+                }
+            }
+        }
         let gaps = match &m.reference {
             ReferenceSpec::Gbm { gaps, .. } | ReferenceSpec::Candles { gaps, .. } => gaps,
         };
@@ -190,6 +290,9 @@ fn semantic_issues(f: &ScenarioFile) -> Vec<Issue> {
         }
     }
     let symbols: Vec<&str> = f.market.iter().map(|m| m.symbol.as_str()).collect();
+    if let Some(c) = &f.correlation {
+        check_correlation(&mut out, f, c, &symbols);
+    }
     let market_of = |sym: &str| f.market.iter().find(|m| m.symbol == sym);
     for (i, a) in f.account.iter().enumerate() {
         match market_of(&a.market) {
@@ -244,6 +347,60 @@ fn semantic_issues(f: &ScenarioFile) -> Vec<Issue> {
         );
     }
     out
+}
+
+fn check_correlation(
+    out: &mut Vec<Issue>,
+    f: &ScenarioFile,
+    c: &crate::schema::CorrelationSpec,
+    symbols: &[&str],
+) {
+    for (k, sym) in c.markets.iter().enumerate() {
+        match f.market.iter().find(|m| &m.symbol == sym) {
+            None => out.push(issue(
+                &format!("correlation.markets[{k}]"),
+                &format!("one of {}", symbols.join(", ")),
+                &format!("\"{sym}\""),
+                "name a market defined in [[market]]",
+            )),
+            Some(m) if !matches!(m.reference, ReferenceSpec::Gbm { .. }) => {
+                out.push(issue(
+                    &format!("correlation.markets[{k}]"),
+                    "a market with a generated (gbm) reference",
+                    &format!("\"{sym}\" replays data"),
+                    "replayed paths carry their own correlation",
+                ));
+            }
+            Some(_) => {}
+        }
+        if c.markets[..k].contains(sym) {
+            out.push(issue(
+                &format!("correlation.markets[{k}]"),
+                "each market once",
+                &format!("\"{sym}\" again"),
+                "remove the duplicate",
+            ));
+        }
+    }
+    let n = c.markets.len();
+    if c.matrix.len() != n || c.matrix.iter().any(|r| r.len() != n) {
+        out.push(issue(
+            "correlation.matrix",
+            &format!("a {n}×{n} matrix (one row and column per listed market)"),
+            &format!("{} rows", c.matrix.len()),
+            "list one row per market",
+        ));
+        return;
+    }
+    let unit_diagonal = (0..n).all(|i| (c.matrix[i][i] - 1.0).abs() < 1e-12);
+    let bounded = c
+        .matrix
+        .iter()
+        .flatten()
+        .all(|x| x.is_finite() && x.abs() <= 1.0);
+    if !unit_diagonal || !bounded || faultline_engine::process::cholesky(&c.matrix).is_none() {
+        out.push(issue("correlation.matrix", "a symmetric, positive-definite matrix with ones on the diagonal and entries in [-1, 1]", "a matrix that is not", "check symmetry; correlations that contradict each other make it indefinite"));
+    }
 }
 
 /// Distributions whose draws must stay above `floor` (normal draws for strictly

@@ -46,6 +46,20 @@ pub struct ScenarioFile {
     /// Populations of traders drawn from distributions with the run's seed.
     #[serde(default)]
     pub population: Vec<PopulationSpec>,
+    /// Correlation of the markets' reference prices (generated ones only).
+    #[serde(default)]
+    pub correlation: Option<CorrelationSpec>,
+}
+
+/// Correlation of reference-price innovations across markets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationSpec {
+    /// Market symbols, in the order of the matrix rows.
+    #[schemars(length(min = 2))]
+    pub markets: Vec<String>,
+    /// Symmetric, positive-definite correlation matrix with a unit diagonal.
+    pub matrix: Vec<Vec<f64>>,
 }
 
 /// Venue-wide settings.
@@ -290,7 +304,9 @@ pub struct DepthPointSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ReferenceSpec {
-    /// Geometric Brownian motion with scheduled gaps.
+    /// Geometric Brownian motion with scheduled gaps; add `jumps` for Merton
+    /// jump-diffusion, `student_t_dof` for fat-tailed innovations, `garch` for GARCH(1,1)
+    /// volatility and `pins` to pass through set levels at set blocks.
     Gbm {
         /// Starting price (> 0).
         #[schemars(extend("exclusiveMinimum" = 0.0))]
@@ -299,33 +315,134 @@ pub enum ReferenceSpec {
         #[serde(default)]
         #[schemars(range(min = -10.0, max = 10.0))]
         drift_annual: f64,
-        /// Annualized volatility, in [0, 20].
+        /// Annualized volatility (long-run volatility under GARCH), in [0, 20].
         #[schemars(range(min = 0.0, max = 20.0))]
         volatility_annual: f64,
+        /// Student-t degrees of freedom for fat-tailed innovations, in (2, 1000]; omit for normal.
+        #[serde(default)]
+        #[schemars(extend("exclusiveMinimum" = 2.0), range(max = 1000.0))]
+        student_t_dof: Option<f64>,
+        /// Merton jumps.
+        #[serde(default)]
+        jumps: Option<JumpsSpec>,
+        /// GARCH(1,1) volatility clustering.
+        #[serde(default)]
+        garch: Option<GarchSpec>,
+        /// Levels the path must pass through (Brownian-bridge pinning).
+        #[serde(default)]
+        pins: Vec<PinSpec>,
         /// Scheduled gaps.
         #[serde(default)]
         gaps: Vec<GapSpec>,
     },
-    /// Candle closes from a CSV file, resampled to the block time.
+    /// Real candles or trades replayed, resampled to the block time (inside a bar the
+    /// path runs open → low/high → close), with bad prints clipped.
     Candles {
-        /// Path to the CSV, relative to the scenario file.
+        /// Path to the data file, relative to the scenario file.
         #[schemars(length(min = 1))]
         file: String,
-        /// Column holding the open time in milliseconds.
+        /// Layout of the file.
+        #[serde(default)]
+        format: CandleFormatSpec,
+        /// For `format = "columns"`: the time column (ms).
         #[serde(default = "default_time_column")]
         time_column: String,
-        /// Column holding the price to replay.
+        /// For `format = "columns"`: the price column.
         #[serde(default = "default_price_column")]
         price_column: String,
-        /// Whether the file has a header row naming its columns.
+        /// For `format = "columns"`: whether the file has a header row (it must).
         #[serde(default = "default_true")]
         has_header: bool,
+        /// For `format = "tick_trades"`: bar length in milliseconds.
+        #[serde(default = "default_interval")]
+        #[schemars(range(min = 1))]
+        interval_ms: u64,
+        /// UTC time of block 0, e.g. "2020-03-12T10:00:00Z"; default the first bar.
+        #[serde(default)]
+        start: Option<String>,
+        /// Clip prices further than `bad_print_max_deviation` from the rolling median of
+        /// closes (a one-bar wick never becomes a tradable price).
+        #[serde(default = "default_true")]
+        filter_bad_prints: bool,
+        /// Bars on each side in the bad-print median, 1 to 1,000.
+        #[serde(default = "default_bad_print_window")]
+        #[schemars(range(min = 1, max = 1000))]
+        bad_print_window: u32,
+        /// Largest relative distance from that median, in (0, 10].
+        #[serde(default = "default_bad_print_deviation")]
+        #[schemars(extend("exclusiveMinimum" = 0.0), range(max = 10.0))]
+        bad_print_max_deviation: f64,
         /// Scheduled gaps on top of the replay.
         #[serde(default)]
         gaps: Vec<GapSpec>,
     },
 }
 
+/// Layouts of replay files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CandleFormatSpec {
+    /// A CSV with a time column (ms) and a price column.
+    #[default]
+    Columns,
+    /// Binance kline CSV (data.binance.vision layout).
+    BinanceKlines,
+    /// 1-minute OHLCV CSV with `minute_start_ms, open, high, low, close`.
+    MinuteOhlcv,
+    /// Tick trades (Tardis/Gemini CSV, gzip or plain).
+    TickTrades,
+    /// CoinAPI OHLCV JSON.
+    CoinapiJson,
+}
+
+/// Merton jumps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JumpsSpec {
+    /// Expected jumps per year (≥ 0).
+    #[schemars(range(min = 0.0, max = 1_000_000.0))]
+    pub intensity_annual: f64,
+    /// Mean of the log jump size, in [-5, 5] (−0.1 ≈ a 10% drop).
+    #[schemars(range(min = -5.0, max = 5.0))]
+    pub mean_log: f64,
+    /// Standard deviation of the log jump size, in [0, 5].
+    #[schemars(range(min = 0.0, max = 5.0))]
+    pub sd_log: f64,
+}
+
+/// GARCH(1,1) with long-run volatility `volatility_annual`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GarchSpec {
+    /// Weight of the last squared return, in [0, 1).
+    #[schemars(range(min = 0.0), extend("exclusiveMaximum" = 1.0))]
+    pub alpha: f64,
+    /// Weight of the last variance, in [0, 1); alpha + beta must be below 1.
+    #[schemars(range(min = 0.0), extend("exclusiveMaximum" = 1.0))]
+    pub beta: f64,
+}
+
+/// A level the path passes through.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinSpec {
+    /// Block (≥ 1).
+    #[schemars(range(min = 1))]
+    pub block: u64,
+    /// Price at that block (> 0).
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub price: f64,
+}
+
+fn default_interval() -> u64 {
+    60_000
+}
+fn default_bad_print_window() -> u32 {
+    7
+}
+fn default_bad_print_deviation() -> f64 {
+    0.25
+}
 fn default_time_column() -> String {
     "open_time".into()
 }

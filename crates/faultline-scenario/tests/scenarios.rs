@@ -341,3 +341,80 @@ fn same_seed_same_run_and_another_seed_another_run() {
     .run();
     assert_ne!(a.venue(), c.venue());
 }
+
+#[test]
+fn black_thursday_replay_clips_the_323_wick() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/maker-black-thursday-2020-03-12");
+    let text = Small { blocks: 1_200, ..Small::default() }.toml().replace("block_time_ms = 1000", "block_time_ms = 12000").replace(
+        "model = \"gbm\"\ninitial_price = 100.0\nvolatility_annual = 0.5\ngaps = [{ block = 5, fraction = -0.3 }]",
+        "model = \"candles\"\nfile = \"binance_ETHUSDT_1m_2020-03-12T0524Z_2020-03-13T0359Z.csv\"\nformat = \"binance_klines\"\nstart = \"2020-03-13T00:00:00Z\"",
+    );
+    let s = faultline_scenario::parse(&text, &data.join("replay.toml"), &data)
+        .unwrap_or_else(|r| panic!("{r}"));
+    let mut sim = build(&s, 1).unwrap().sim;
+    let mut max_ref: f64 = sim.venue().markets[0].reference_price.to_f64();
+    while !sim.is_done() {
+        let rows = sim.step().unwrap();
+        max_ref = max_ref.max(rows[0].reference_price.to_f64());
+    }
+    // 02:39Z is block 795 at 12 s blocks; the raw high of that minute is 323.00.
+    assert!(max_ref < 140.0, "a bad print became a price: {max_ref}");
+    assert_eq!(sim.venue().conservation_error(), 0);
+    let unfiltered = text.replace(
+        "start = \"2020-03-13T00:00:00Z\"",
+        "start = \"2020-03-13T00:00:00Z\"\nfilter_bad_prints = false",
+    );
+    let raw = faultline_scenario::parse(&unfiltered, &data.join("replay.toml"), &data).unwrap();
+    let peak = raw.replays[0]
+        .as_ref()
+        .unwrap()
+        .iter()
+        .cloned()
+        .fold(0.0, f64::max);
+    assert!(
+        peak > 250.0,
+        "without the filter the wick is replayed: {peak}"
+    );
+}
+
+#[test]
+fn correlated_markets_move_together() {
+    let one = Small {
+        gap: 0.0,
+        volatility: 1.0,
+        count: 5,
+        blocks: 3_000,
+        ..Small::default()
+    }
+    .toml();
+    let market_start = one.find("[[market]]").unwrap();
+    let pop_start = one.find("[[population]]").unwrap();
+    let second = one[market_start..pop_start].replace("X-PERP", "Y-PERP");
+    let text = format!(
+        "{}{}{}\n[correlation]\nmarkets = [\"X-PERP\", \"Y-PERP\"]\nmatrix = [[1.0, 0.9], [0.9, 1.0]]\n",
+        &one[..pop_start],
+        second,
+        &one[pop_start..]
+    );
+    let s = faultline_scenario::parse(
+        &text,
+        std::path::Path::new("c.toml"),
+        std::path::Path::new("."),
+    )
+    .unwrap_or_else(|r| panic!("{r}"));
+    let mut sim = build(&s, 3).unwrap().sim;
+    let (mut x, mut y) = (vec![], vec![]);
+    while !sim.is_done() {
+        let rows = sim.step().unwrap();
+        x.push(rows[0].reference_price.to_f64().ln());
+        y.push(rows[1].reference_price.to_f64().ln());
+    }
+    let rx: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+    let ry: Vec<f64> = y.windows(2).map(|w| w[1] - w[0]).collect();
+    let dot: f64 = rx.iter().zip(&ry).map(|(a, b)| a * b).sum();
+    let nx: f64 = rx.iter().map(|a| a * a).sum::<f64>().sqrt();
+    let ny: f64 = ry.iter().map(|a| a * a).sum::<f64>().sqrt();
+    let rho = dot / (nx * ny);
+    assert!((rho - 0.9).abs() < 0.05, "correlation {rho}");
+}

@@ -198,3 +198,36 @@ fn non_finite_and_negative_leverage_are_rejected() {
         "{r}"
     );
 }
+
+#[test]
+fn an_impossible_correlation_matrix_and_a_bad_garch_are_rejected() {
+    let text = Small::default().toml().replace("volatility_annual = 0.5", "volatility_annual = 0.5\ngarch = { alpha = 0.3, beta = 0.8 }")
+        + "\n[correlation]\nmarkets = [\"X-PERP\", \"Z-PERP\"]\nmatrix = [[1.0, 1.5], [1.5, 1.0]]\n";
+    let r = errors(&text);
+    let fields: Vec<&str> = r.errors.iter().map(|e| e.field.as_str()).collect();
+    assert!(fields.contains(&"market[0].reference.garch"), "{r}");
+    assert!(fields.contains(&"correlation.markets[1]"), "{r}");
+    assert!(fields.contains(&"correlation.matrix"), "{r}");
+}
+
+#[test]
+fn a_replay_start_outside_the_data_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("c.csv"),
+        "open_time,close\n0,100\n60000,90\n",
+    )
+    .unwrap();
+    let text = Small::default().toml().replace(
+        "model = \"gbm\"\ninitial_price = 100.0\nvolatility_annual = 0.5\ngaps = [{ block = 5, fraction = -0.3 }]",
+        "model = \"candles\"\nfile = \"c.csv\"\nstart = \"2030-01-01T00:00:00Z\"",
+    );
+    let r = parse(&text, &dir.path().join("t.toml"), dir.path()).unwrap_err();
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.field == "market[0].reference.start"
+                && e.line == line_of(&text, "2030-01-01")),
+        "{r}"
+    );
+}

@@ -8,11 +8,13 @@
 #![forbid(unsafe_code)]
 
 mod account;
+mod amm;
 mod book;
 mod ledger;
 mod market;
 mod venue;
 
+pub use amm::{stableswap_d, stableswap_y, AmmCurve, AmmPool};
 pub use account::{Account, AccountKind, MarginMode, Position, TradeOutcome};
 pub use book::{Book, BookLayout, BookSide, DepthPoint, DepthProfile, Fill, WalkLimit};
 pub use ledger::{Ledger, Pot};

@@ -13,16 +13,6 @@ pub enum MarkMethod {
     MedianOracleBook,
 }
 
-/// What the placeholder oracle observes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OracleSource {
-    /// The venue's own book mid: liquidation impact feeds back into the oracle.
-    #[default]
-    BookMid,
-    /// The exogenous reference price (an index of other venues this venue cannot move).
-    Reference,
-}
-
 /// What happens to a loss the insurance fund cannot cover.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeficitPolicy {
@@ -48,8 +38,6 @@ pub struct EngineConfig {
     pub blocks: u64,
     /// Mark price method.
     pub mark: MarkMethod,
-    /// What the oracle observes.
-    pub oracle_source: OracleSource,
     /// Deficit policy.
     pub deficit: DeficitPolicy,
     /// Run seed (every random stream derives from it).

@@ -27,6 +27,30 @@ pub enum EventKind {
     SocializedLoss,
     /// A deficit remained that nothing covered: the venue is insolvent by that much.
     UncoveredBadDebt,
+    /// A scheduled venue outage began.
+    VenueOutage,
+    /// A scheduled oracle freeze began.
+    OracleFreeze,
+    /// A scheduled chain halt began.
+    ChainHalt,
+    /// A scheduled liquidation-engine stall began.
+    LiquidationStall,
+    /// A scheduled liquidation-engine lag began.
+    LiquidationLag,
+    /// A scheduled mispricing began.
+    Misprice,
+    /// An attacker began buying a thin oracle source.
+    OracleManipulation,
+    /// The oracle's price became invalid (stale, too volatile, divergent or without data).
+    OracleInvalid,
+    /// A liquidation waited because the oracle was not valid.
+    LiquidationBlockedByOracle,
+    /// A liquidation was not sent because gas cost more than it would earn.
+    LiquidationPricedOut,
+    /// A transaction waited too long and was dropped.
+    TransactionDropped,
+    /// An MEV searcher traded ahead of a liquidation.
+    LiquidationFrontRun,
 }
 
 /// One event.

@@ -3,24 +3,33 @@
 //!
 //! # One block, in order
 //!
+//! 0. **Faults** — scheduled faults that start this block are announced; a halted chain
+//!    skips phases 4–7 (prices keep moving, the protocol does nothing).
 //! 1. **Reference** — each market's exogenous reference price advances (market id order).
-//! 2. **Book** — each book re-anchors to its reference and refills a fixed fraction of
-//!    missing depth.
-//! 3. **Oracle** — each oracle observes the book's mid (or the reference) and publishes
-//!    (placeholder: the observation delayed by N blocks).
-//! 4. **Mark** — each market's mark price is set from the oracle (and book, per config).
-//! 5. **Funding** — the funding rate is computed from the book's premium over the
-//!    oracle and accrued into the cumulative index (O(1) per market).
+//! 2. **Venues** — books re-anchor to the reference, market makers set depth from
+//!    realized volatility, depth refills; arbitrageurs pull AMM pools toward the perp
+//!    book; an attacker may buy a thin venue.
+//! 3. **Oracle** — each oracle observes its live sources and pushes an update when its
+//!    heartbeat or deviation rule fires (as a transaction on a simulated chain, else
+//!    landing after its latency).
+//! 4. **Chain** — the block includes pending transactions by priority fee within the
+//!    gas limit; oracle updates land, liquidation transactions are queued for phase 7;
+//!    transactions that waited too long are dropped.
+//! 5. **Mark and funding** — each market's protocol price (the oracle's, wrong by a
+//!    scheduled misprice), mark, validity class and funding accrual.
 //! 6. **Agents** — reserved: trader, market-maker and attacker actions plug in here.
 //! 7. **Liquidation** — the liquidator checks every trader margin group at the marks
-//!    of phase 4 and liquidates the eligible ones into the book, most under-margined
-//!    first (lowest equity / maintenance), ties by account id then group (cross before
-//!    isolated, isolated by market id). Each liquidation runs the whole loss waterfall:
-//!    book fills down to the bankruptcy price → fee to liquidator and insurance fund →
-//!    insurance-funded fills past bankruptcy → ADL at the bankruptcy price (or
-//!    socialized loss).
-//! 8. **Record** — conservation is asserted to the last atom, then the block's metrics
-//!    and failure-sequence events are recorded.
+//!    of phase 5, most under-margined first (lowest equity / maintenance), ties by
+//!    account id then group (cross before isolated, isolated by market id). A market
+//!    whose engine is stalled, whose liquidation venue is offline or (with the guard)
+//!    whose oracle is not valid waits; a lagging engine acts later. Without a chain it
+//!    liquidates at once; with one it sends a transaction when the expected fee beats
+//!    gas, and executes included transactions (after any MEV front-run). Each
+//!    liquidation runs the whole loss waterfall: venue fills down to the bankruptcy price
+//!    → fee to liquidator and insurance fund → insurance-funded fills past bankruptcy →
+//!    ADL at the bankruptcy price (or socialized loss).
+//! 8. **Record** — conservation is asserted to the last atom, amplification updated,
+//!    then the block's metrics and failure-sequence events are recorded.
 //!
 //! Liquidation prices feed back through the book: a block's sales lower the mid, which
 //! the oracle reports in a later block, which moves the marks that trigger the next
@@ -31,22 +40,24 @@
 //! ([`rng::stream`]).
 #![forbid(unsafe_code)]
 
+pub mod chain;
 mod config;
 mod events;
+pub mod faults;
 mod inspect;
 mod liquidation;
-mod oracle;
+pub mod oracle;
 pub mod process;
 mod record;
 pub mod reference;
 pub mod rng;
 mod sim;
+pub mod venues;
 mod waterfall;
 
-pub use config::{DeficitPolicy, EngineConfig, MarkMethod, OracleSource};
+pub use config::{DeficitPolicy, EngineConfig, MarkMethod};
 pub use events::{Event, EventKind, EventLog};
 pub use inspect::PositionView;
-pub use oracle::DelayedOracle;
-pub use record::{MarketRecord, RunTotals};
+pub use record::{MarketRecord, RunTotals, VenueRecord};
 pub use reference::ReferencePath;
 pub use sim::{EngineError, LiquidationStep, MarketRuntime, Simulation};

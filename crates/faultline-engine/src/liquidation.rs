@@ -1,7 +1,9 @@
 //! Phase 7: find under-margined groups and liquidate them, fully or in stages.
 
+use crate::chain::{ChainParams, TxKind};
 use crate::events::EventKind;
-use crate::sim::{EngineError, Simulation};
+use crate::oracle::Validity;
+use crate::sim::{encode_group, EngineError, Simulation};
 use faultline_math::liquidation::base_to_cover_margin_shortage;
 use faultline_state::{
     AccountKind, BookSide, MarginGroup, Position, StagedParams, Venue, WalkLimit,
@@ -15,8 +17,18 @@ const MAX_ROUNDS_PER_GROUP: usize = 64;
 const SIZING_ROUNDS: usize = 12;
 
 impl Simulation {
-    /// Liquidate every eligible trader group, most under-margined first.
-    pub(crate) fn liquidation_phase(&mut self) -> Result<(), EngineError> {
+    /// Phase 7: liquidation transactions included this block execute first (in
+    /// inclusion order), then every eligible trader group is found, most under-margined
+    /// first, and handled: waits if its market is gated, queued if the engine lags,
+    /// liquidated at once without a chain, or sent as a transaction with one.
+    pub(crate) fn liquidation_phase(
+        &mut self,
+        included: &[(AccountId, MarginGroup)],
+    ) -> Result<(), EngineError> {
+        let block = self.block.0;
+        for &(account, group) in included {
+            self.execute_liquidation_tx(account, group)?;
+        }
         let mut queue: Vec<(i64, AccountId, MarginGroup)> = Vec::new();
         for a in &self.venue.accounts {
             if a.kind != AccountKind::Trader || a.positions.is_empty() {
@@ -31,13 +43,204 @@ impl Simulation {
             }
         }
         queue.sort();
+        let lag = self.faults.liquidation_lag(block);
         for (_, account, group) in queue {
-            self.liquidate_group(account, group)?;
+            if lag > 0 {
+                if !self
+                    .lagged
+                    .iter()
+                    .any(|&(_, a, g)| a == account && g == group)
+                {
+                    self.lagged.push_back((block + lag, account, group));
+                }
+                continue;
+            }
+            self.dispatch(account, group)?;
+        }
+        while self.lagged.front().is_some_and(|&(due, _, _)| due <= block) {
+            if let Some((_, account, group)) = self.lagged.pop_front() {
+                self.dispatch(account, group)?;
+            }
         }
         Ok(())
     }
 
-    fn liquidate_group(
+    /// The market a group would be liquidated in first, if it may be liquidated now.
+    fn gate(
+        &mut self,
+        account: AccountId,
+        group: MarginGroup,
+    ) -> Result<Option<MarketId>, EngineError> {
+        let block = self.block.0;
+        let Some(p) = self.largest_position(account, group)? else {
+            return Ok(None);
+        };
+        let i = p.market.index();
+        if self.faults.liquidation_stalled(i, block)
+            || self.venue.markets[i].liquidation_venue_offline()
+        {
+            return Ok(None);
+        }
+        let rt = &self.runtimes[i];
+        if rt.oracle.params().guard_liquidations
+            && rt.validity.is_some_and(|v| v != Validity::Valid)
+        {
+            let detail = format!(
+                "a liquidation of {account} waited: the oracle is {}",
+                rt.validity.map_or("?", Validity::as_str)
+            );
+            self.emit(
+                EventKind::LiquidationBlockedByOracle,
+                Some(p.market),
+                Some(account),
+                None,
+                detail,
+            );
+            return Ok(None);
+        }
+        Ok(Some(p.market))
+    }
+
+    /// Liquidate now (no chain) or send a transaction if it pays for its gas.
+    fn dispatch(&mut self, account: AccountId, group: MarginGroup) -> Result<(), EngineError> {
+        if !self
+            .venue
+            .group_health(account, group)
+            .is_ok_and(|h| h.is_liquidatable())
+        {
+            return Ok(());
+        }
+        let Some(market) = self.gate(account, group)? else {
+            return Ok(());
+        };
+        let Some(chain) = &self.chain else {
+            return self.liquidate_group(account, group);
+        };
+        let kind = TxKind::Liquidation {
+            account,
+            group_key: encode_group(group),
+        };
+        if chain.is_pending(&kind) {
+            return Ok(());
+        }
+        let params = chain.params().clone();
+        let bid = params.liquidation_bid;
+        let gas_price = (chain.gas_price_gwei() * (1.0 + bid.premium)).min(bid.max_fee_gwei);
+        let cost = self.gas_cost(bid.gas_used, gas_price, &params);
+        let reward = self.expected_reward(account, group)?;
+        if reward - cost < params.min_liquidation_profit {
+            self.stats[market.index()].priced_out += 1;
+            self.totals.priced_out += 1;
+            let detail = format!("liquidating {account} would earn {reward:.2} but gas costs {cost:.2} at {gas_price:.1} gwei");
+            self.emit(
+                EventKind::LiquidationPricedOut,
+                Some(market),
+                Some(account),
+                None,
+                detail,
+            );
+            return Ok(());
+        }
+        let block = self.block.0;
+        if let Some(c) = &mut self.chain {
+            c.submit(block, kind, &bid);
+        }
+        Ok(())
+    }
+
+    /// Gas cost in quote of `gas` at `gwei`.
+    fn gas_cost(&self, gas: u64, gwei: f64, params: &ChainParams) -> f64 {
+        let token = params
+            .gas_token_market
+            .and_then(|i| self.venue.markets.get(i))
+            .map_or(params.gas_token_price, |m| m.reference_price.to_f64());
+        #[allow(clippy::cast_precision_loss)] // gas amounts are far below 2^52
+        let gas = gas as f64;
+        gas * gwei * 1e-9 * token
+    }
+
+    /// What the liquidator expects to earn from the group's first step: its share of the
+    /// liquidation fee on the largest position's notional at the mark.
+    fn expected_reward(&self, account: AccountId, group: MarginGroup) -> Result<f64, EngineError> {
+        let Some(p) = self.largest_position(account, group)? else {
+            return Ok(0.0);
+        };
+        let m = &self.venue.markets[p.market.index()];
+        let notional = p.size.notional(m.mark_price, Rounding::Floor)?.abs();
+        let fee = notional.mul_ppm(m.params.liquidation.fee, Rounding::Floor)?;
+        Ok(fee
+            .mul_ppm(m.params.liquidation.liquidator_share, Rounding::Floor)?
+            .to_f64())
+    }
+
+    /// Execute an included liquidation transaction: the liquidator pays gas; if the
+    /// group recovered meanwhile the transaction does nothing; an MEV searcher may sell
+    /// ahead of the liquidation on its venue and buy back after it.
+    fn execute_liquidation_tx(
+        &mut self,
+        account: AccountId,
+        group: MarginGroup,
+    ) -> Result<(), EngineError> {
+        let Some(chain) = &self.chain else {
+            return Ok(());
+        };
+        let params = chain.params().clone();
+        let cost = self.gas_cost(
+            params.liquidation_bid.gas_used,
+            chain.gas_price_gwei(),
+            &params,
+        );
+        self.totals.liquidator_gas_cost = self
+            .totals
+            .liquidator_gas_cost
+            .checked_add(Quote::from_f64(cost)?)?;
+        let live = self
+            .venue
+            .group_health(account, group)
+            .is_ok_and(|h| h.is_liquidatable());
+        let Some(market) = (if live {
+            self.gate(account, group)?
+        } else {
+            None
+        }) else {
+            self.totals.reverted_liquidations += 1;
+            return Ok(());
+        };
+        let front = match (
+            params.mev_frontrun_fraction,
+            self.largest_position(account, group)?,
+        ) {
+            (Some(f), Some(p)) if f > 0.0 => {
+                let qty = Base::from_f64(p.size.abs().to_f64() * f)?;
+                let side = if p.size.is_positive() {
+                    BookSide::Bid
+                } else {
+                    BookSide::Ask
+                };
+                let fill = self.venue.markets[market.index()].execute_liquidation(
+                    side,
+                    qty,
+                    WalkLimit::None,
+                )?;
+                Some((side, fill.filled))
+            }
+            _ => None,
+        };
+        self.liquidate_group(account, group)?;
+        if let Some((side, qty)) = front.filter(|(_, q)| q.is_positive()) {
+            let back = if side == BookSide::Bid {
+                BookSide::Ask
+            } else {
+                BookSide::Bid
+            };
+            self.venue.markets[market.index()].execute_liquidation(back, qty, WalkLimit::None)?;
+            self.totals.frontrun_quantity = self.totals.frontrun_quantity.checked_add(qty)?;
+            self.emit(EventKind::LiquidationFrontRun, Some(market), Some(account), None, format!("a searcher sold {qty} ahead of the liquidation of {account} and bought it back after"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn liquidate_group(
         &mut self,
         account: AccountId,
         group: MarginGroup,
@@ -202,7 +405,7 @@ impl Simulation {
         for _ in 0..SIZING_ROUNDS {
             // Slippage of the current candidate step against the mark.
             let slip = if step.is_positive() {
-                let fill = m.book.preview(side, step, WalkLimit::None)?;
+                let fill = m.preview_liquidation(side, step, WalkLimit::None)?;
                 let at_mark = fill.filled.notional(mark, Rounding::Floor)?;
                 let diff = if p.size.is_positive() {
                     at_mark.checked_sub(fill.notional)?

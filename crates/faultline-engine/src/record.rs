@@ -1,5 +1,6 @@
 //! What a block leaves behind: one row per market, and running totals.
 
+use crate::oracle::Validity;
 use faultline_units::{Base, Block, MarketId, Ppm, Price, Quote};
 
 /// Per-market counters for the current block.
@@ -10,10 +11,11 @@ pub(crate) struct BlockStats {
     pub adl_count: u32,
     pub adl_volume: Quote,
     pub socialized_loss: Quote,
+    pub priced_out: u32,
 }
 
 /// One timeline row: the state of one market at the end of a block.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MarketRecord {
     /// Block number.
     pub block: Block,
@@ -53,6 +55,45 @@ pub struct MarketRecord {
     pub adl_volume: Quote,
     /// Loss socialized this block (venue-wide rows carry it on the market that caused it).
     pub socialized_loss: Quote,
+    /// Blocks since the oracle price was last updated.
+    pub oracle_age_blocks: u64,
+    /// Validity class of the oracle price.
+    pub oracle_validity: Validity,
+    /// Going gas price (gwei; 0 without a chain).
+    pub gas_price_gwei: f64,
+    /// EIP-1559 base fee (gwei; 0 without a chain).
+    pub base_fee_gwei: f64,
+    /// Transactions waiting in the mempool.
+    pub pending_txs: usize,
+    /// Transactions dropped so far.
+    pub dropped_txs: u64,
+    /// Liquidations not sent this block because gas cost more than they would earn.
+    pub liquidations_priced_out: u32,
+    /// Fraction of full depth market makers show (volatility withdrawal).
+    pub depth_multiplier: f64,
+    /// Traded-price move over reference move so far (1 = no endogenous move).
+    pub amplification: f64,
+}
+
+/// One row per spot venue and block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VenueRecord {
+    /// Block.
+    pub block: Block,
+    /// Market.
+    pub market: MarketId,
+    /// Venue index within the market.
+    pub venue: usize,
+    /// Venue label.
+    pub label: String,
+    /// Mid (a pool's marginal price).
+    pub mid: Price,
+    /// Bid-side depth (a pool's quote reserve).
+    pub bid_depth: Quote,
+    /// Ask-side depth (a pool's base reserve at its price).
+    pub ask_depth: Quote,
+    /// Offline by a scheduled outage.
+    pub offline: bool,
 }
 
 /// Totals over the whole run.
@@ -82,4 +123,12 @@ pub struct RunTotals {
     pub liquidator_fees: Quote,
     /// Taker fees on liquidation fills.
     pub taker_fees: Quote,
+    /// Gas liquidators paid for included liquidation transactions (quote).
+    pub liquidator_gas_cost: Quote,
+    /// Liquidations not sent because gas cost more than they would earn.
+    pub priced_out: u64,
+    /// Included liquidation transactions whose target had recovered (gas spent for nothing).
+    pub reverted_liquidations: u64,
+    /// Base sold ahead of liquidations by MEV searchers.
+    pub frontrun_quantity: Base,
 }

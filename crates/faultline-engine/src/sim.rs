@@ -1,15 +1,19 @@
 //! The simulation: state plus the per-block pipeline.
 
-use crate::config::{EngineConfig, MarkMethod, OracleSource};
+use crate::chain::{Chain, ChainParams, TxKind};
+use crate::config::{EngineConfig, MarkMethod};
 use crate::events::{Event, EventKind, EventLog};
-use crate::oracle::DelayedOracle;
-use crate::record::{BlockStats, MarketRecord, RunTotals};
+use crate::faults::{FaultKind, Faults};
+use crate::oracle::{Oracle, SourceRef, Validity};
+use crate::record::{BlockStats, MarketRecord, RunTotals, VenueRecord};
 use crate::reference::ReferencePath;
 use crate::rng::{stream, Stream};
+use crate::venues::{ArbitrageParams, LiquidityParams, Manipulation, VenueState};
 use faultline_math::funding::{funding_rate, index_increment, premium_index};
-use faultline_state::{BookSide, StateError, Venue};
+use faultline_state::{BookSide, MarginGroup, StateError, Venue};
 use faultline_units::{AccountId, ArithmeticError, Base, Block, MarketId, Price, Quote};
 use rand_chacha::ChaCha12Rng;
+use std::collections::VecDeque;
 use thiserror::Error;
 
 /// Engine failures. None is caused by user input (scenarios are validated before a
@@ -35,30 +39,68 @@ pub enum EngineError {
     },
 }
 
-/// The per-market pieces that live outside the venue state: the exogenous process and
-/// the oracle.
+/// The per-market pieces that live outside the venue state.
 #[derive(Debug, Clone)]
 pub struct MarketRuntime {
-    /// Reference price process.
+    /// Reference price path.
     pub reference: ReferencePath,
-    /// The protocol's oracle.
-    pub oracle: DelayedOracle,
+    /// The protocol's oracle for this market.
+    pub oracle: Oracle,
+    /// Depth withdrawal under volatility.
+    pub liquidity: Option<LiquidityParams>,
+    /// Arbitrage between AMM pools and the perp book.
+    pub arbitrage: Option<ArbitrageParams>,
+    /// An oracle-manipulation attack.
+    pub manipulation: Option<Manipulation>,
+    pub(crate) state: VenueState,
+    pub(crate) amplification: Amplification,
+    pub(crate) validity: Option<Validity>,
 }
 
-/// A running simulation.
-#[derive(Debug, Clone)]
-pub struct Simulation {
-    pub(crate) venue: Venue,
-    pub(crate) config: EngineConfig,
-    runtimes: Vec<MarketRuntime>,
-    pub(crate) lp: AccountId,
-    pub(crate) adl_rng: ChaCha12Rng,
-    pub(crate) block: Block,
-    pub(crate) events: EventLog,
-    pub(crate) totals: RunTotals,
-    pub(crate) stats: Vec<BlockStats>,
-    pub(crate) steps: Vec<LiquidationStep>,
-    insurance_start: Quote,
+impl MarketRuntime {
+    /// A market runtime with only a reference path and an oracle.
+    pub fn new(reference: ReferencePath, oracle: Oracle) -> Self {
+        Self {
+            reference,
+            oracle,
+            liquidity: None,
+            arbitrage: None,
+            manipulation: None,
+            state: VenueState::default(),
+            amplification: Amplification::default(),
+            validity: None,
+        }
+    }
+}
+
+/// How much of the price move the system made itself: the total absolute log move of
+/// the traded price (the perp book mid) over that of the exogenous reference (the
+/// essays' "systemic friction"; 1 means the venue only followed the reference).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Amplification {
+    reference_move: f64,
+    traded_move: f64,
+    last_reference: f64,
+    last_traded: f64,
+}
+
+impl Amplification {
+    fn update(&mut self, reference: f64, traded: f64) {
+        if self.last_reference > 0.0 && reference > 0.0 && self.last_traded > 0.0 && traded > 0.0 {
+            self.reference_move += (reference / self.last_reference).ln().abs();
+            self.traded_move += (traded / self.last_traded).ln().abs();
+        }
+        self.last_reference = reference;
+        self.last_traded = traded;
+    }
+
+    pub(crate) fn ratio(&self) -> f64 {
+        if self.reference_move > 0.0 {
+            self.traded_move / self.reference_move
+        } else {
+            1.0
+        }
+    }
 }
 
 /// One liquidation step, with the group's margin shortage before and after it at the
@@ -79,6 +121,25 @@ pub struct LiquidationStep {
     pub shortage_before: Quote,
     /// The same after the step (and its waterfall).
     pub shortage_after: Quote,
+}
+
+/// A running simulation.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub(crate) venue: Venue,
+    pub(crate) config: EngineConfig,
+    pub(crate) runtimes: Vec<MarketRuntime>,
+    pub(crate) lp: AccountId,
+    pub(crate) adl_rng: ChaCha12Rng,
+    pub(crate) block: Block,
+    pub(crate) events: EventLog,
+    pub(crate) totals: RunTotals,
+    pub(crate) stats: Vec<BlockStats>,
+    pub(crate) steps: Vec<LiquidationStep>,
+    pub(crate) faults: Faults,
+    pub(crate) chain: Option<Chain>,
+    pub(crate) lagged: VecDeque<(u64, AccountId, MarginGroup)>,
+    insurance_start: Quote,
 }
 
 impl Simulation {
@@ -111,8 +172,23 @@ impl Simulation {
             totals: RunTotals::default(),
             stats,
             steps: Vec::new(),
+            faults: Faults::default(),
+            chain: None,
+            lagged: VecDeque::new(),
             insurance_start,
         })
+    }
+
+    /// Schedule faults.
+    pub fn with_faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Run on a simulated chain: oracle updates and liquidations become transactions.
+    pub fn with_chain(mut self, params: ChainParams) -> Self {
+        self.chain = Some(Chain::new(params));
+        self
     }
 
     /// The venue state.
@@ -151,14 +227,35 @@ impl Simulation {
     pub fn liquidity_provider(&self) -> AccountId {
         self.lp
     }
+    /// The chain, if the run has one.
+    pub fn chain(&self) -> Option<&Chain> {
+        self.chain.as_ref()
+    }
+    /// Amplification ratio of market `i` so far (traded move over reference move).
+    pub fn amplification(&self, i: usize) -> f64 {
+        self.runtimes
+            .get(i)
+            .map_or(1.0, |r| r.amplification.ratio())
+    }
 
     /// A timeline row per market describing the current state (used for block 0 too).
     pub fn snapshot(&self) -> Result<Vec<MarketRecord>, EngineError> {
         let v = &self.venue;
+        let block = self.block.0;
+        let (gas, base_fee, pending, dropped) = match &self.chain {
+            Some(c) => (
+                c.gas_price_gwei(),
+                c.base_fee_gwei(),
+                c.pending().len(),
+                c.dropped(),
+            ),
+            None => (0.0, 0.0, 0, 0),
+        };
         v.markets
             .iter()
             .zip(&self.stats)
-            .map(|(m, s)| {
+            .zip(&self.runtimes)
+            .map(|((m, s), rt)| {
                 Ok(MarketRecord {
                     block: self.block,
                     market: m.id,
@@ -179,22 +276,88 @@ impl Simulation {
                     adl_count: s.adl_count,
                     adl_volume: s.adl_volume,
                     socialized_loss: s.socialized_loss,
+                    oracle_age_blocks: rt.oracle.age(block),
+                    oracle_validity: rt.oracle.validity(block)?,
+                    gas_price_gwei: gas,
+                    base_fee_gwei: base_fee,
+                    pending_txs: pending,
+                    dropped_txs: dropped,
+                    liquidations_priced_out: s.priced_out,
+                    depth_multiplier: if rt.state.depth_multiplier > 0.0 {
+                        rt.state.depth_multiplier
+                    } else {
+                        1.0
+                    },
+                    amplification: rt.amplification.ratio(),
                 })
             })
             .collect()
     }
 
+    /// One row per spot venue: its mid and depth now.
+    pub fn venue_snapshot(&self) -> Result<Vec<VenueRecord>, EngineError> {
+        let mut out = Vec::new();
+        for m in &self.venue.markets {
+            for (j, v) in m.venues.iter().enumerate() {
+                out.push(VenueRecord {
+                    block: self.block,
+                    market: m.id,
+                    venue: j,
+                    label: v.label.clone(),
+                    mid: v.mid()?,
+                    bid_depth: v.depth(BookSide::Bid)?,
+                    ask_depth: v.depth(BookSide::Ask)?,
+                    offline: v.offline,
+                });
+            }
+        }
+        Ok(out)
+    }
+
     /// Run one block through every phase and return its timeline rows.
     pub fn step(&mut self) -> Result<Vec<MarketRecord>, EngineError> {
         self.block = Block(self.block.0 + 1);
+        let block = self.block.0;
         self.stats
             .iter_mut()
             .for_each(|s| *s = BlockStats::default());
+        self.fault_events();
+        let halted = self.faults.chain_halted(block);
         for i in 0..self.venue.markets.len() {
-            self.advance_market(i)?;
+            // 1. Reference.
+            let reference = self.runtimes[i].reference.advance();
+            let before = self.venue.markets[i].reference_price;
+            self.venue.markets[i].reference_price = reference;
+            self.shock_event(i, before, reference);
+            // 2. Venues. 3. Oracle observation and push.
+            self.venues_phase(i)?;
+            self.oracle_phase(i, halted)?;
         }
-        // Phase 6 (agents) is reserved; phase 7:
-        self.liquidation_phase()?;
+        // 4. Chain: include what bid enough.
+        let included = match &mut self.chain {
+            Some(c) => c.produce(block, halted),
+            None => Vec::new(),
+        };
+        self.dropped_event();
+        let mut liquidation_txs = Vec::new();
+        for tx in included {
+            match tx.kind {
+                TxKind::OracleUpdate { market, price } => {
+                    self.runtimes[market].oracle.land(block, price)
+                }
+                TxKind::Liquidation { account, group_key } => {
+                    liquidation_txs.push((account, decode_group(group_key)))
+                }
+            }
+        }
+        if !halted {
+            for i in 0..self.venue.markets.len() {
+                // 5. Mark and funding.
+                self.mark_and_funding(i)?;
+            }
+            // 6. Agents (reserved). 7. Liquidation.
+            self.liquidation_phase(&liquidation_txs)?;
+        }
         let error_atoms = self.venue.conservation_error();
         if error_atoms != 0 {
             return Err(EngineError::Conservation {
@@ -202,29 +365,65 @@ impl Simulation {
                 error_atoms,
             });
         }
+        for (m, rt) in self.venue.markets.iter().zip(self.runtimes.iter_mut()) {
+            rt.amplification
+                .update(m.reference_price.to_f64(), m.book.mid()?.to_f64());
+        }
         self.snapshot()
     }
 
-    /// Phases 1–5 for one market.
-    fn advance_market(&mut self, i: usize) -> Result<(), EngineError> {
+    fn oracle_phase(&mut self, i: usize, halted: bool) -> Result<(), EngineError> {
+        let block = self.block.0;
+        let m = &self.venue.markets[i];
+        let rt = &mut self.runtimes[i];
+        let mut live: Vec<Price> = Vec::with_capacity(rt.oracle.params().sources.len());
+        for s in &rt.oracle.params().sources {
+            match *s {
+                SourceRef::PerpBook if !m.book_offline => live.push(m.book.mid()?),
+                SourceRef::Reference => live.push(m.reference_price),
+                SourceRef::Venue(j) => {
+                    if let Some(v) = m.venues.get(j).filter(|v| !v.offline) {
+                        live.push(v.mid()?);
+                    }
+                }
+                SourceRef::PerpBook => {}
+            }
+        }
+        let frozen = self.faults.oracle_frozen(i, block);
+        if let Some(value) = rt.oracle.observe(block, &mut live, frozen)? {
+            match &mut self.chain {
+                Some(c) => {
+                    let bid = c.params().oracle_bid;
+                    c.submit(
+                        block,
+                        TxKind::OracleUpdate {
+                            market: i,
+                            price: value,
+                        },
+                        &bid,
+                    );
+                }
+                None => rt.oracle.send(block, value),
+            }
+        }
+        if self.chain.is_none() && !halted {
+            rt.oracle.deliver(block);
+        }
+        Ok(())
+    }
+
+    /// Phase 5 for one market: the protocol's oracle price (wrong by the misprice factor
+    /// during a scheduled code failure), the mark, and funding.
+    fn mark_and_funding(&mut self, i: usize) -> Result<(), EngineError> {
+        let block = self.block.0;
         let block_time_ms = self.config.block_time_ms;
         let rt = &mut self.runtimes[i];
         let m = &mut self.venue.markets[i];
-        // 1. Reference.
-        let before = m.reference_price;
-        let reference = rt.reference.advance();
-        m.reference_price = reference;
-        // 2. Book.
-        m.book.set_reference(reference);
-        m.book.refill()?;
-        // 3. Oracle.
-        let mid = m.book.mid()?;
-        rt.oracle.observe(match self.config.oracle_source {
-            OracleSource::BookMid => mid,
-            OracleSource::Reference => reference,
-        });
-        m.oracle_price = rt.oracle.price();
-        // 4. Mark.
+        let published = rt.oracle.price();
+        m.oracle_price = match self.faults.misprice(i, block) {
+            Some(f) => Price::from_f64(published.to_f64() * f)?,
+            None => published,
+        };
         m.mark_price = match self.config.mark {
             MarkMethod::Oracle => m.oracle_price,
             MarkMethod::MedianOracleBook => median3(
@@ -233,8 +432,8 @@ impl Simulation {
                 m.book.best(BookSide::Ask)?,
             ),
         };
-        // 5. Funding.
         if m.oracle_price.is_positive() {
+            let mid = m.book.mid()?;
             let rate = funding_rate(premium_index(mid, m.oracle_price)?, &m.params.funding)?;
             let inc = index_increment(
                 m.mark_price,
@@ -245,23 +444,101 @@ impl Simulation {
             m.funding_index = m.funding_index.checked_add(inc)?;
             m.funding_rate = rate;
         }
-        let id = m.id;
+        let validity = rt.oracle.validity(block)?;
+        rt.validity = Some(validity);
+        if validity != Validity::Valid {
+            let id = m.id;
+            self.emit(
+                EventKind::OracleInvalid,
+                Some(id),
+                None,
+                None,
+                format!("the oracle became {}", validity.as_str()),
+            );
+        }
+        Ok(())
+    }
+
+    fn shock_event(&mut self, i: usize, before: Price, after: Price) {
         if before.is_positive() {
-            let mv = (reference.to_f64() / before.to_f64() - 1.0).abs();
-            if mv >= 0.05 {
+            let mv = after.to_f64() / before.to_f64() - 1.0;
+            if mv.abs() >= 0.05 {
+                let id = self.venue.markets[i].id;
                 self.emit(
                     EventKind::PriceShock,
                     Some(id),
                     None,
                     None,
-                    format!(
-                        "reference moved {:+.1}% in one block",
-                        (reference.to_f64() / before.to_f64() - 1.0) * 100.0
-                    ),
+                    format!("reference moved {:+.1}% in one block", mv * 100.0),
                 );
             }
         }
-        Ok(())
+    }
+
+    fn fault_events(&mut self) {
+        let block = self.block.0;
+        let starting: Vec<_> = self.faults.starting(block).copied().collect();
+        for f in starting {
+            let (kind, market, detail) = match f.kind {
+                FaultKind::VenueOutage { market, venue } => {
+                    let m = &self.venue.markets[market];
+                    let name = venue
+                        .and_then(|j| m.venues.get(j))
+                        .map_or("the perp book".to_string(), |v| {
+                            format!("venue `{}`", v.label)
+                        });
+                    (
+                        EventKind::VenueOutage,
+                        Some(m.id),
+                        format!("{name} is offline until block {}", f.end),
+                    )
+                }
+                FaultKind::OracleFreeze { market } => (
+                    EventKind::OracleFreeze,
+                    Some(self.venue.markets[market].id),
+                    format!("the oracle is frozen until block {}", f.end),
+                ),
+                FaultKind::ChainHalt => (
+                    EventKind::ChainHalt,
+                    None,
+                    format!("the chain is halted until block {}", f.end),
+                ),
+                FaultKind::LiquidationStall { market } => (
+                    EventKind::LiquidationStall,
+                    market.map(|m| self.venue.markets[m].id),
+                    format!("the liquidation engine is stalled until block {}", f.end),
+                ),
+                FaultKind::LiquidationLag { blocks } => (
+                    EventKind::LiquidationLag,
+                    None,
+                    format!(
+                        "the liquidation engine lags {blocks} blocks until block {}",
+                        f.end
+                    ),
+                ),
+                FaultKind::Misprice { market, factor } => (
+                    EventKind::Misprice,
+                    Some(self.venue.markets[market].id),
+                    format!(
+                        "a code failure prices the asset ×{factor} until block {}",
+                        f.end
+                    ),
+                ),
+            };
+            self.emit(kind, market, None, None, detail);
+        }
+    }
+
+    fn dropped_event(&mut self) {
+        if let Some(n) = self.chain.as_ref().map(Chain::dropped).filter(|&n| n > 0) {
+            self.emit(
+                EventKind::TransactionDropped,
+                None,
+                None,
+                None,
+                format!("{n} transaction(s) dropped after waiting too long"),
+            );
+        }
     }
 
     pub(crate) fn emit(
@@ -283,14 +560,28 @@ impl Simulation {
     }
 }
 
+/// Group keys in liquidation transactions: 0 for cross, `1 + market` for isolated.
+pub(crate) fn encode_group(group: MarginGroup) -> u32 {
+    match group {
+        MarginGroup::Cross => 0,
+        MarginGroup::Isolated(m) => 1 + u32::from(m.0),
+    }
+}
+
+pub(crate) fn decode_group(key: u32) -> MarginGroup {
+    match key {
+        0 => MarginGroup::Cross,
+        k => MarginGroup::Isolated(MarketId(u16::try_from(k - 1).unwrap_or(u16::MAX))),
+    }
+}
+
 fn median3(a: Price, b: Price, c: Price) -> Price {
     a.max(b).min(a.min(b).max(c))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::median3;
-    use faultline_units::Price;
+    use super::*;
 
     #[test]
     fn median_of_three() {
@@ -299,5 +590,16 @@ mod tests {
         assert_eq!(median3(p(3), p(1), p(2)), p(2));
         assert_eq!(median3(p(2), p(3), p(1)), p(2));
         assert_eq!(median3(p(5), p(5), p(1)), p(5));
+    }
+
+    #[test]
+    fn group_keys_round_trip() {
+        for g in [
+            MarginGroup::Cross,
+            MarginGroup::Isolated(MarketId(0)),
+            MarginGroup::Isolated(MarketId(7)),
+        ] {
+            assert_eq!(decode_group(encode_group(g)), g);
+        }
     }
 }

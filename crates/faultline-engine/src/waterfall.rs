@@ -54,10 +54,11 @@ impl Simulation {
         );
 
         // 1. Book, no worse than bankruptcy.
-        let fill =
-            self.venue.markets[market.index()]
-                .book
-                .execute(side, size, WalkLimit::Price(p_b))?;
+        let fill = self.venue.markets[market.index()].execute_liquidation(
+            side,
+            size,
+            WalkLimit::Price(p_b),
+        )?;
         self.apply_book_fill(account, market, &fill, long)?;
         let surplus = shortfall_vs_bankruptcy(&fill, p_b, long)?.checked_neg()?;
         self.charge_fees(account, market, fill.notional, surplus.max(Quote::ZERO))?;
@@ -73,7 +74,7 @@ impl Simulation {
             // 2. Insurance-funded fills past bankruptcy.
             let budget = self.venue.ledger.insurance_fund.max(Quote::ZERO);
             if budget.is_positive() {
-                let fill = self.venue.markets[market.index()].book.execute(
+                let fill = self.venue.markets[market.index()].execute_liquidation(
                     side,
                     remaining,
                     WalkLimit::LossBudget {
@@ -96,7 +97,7 @@ impl Simulation {
             remaining = match self.config.deficit {
                 DeficitPolicy::Adl(rule) => self.deleverage(account, market, remaining, rule)?,
                 DeficitPolicy::SocializedLoss => {
-                    let fill = self.venue.markets[market.index()].book.execute(
+                    let fill = self.venue.markets[market.index()].execute_liquidation(
                         side,
                         remaining,
                         WalkLimit::None,

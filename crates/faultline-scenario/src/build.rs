@@ -2,16 +2,16 @@
 
 use crate::load::{depth_profile, margin_schedule, Scenario};
 use crate::schema::{
-    AdlRankingSpec, DeficitSpec, Distribution, MarginModeSpec, MarkPriceSpec, OracleSourceSpec,
-    ReferenceSpec, SideSpec,
+    AdlRankingSpec, DeficitSpec, Distribution, MarginModeSpec, MarkPriceSpec, ReferenceSpec,
+    SideSpec,
 };
+use faultline_engine::oracle::Oracle;
 use faultline_engine::process::{
     generate_paths, Gap, Garch, Jumps, PathsInput, Pin, ProcessSpec, Stochastic,
 };
 use faultline_engine::rng::{stream, Stream};
 use faultline_engine::{
-    DeficitPolicy, DelayedOracle, EngineConfig, EngineError, MarkMethod, MarketRuntime,
-    OracleSource, ReferencePath, Simulation,
+    DeficitPolicy, EngineConfig, EngineError, MarkMethod, MarketRuntime, ReferencePath, Simulation,
 };
 use faultline_math::adl::AdlRanking;
 use faultline_math::funding::FundingParams;
@@ -74,7 +74,12 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
                 what: msg,
                 source: ArithmeticError::new("margin schedule"),
             })?;
-        let profile = depth_profile(&m.book.depth).map_err(|msg| BuildError::Arithmetic {
+        let profile = depth_profile(crate::wiring::depth_points(
+            s,
+            &format!("market[{i}].book"),
+            &m.book.depth,
+        ))
+        .map_err(|msg| BuildError::Arithmetic {
             what: msg,
             source: ArithmeticError::new("depth profile"),
         })?;
@@ -120,11 +125,19 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
             taker_fee: fx("taker_fee", Ppm::from_f64(m.taker_fee))?,
         };
         let book = fx("book", Book::new(&layout, initial))?;
-        markets.push(Market::new(id, params, book, initial));
-        runtimes.push(MarketRuntime {
-            reference,
-            oracle: DelayedOracle::new(f.oracle.delay_blocks, initial),
-        });
+        let mut market = Market::new(id, params, book, initial);
+        market.venues =
+            crate::wiring::spot_venues(s, i, initial).map_err(|msg| BuildError::Arithmetic {
+                what: msg,
+                source: ArithmeticError::new("spot venue"),
+            })?;
+        market.liquidation_venue = crate::wiring::liquidation_venue(f, i);
+        markets.push(market);
+        let oracle = Oracle::new(fx("oracle", crate::wiring::oracle_params(f, i))?, initial);
+        let mut rt = MarketRuntime::new(reference, oracle);
+        (rt.liquidity, rt.arbitrage, rt.manipulation) =
+            fx("market agents", crate::wiring::market_agents(f, i))?;
+        runtimes.push(rt);
     }
     let mut venue = Venue::new(markets, 1);
     let mut labels = Vec::new();
@@ -230,10 +243,6 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
             MarkPriceSpec::Oracle => MarkMethod::Oracle,
             MarkPriceSpec::MedianOracleBook => MarkMethod::MedianOracleBook,
         },
-        oracle_source: match f.oracle.source {
-            OracleSourceSpec::BookMid => OracleSource::BookMid,
-            OracleSourceSpec::Reference => OracleSource::Reference,
-        },
         deficit: match f.venue.deficit {
             DeficitSpec::SocializedLoss => DeficitPolicy::SocializedLoss,
             DeficitSpec::Adl { ranking } => DeficitPolicy::Adl(match ranking {
@@ -246,7 +255,11 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
         },
         seed,
     };
-    let sim = Simulation::new(venue, config, runtimes, lp)?;
+    let mut sim =
+        Simulation::new(venue, config, runtimes, lp)?.with_faults(crate::wiring::faults(f));
+    if let Some(chain) = crate::wiring::chain_params(s) {
+        sim = sim.with_chain(chain);
+    }
     Ok(Built { sim, labels })
 }
 

@@ -13,6 +13,7 @@ mod error;
 mod load;
 mod locate;
 pub mod schema;
+mod wiring;
 
 pub use build::{build, BuildError, Built};
 pub use error::{ValidationError, ValidationReport};

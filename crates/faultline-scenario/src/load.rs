@@ -26,6 +26,11 @@ pub struct Scenario {
     /// Replayed reference prices by market index (`blocks + 1` per replaying market),
     /// already cleaned of bad prints and resampled to the block time.
     pub replays: Vec<Option<Vec<f64>>>,
+    /// Depth profiles resolved from book-depth snapshots, by field path
+    /// (`market[0].book`, `market[0].venue[1]`).
+    pub depths: std::collections::BTreeMap<String, Vec<crate::schema::DepthPointSpec>>,
+    /// The replayed gas price per block (gwei), when the chain replays a series.
+    pub gas: Option<Vec<f64>>,
 }
 
 /// Read and validate a scenario file.
@@ -77,6 +82,8 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Scenario, Valid
         }])
     })?;
     let mut issues = semantic_issues(&file);
+    issues.extend(crate::wiring::semantic(&file));
+    let resolved = crate::wiring::resolve_files(&file, base_dir, &mut issues);
     let mut replays = Vec::with_capacity(file.market.len());
     for (i, m) in file.market.iter().enumerate() {
         replays.push(match &m.reference {
@@ -111,6 +118,8 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Scenario, Valid
         path: path.to_path_buf(),
         config_hash,
         replays,
+        depths: resolved.depths,
+        gas: resolved.gas,
     })
 }
 
@@ -249,9 +258,6 @@ fn semantic_issues(f: &ScenarioFile) -> Vec<Issue> {
                 format!("market[{i}].margin.tiers[{t}]")
             });
             out.push(issue(&path, "brackets starting at 0, floors rising, leverage not rising, maintenance below initial and not falling", &msg, "order tiers by notional_floor, first at 0"));
-        }
-        if let Err(msg) = depth_profile(&m.book.depth) {
-            out.push(issue(&format!("market[{i}].book.depth"), "offsets rising strictly below 1 and cumulative depth not falling, positive at the deepest point", &msg, "list points from the nearest offset outwards"));
         }
         if let ReferenceSpec::Gbm { garch: Some(g), .. } = &m.reference {
             if g.alpha + g.beta >= 1.0 {

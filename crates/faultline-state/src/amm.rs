@@ -42,7 +42,12 @@ pub struct AmmPool {
 impl AmmPool {
     /// A pool holding `base` and `quote`, charging `fee` on the input.
     pub fn new(base: Base, quote: Quote, fee: Ppm, curve: AmmCurve) -> Self {
-        Self { base, quote, fee, curve }
+        Self {
+            base,
+            quote,
+            fee,
+            curve,
+        }
     }
 
     /// Reserves.
@@ -128,7 +133,12 @@ impl AmmPool {
     /// (`BookSide::Bid`) or cost of a buy (`BookSide::Ask`), limited as for a book. The
     /// largest quantity inside the limit is found by bisection; a pool never runs dry,
     /// it only gets dearer.
-    pub fn preview(&self, side: BookSide, qty: Base, limit: WalkLimit) -> Result<Fill, ArithmeticError> {
+    pub fn preview(
+        &self,
+        side: BookSide,
+        qty: Base,
+        limit: WalkLimit,
+    ) -> Result<Fill, ArithmeticError> {
         let peg = self.peg();
         let want = qty.abs().to_f64() * peg;
         let value = |q: f64| -> Option<f64> {
@@ -148,11 +158,19 @@ impl AmmPool {
                         BookSide::Bid => (self.out_for_sell(q + eps) - v) / eps * peg,
                         BookSide::Ask => value(q + eps).map_or(f64::MAX, |v2| (v2 - v) / eps * peg),
                     };
-                    if side == BookSide::Bid { marginal >= p.to_f64() } else { marginal <= p.to_f64() }
+                    if side == BookSide::Bid {
+                        marginal >= p.to_f64()
+                    } else {
+                        marginal <= p.to_f64()
+                    }
                 }
                 WalkLimit::LossBudget { reference, budget } => {
                     let at_reference = q / peg * reference.to_f64();
-                    let loss = if side == BookSide::Bid { at_reference - v } else { v - at_reference };
+                    let loss = if side == BookSide::Bid {
+                        at_reference - v
+                    } else {
+                        v - at_reference
+                    };
                     loss <= budget.to_f64()
                 }
             }
@@ -178,15 +196,27 @@ impl AmmPool {
         let v = value(filled.to_f64() * peg).unwrap_or(0.0);
         // Proceeds round down, costs up: the pool never loses to rounding.
         let notional = match side {
-            BookSide::Bid => Quote::from_atoms(Quote::from_f64(v)?.atoms().saturating_sub(1).max(0)),
+            BookSide::Bid => {
+                Quote::from_atoms(Quote::from_f64(v)?.atoms().saturating_sub(1).max(0))
+            }
             BookSide::Ask => Quote::from_atoms(Quote::from_f64(v)?.atoms().saturating_add(1)),
         };
         let avg = Price::from_ratio(notional, filled, Rounding::Floor)?;
-        Ok(Fill { filled, notional, worst_price: avg, exhausted: false })
+        Ok(Fill {
+            filled,
+            notional,
+            worst_price: avg,
+            exhausted: false,
+        })
     }
 
     /// Execute a market order and move the reserves by the amounts exchanged.
-    pub fn execute(&mut self, side: BookSide, qty: Base, limit: WalkLimit) -> Result<Fill, ArithmeticError> {
+    pub fn execute(
+        &mut self,
+        side: BookSide,
+        qty: Base,
+        limit: WalkLimit,
+    ) -> Result<Fill, ArithmeticError> {
         let fill = self.preview(side, qty, limit)?;
         match side {
             BookSide::Bid => {
@@ -199,13 +229,18 @@ impl AmmPool {
             }
         }
         let after = self.price()?;
-        Ok(Fill { worst_price: after, ..fill })
+        Ok(Fill {
+            worst_price: after,
+            ..fill
+        })
     }
 }
 
 /// Output of the stableswap curve for `dx` in, with balances `(x, y)` (both in quote units).
 fn stableswap_out(pool: &AmmPool, x: f64, y: f64, dx: f64) -> f64 {
-    let AmmCurve::StableSwap { amplification, .. } = pool.curve else { return 0.0 };
+    let AmmCurve::StableSwap { amplification, .. } = pool.curve else {
+        return 0.0;
+    };
     let d = stableswap_d(x, y, amplification);
     let y_new = stableswap_y(x + dx, d, amplification);
     (y - y_new).max(0.0)
@@ -252,47 +287,120 @@ mod tests {
 
     fn cp() -> AmmPool {
         // 1,000 ETH / 3,000,000 USDC, 0.3% fee: price 3,000.
-        AmmPool::new(Base::from_units(1_000).unwrap(), Quote::from_units(3_000_000).unwrap(), Ppm::from_bps(30), AmmCurve::ConstantProduct)
+        AmmPool::new(
+            Base::from_units(1_000).unwrap(),
+            Quote::from_units(3_000_000).unwrap(),
+            Ppm::from_bps(30),
+            AmmCurve::ConstantProduct,
+        )
     }
 
     #[test]
     fn constant_product_swap_matches_the_formula() {
         let mut p = cp();
         assert_eq!(p.price().unwrap(), Price::from_units(3_000).unwrap());
-        let fill = p.execute(BookSide::Bid, Base::from_units(10).unwrap(), WalkLimit::None).unwrap();
+        let fill = p
+            .execute(
+                BookSide::Bid,
+                Base::from_units(10).unwrap(),
+                WalkLimit::None,
+            )
+            .unwrap();
         // y − k/(x + 10·0.997) = 3,000,000 − 3e9/1009.97 = 29,614.74…
         let expected = 3_000_000.0 - 3e9 / (1_000.0 + 10.0 * 0.997);
-        assert!((fill.notional.to_f64() - expected).abs() < 2e-6, "{}", fill.notional);
+        assert!(
+            (fill.notional.to_f64() - expected).abs() < 2e-6,
+            "{}",
+            fill.notional
+        );
         let (x, y) = p.reserves();
         assert_eq!(x, Base::from_units(1_010).unwrap());
-        assert_eq!(y, Quote::from_units(3_000_000).unwrap().checked_sub(fill.notional).unwrap());
+        assert_eq!(
+            y,
+            Quote::from_units(3_000_000)
+                .unwrap()
+                .checked_sub(fill.notional)
+                .unwrap()
+        );
         assert!(p.price().unwrap() < Price::from_units(2_950).unwrap());
     }
 
     #[test]
     fn a_price_limit_stops_the_sale_at_that_marginal_price() {
         let p = cp();
-        let fill = p.preview(BookSide::Bid, Base::from_units(1_000).unwrap(), WalkLimit::Price(Price::from_units(2_700).unwrap())).unwrap();
+        let fill = p
+            .preview(
+                BookSide::Bid,
+                Base::from_units(1_000).unwrap(),
+                WalkLimit::Price(Price::from_units(2_700).unwrap()),
+            )
+            .unwrap();
         // The seller's marginal proceeds after selling Δ are 0.997·k/(x + 0.997Δ)²:
         // 2,700 at x + 0.997Δ = √(0.997·k / 2,700).
         let x_after = (0.997 * 3e9f64 / 2_700.0).sqrt();
         let expected = (x_after - 1_000.0) / 0.997;
-        assert!((fill.filled.to_f64() - expected).abs() < 0.01, "{} vs {expected}", fill.filled);
+        assert!(
+            (fill.filled.to_f64() - expected).abs() < 0.01,
+            "{} vs {expected}",
+            fill.filled
+        );
     }
 
     #[test]
     fn stableswap_is_flat_near_the_peg_and_steep_away_from_it() {
-        let pool = |a| AmmPool::new(Base::from_units(1_000_000).unwrap(), Quote::from_units(1_000_000).unwrap(), Ppm::ZERO, AmmCurve::StableSwap { amplification: a, peg: 1.0 });
-        let s = pool(100.0).preview(BookSide::Bid, Base::from_units(10_000).unwrap(), WalkLimit::None).unwrap();
-        let c = AmmPool::new(Base::from_units(1_000_000).unwrap(), Quote::from_units(1_000_000).unwrap(), Ppm::ZERO, AmmCurve::ConstantProduct)
-            .preview(BookSide::Bid, Base::from_units(10_000).unwrap(), WalkLimit::None)
+        let pool = |a| {
+            AmmPool::new(
+                Base::from_units(1_000_000).unwrap(),
+                Quote::from_units(1_000_000).unwrap(),
+                Ppm::ZERO,
+                AmmCurve::StableSwap {
+                    amplification: a,
+                    peg: 1.0,
+                },
+            )
+        };
+        let s = pool(100.0)
+            .preview(
+                BookSide::Bid,
+                Base::from_units(10_000).unwrap(),
+                WalkLimit::None,
+            )
             .unwrap();
-        assert!(s.notional.to_f64() > 9_999.0, "stableswap keeps the peg: {}", s.notional);
-        assert!(c.notional.to_f64() < 9_902.0, "constant product slips ~1%: {}", c.notional);
+        let c = AmmPool::new(
+            Base::from_units(1_000_000).unwrap(),
+            Quote::from_units(1_000_000).unwrap(),
+            Ppm::ZERO,
+            AmmCurve::ConstantProduct,
+        )
+        .preview(
+            BookSide::Bid,
+            Base::from_units(10_000).unwrap(),
+            WalkLimit::None,
+        )
+        .unwrap();
+        assert!(
+            s.notional.to_f64() > 9_999.0,
+            "stableswap keeps the peg: {}",
+            s.notional
+        );
+        assert!(
+            c.notional.to_f64() < 9_902.0,
+            "constant product slips ~1%: {}",
+            c.notional
+        );
         // Draining most of one side moves the marginal price far from the peg.
         let mut deep = pool(100.0);
-        deep.execute(BookSide::Bid, Base::from_units(900_000).unwrap(), WalkLimit::None).unwrap();
-        assert!(deep.price().unwrap().to_f64() < 0.9, "{}", deep.price().unwrap());
+        deep.execute(
+            BookSide::Bid,
+            Base::from_units(900_000).unwrap(),
+            WalkLimit::None,
+        )
+        .unwrap();
+        assert!(
+            deep.price().unwrap().to_f64() < 0.9,
+            "{}",
+            deep.price().unwrap()
+        );
         // The invariant D of a balanced pool is the sum of balances.
         assert!((stableswap_d(1e6, 1e6, 100.0) - 2e6).abs() < 1e-3);
     }
@@ -300,8 +408,12 @@ mod tests {
     #[test]
     fn buys_cost_more_than_sells_pay_and_move_the_price_up() {
         let mut p = cp();
-        let sell = p.preview(BookSide::Bid, Base::from_units(5).unwrap(), WalkLimit::None).unwrap();
-        let buy = p.execute(BookSide::Ask, Base::from_units(5).unwrap(), WalkLimit::None).unwrap();
+        let sell = p
+            .preview(BookSide::Bid, Base::from_units(5).unwrap(), WalkLimit::None)
+            .unwrap();
+        let buy = p
+            .execute(BookSide::Ask, Base::from_units(5).unwrap(), WalkLimit::None)
+            .unwrap();
         assert!(buy.notional > sell.notional);
         assert!(p.price().unwrap() > Price::from_units(3_000).unwrap());
     }

@@ -129,6 +129,9 @@ pub struct Fill {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Book {
     offsets: Vec<Ppm>,
+    /// Depth each level holds when market makers are fully present.
+    full: Vec<Quote>,
+    /// Depth each level is refilled toward (full depth × the current multiplier).
     target: Vec<Quote>,
     bids: Vec<Quote>,
     asks: Vec<Quote>,
@@ -172,6 +175,7 @@ impl Book {
         Ok(Self {
             bids: target.clone(),
             asks: target.clone(),
+            full: target.clone(),
             offsets,
             target,
             refill: layout.refill_per_block,
@@ -187,6 +191,21 @@ impl Book {
     /// The anchor price.
     pub fn reference(&self) -> Price {
         self.reference
+    }
+
+    /// Scale the depth market makers are willing to show (1 = the full profile). Depth
+    /// above the new target is withdrawn at once; missing depth refills toward it.
+    pub fn set_depth_multiplier(&mut self, multiplier: Ppm) -> Result<(), ArithmeticError> {
+        let m = multiplier.max(Ppm::ZERO).min(Ppm::ONE);
+        for (t, f) in self.target.iter_mut().zip(&self.full) {
+            *t = f.mul_ppm(m, Rounding::Floor)?;
+        }
+        for side in [&mut self.bids, &mut self.asks] {
+            for (rest, target) in side.iter_mut().zip(&self.target) {
+                *rest = (*rest).min(*target);
+            }
+        }
+        Ok(())
     }
 
     /// Restore `refill_per_block` of the missing depth on every level.

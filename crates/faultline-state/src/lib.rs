@@ -14,9 +14,9 @@ mod ledger;
 mod market;
 mod venue;
 
-pub use amm::{stableswap_d, stableswap_y, AmmCurve, AmmPool};
 pub use account::{Account, AccountKind, MarginMode, Position, TradeOutcome};
+pub use amm::{stableswap_d, stableswap_y, AmmCurve, AmmPool};
 pub use book::{Book, BookLayout, BookSide, DepthPoint, DepthProfile, Fill, WalkLimit};
 pub use ledger::{Ledger, Pot};
-pub use market::{LiquidationParams, Market, MarketParams, StagedParams};
+pub use market::{LiquidationParams, Market, MarketParams, SpotVenue, StagedParams, VenueBook};
 pub use venue::{GroupHealth, MarginGroup, OpenPosition, StateError, Venue};

@@ -1,9 +1,11 @@
 //! Markets and their risk parameters.
 
-use crate::book::Book;
+use crate::amm::AmmPool;
+use crate::book::{Book, BookSide, Fill, WalkLimit};
 use faultline_math::funding::FundingParams;
 use faultline_math::margin::MarginSchedule;
-use faultline_units::{Base, FundingIndex, MarketId, Ppm, Price, Quote};
+use faultline_units::ArithmeticError;
+use faultline_units::{Base, FundingIndex, MarketId, Ppm, Price, Quote, Rounding};
 
 /// Staged (partial) liquidation: large positions are closed in steps, each sized to
 /// bring the account back above maintenance margin plus a buffer, with a cooldown
@@ -51,8 +53,76 @@ pub struct MarketParams {
     pub taker_fee: Ppm,
 }
 
+/// Where a venue's liquidity comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VenueBook {
+    /// A depth-profile order book anchored to the reference price.
+    Book(Book),
+    /// An AMM pool.
+    Amm(AmmPool),
+}
+
+/// A spot venue trading the market's asset: a source for oracles, a place to liquidate,
+/// tied to the others by arbitrage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpotVenue {
+    /// Name used in scenarios and outputs.
+    pub label: String,
+    /// Its liquidity.
+    pub liquidity: VenueBook,
+    /// True while a scheduled outage takes it offline.
+    pub offline: bool,
+}
+
+impl SpotVenue {
+    /// Mid price (a pool's marginal price).
+    pub fn mid(&self) -> Result<Price, ArithmeticError> {
+        match &self.liquidity {
+            VenueBook::Book(b) => b.mid(),
+            VenueBook::Amm(a) => a.price(),
+        }
+    }
+    /// What a market order would fill.
+    pub fn preview(
+        &self,
+        side: BookSide,
+        qty: Base,
+        limit: WalkLimit,
+    ) -> Result<Fill, ArithmeticError> {
+        match &self.liquidity {
+            VenueBook::Book(b) => b.preview(side, qty, limit),
+            VenueBook::Amm(a) => a.preview(side, qty, limit),
+        }
+    }
+    /// Execute a market order.
+    pub fn execute(
+        &mut self,
+        side: BookSide,
+        qty: Base,
+        limit: WalkLimit,
+    ) -> Result<Fill, ArithmeticError> {
+        match &mut self.liquidity {
+            VenueBook::Book(b) => b.execute(side, qty, limit),
+            VenueBook::Amm(a) => a.execute(side, qty, limit),
+        }
+    }
+    /// Resting quote depth on a side (a pool's quote or base value at its price).
+    pub fn depth(&self, side: BookSide) -> Result<Quote, ArithmeticError> {
+        match &self.liquidity {
+            VenueBook::Book(b) => Ok(b.depth(side)),
+            VenueBook::Amm(a) => {
+                let (base, quote) = a.reserves();
+                match side {
+                    BookSide::Bid => Ok(quote),
+                    BookSide::Ask => base.notional(a.price()?, Rounding::Floor),
+                }
+            }
+        }
+    }
+}
+
 /// A market's parameters and its per-block state.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Market {
     /// Its id (index in the venue's table).
     pub id: MarketId,
@@ -76,9 +146,49 @@ pub struct Market {
     pub trader_long_oi: Base,
     /// Open interest of trader shorts, as a positive number.
     pub trader_short_oi: Base,
+    /// Spot venues trading the asset.
+    pub venues: Vec<SpotVenue>,
+    /// Where liquidations execute: `None` is the perp's own book, `Some(i)` spot venue `i`.
+    pub liquidation_venue: Option<usize>,
+    /// True while the perp's own book is offline.
+    pub book_offline: bool,
 }
 
 impl Market {
+    /// Preview a liquidation order on the liquidation venue.
+    pub fn preview_liquidation(
+        &self,
+        side: BookSide,
+        qty: Base,
+        limit: WalkLimit,
+    ) -> Result<Fill, ArithmeticError> {
+        match self.liquidation_venue.and_then(|i| self.venues.get(i)) {
+            Some(v) => v.preview(side, qty, limit),
+            None => self.book.preview(side, qty, limit),
+        }
+    }
+
+    /// Execute a liquidation order on the liquidation venue.
+    pub fn execute_liquidation(
+        &mut self,
+        side: BookSide,
+        qty: Base,
+        limit: WalkLimit,
+    ) -> Result<Fill, ArithmeticError> {
+        match self.liquidation_venue.and_then(|i| self.venues.get_mut(i)) {
+            Some(v) => v.execute(side, qty, limit),
+            None => self.book.execute(side, qty, limit),
+        }
+    }
+
+    /// True when the venue liquidations execute on is offline.
+    pub fn liquidation_venue_offline(&self) -> bool {
+        match self.liquidation_venue.and_then(|i| self.venues.get(i)) {
+            Some(v) => v.offline,
+            None => self.book_offline,
+        }
+    }
+
     /// A market at its opening price.
     pub fn new(id: MarketId, params: MarketParams, book: Book, price: Price) -> Self {
         Self {
@@ -93,6 +203,9 @@ impl Market {
             funding_rate: Ppm::ZERO,
             trader_long_oi: Base::ZERO,
             trader_short_oi: Base::ZERO,
+            venues: Vec::new(),
+            liquidation_venue: None,
+            book_offline: false,
         }
     }
 }

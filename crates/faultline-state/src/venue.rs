@@ -72,7 +72,7 @@ impl GroupHealth {
 }
 
 /// The whole venue.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Venue {
     /// Markets by id.
     pub markets: Vec<Market>,

@@ -132,10 +132,17 @@ fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<(
     let mut sim = built.sim;
     let symbols: Vec<String> = s.file.market.iter().map(|m| m.symbol.clone()).collect();
     let mut timeline = sim.snapshot().context("recording block 0")?;
+    let mut venues = sim.venue_snapshot().context("recording block 0")?;
     let mut error = None;
     while !sim.is_done() {
-        match sim.step() {
-            Ok(rows) => timeline.extend(rows),
+        match sim
+            .step()
+            .and_then(|rows| Ok((rows, sim.venue_snapshot()?)))
+        {
+            Ok((rows, v)) => {
+                timeline.extend(rows);
+                venues.extend(v);
+            }
             Err(e) => {
                 // Keep every completed block: the run directory records the error.
                 error = Some(e.to_string());
@@ -159,6 +166,7 @@ fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<(
     let run = RunArtifacts {
         manifest,
         timeline,
+        venues,
         events: sim.events().events().to_vec(),
         summary: summary.clone(),
     };

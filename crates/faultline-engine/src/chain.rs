@@ -11,8 +11,9 @@
 //! - Replayed congestion: a series of market gas prices (e.g. the mean gas price of
 //!   Black Thursday); a transaction is included when its max fee reaches the going price.
 //!
-//! Included transactions are ordered by priority fee (highest first), ties by submission
-//! order. A transaction still pending after `max_pending_blocks` is dropped.
+//! A transaction sent in block `t` can be included from block `t + 1` on. Included
+//! transactions are ordered by priority fee (highest first), ties by submission order. A
+//! transaction still pending after `max_pending_blocks` is dropped.
 
 use faultline_units::{AccountId, Price};
 
@@ -255,6 +256,11 @@ impl Chain {
         let mut used = 0u64;
         let mut included = Vec::new();
         for tx in order {
+            // A transaction reaches a block producer in the block after it is sent.
+            if tx.submitted >= block {
+                self.pending.push(tx);
+                continue;
+            }
             let fits = tx.max_fee_gwei >= self.going_gwei
                 && tx.priority_gwei >= self.threshold_gwei
                 && used + tx.gas_used <= self.params.gas_limit;

@@ -238,6 +238,26 @@ impl Simulation {
             .map_or(1.0, |r| r.amplification.ratio())
     }
 
+    /// Losses not yet recognized: `Σ max(0, −equity)` over trader margin groups still
+    /// open. Positions that nobody liquidates (priced out by gas, stalled engine, stale
+    /// oracle) carry their bad debt here until they are closed.
+    pub fn latent_bad_debt(&self) -> Result<Quote, EngineError> {
+        let mut total = Quote::ZERO;
+        for a in
+            self.venue.accounts.iter().filter(|a| {
+                a.kind == faultline_state::AccountKind::Trader && !a.positions.is_empty()
+            })
+        {
+            for g in self.venue.groups_of(a.id) {
+                let e = self.venue.group_health(a.id, g)?.equity;
+                if e.is_negative() {
+                    total = total.checked_sub(e)?;
+                }
+            }
+        }
+        Ok(total)
+    }
+
     /// A timeline row per market describing the current state (used for block 0 too).
     pub fn snapshot(&self) -> Result<Vec<MarketRecord>, EngineError> {
         let v = &self.venue;

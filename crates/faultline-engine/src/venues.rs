@@ -163,13 +163,9 @@ impl Simulation {
         let st = &mut self.runtimes[i].state;
         if (a.start..=a.end).contains(&block) && st.spent < a.budget {
             let spend = a.per_block.min(a.budget.checked_sub(st.spent)?);
-            let price = v.mid()?;
-            if price.is_positive() {
-                let fill = v.execute(
-                    BookSide::Ask,
-                    Base::from_quote(spend, price, Rounding::Floor)?,
-                    WalkLimit::None,
-                )?;
+            let qty = base_for_quote(v, spend)?;
+            if qty.is_positive() {
+                let fill = v.execute(BookSide::Ask, qty, WalkLimit::None)?;
                 st.held = st.held.checked_add(fill.filled)?;
                 st.spent = st.spent.checked_add(fill.notional)?;
             }
@@ -185,11 +181,38 @@ impl Simulation {
                     a.budget
                 ),
             );
-        } else if block == a.end + 1 && st.held.is_positive() {
+        } else if block > a.end && st.held.is_positive() {
             let held = st.held;
             st.held = Base::ZERO;
             v.execute(BookSide::Bid, held, WalkLimit::None)?;
         }
         Ok(())
     }
+}
+
+/// The most base `spend` quote buys on a venue (bisection on the venue's own quotes).
+fn base_for_quote(v: &faultline_state::SpotVenue, spend: Quote) -> Result<Base, EngineError> {
+    let price = v.mid()?;
+    if !price.is_positive() || !spend.is_positive() {
+        return Ok(Base::ZERO);
+    }
+    let (mut lo, mut hi) = (
+        0i64,
+        Base::from_quote(spend, price, Rounding::Floor)?
+            .atoms()
+            .max(1),
+    );
+    for _ in 0..64 {
+        if lo >= hi {
+            break;
+        }
+        let mid = lo + (hi - lo + 1) / 2;
+        let fill = v.preview(BookSide::Ask, Base::from_atoms(mid), WalkLimit::None)?;
+        if fill.filled.atoms() == mid && fill.notional <= spend {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    Ok(Base::from_atoms(lo))
 }

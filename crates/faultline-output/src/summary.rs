@@ -33,6 +33,9 @@ pub struct Manifest {
 pub struct Summary {
     /// Outstanding bad debt at the end (losses nothing covered).
     pub bad_debt: f64,
+    /// Losses not yet recognized: negative equity of trader groups still open at the end
+    /// (positions nobody liquidated).
+    pub latent_bad_debt: f64,
     /// Insurance fund at block 0.
     pub insurance_fund_start: f64,
     /// Insurance fund at the end.
@@ -65,6 +68,18 @@ pub struct Summary {
     pub blocks: u64,
     /// Seed of the run.
     pub seed: u64,
+    /// Traded-price move over reference move per market (1 = the venue only followed).
+    pub amplification: std::collections::BTreeMap<String, f64>,
+    /// Liquidations not sent because gas cost more than they would earn.
+    pub liquidations_priced_out: u64,
+    /// Included liquidation transactions whose target had recovered.
+    pub reverted_liquidations: u64,
+    /// Transactions dropped after waiting too long.
+    pub dropped_transactions: u64,
+    /// Gas paid by liquidators (quote).
+    pub liquidator_gas_cost: f64,
+    /// Base sold ahead of liquidations by MEV searchers.
+    pub frontrun_quantity: f64,
     /// True when every configured block ran.
     pub completed: bool,
     /// The engine error that stopped the run early, if any.
@@ -79,6 +94,9 @@ impl Summary {
         let ledger = &sim.venue().ledger;
         Self {
             bad_debt: ledger.bad_debt().to_f64(),
+            latent_bad_debt: sim
+                .latent_bad_debt()
+                .map_or(f64::NAN, faultline_units::Quote::to_f64),
             insurance_fund_start: sim.insurance_start().to_f64(),
             insurance_fund_end: ledger.insurance_fund.to_f64(),
             liquidations: t.liquidations,
@@ -95,6 +113,20 @@ impl Summary {
             conservation_error: i64::try_from(sim.venue().conservation_error()).unwrap_or(i64::MAX),
             blocks: sim.block().0,
             seed: sim.config().seed,
+            amplification: sim
+                .venue()
+                .markets
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.params.symbol.clone(), sim.amplification(i)))
+                .collect(),
+            liquidations_priced_out: t.priced_out,
+            reverted_liquidations: t.reverted_liquidations,
+            dropped_transactions: sim
+                .chain()
+                .map_or(0, faultline_engine::chain::Chain::dropped),
+            liquidator_gas_cost: t.liquidator_gas_cost.to_f64(),
+            frontrun_quantity: t.frontrun_quantity.to_f64(),
             completed: sim.is_done() && error.is_none(),
             error,
         }

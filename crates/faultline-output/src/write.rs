@@ -1,7 +1,7 @@
 //! Writing a run directory atomically.
 
 use crate::summary::{Manifest, Summary};
-use faultline_engine::{Event, MarketRecord};
+use faultline_engine::{Event, MarketRecord, VenueRecord};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,8 @@ pub struct RunArtifacts {
     pub manifest: Manifest,
     /// timeline.csv rows.
     pub timeline: Vec<MarketRecord>,
+    /// venues.csv rows (spot venues only).
+    pub venues: Vec<VenueRecord>,
     /// events.jsonl
     pub events: Vec<Event>,
     /// summary.json
@@ -123,7 +125,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
 }
 
 /// Timeline columns, in order.
-pub const TIMELINE_COLUMNS: [&str; 20] = [
+pub const TIMELINE_COLUMNS: [&str; 29] = [
     "block",
     "market",
     "reference_price",
@@ -143,6 +145,15 @@ pub const TIMELINE_COLUMNS: [&str; 20] = [
     "adl_count",
     "adl_volume",
     "socialized_loss",
+    "oracle_age_blocks",
+    "oracle_validity",
+    "gas_price_gwei",
+    "base_fee_gwei",
+    "pending_txs",
+    "dropped_txs",
+    "liquidations_priced_out",
+    "depth_multiplier",
+    "amplification",
     "market_id",
 ];
 
@@ -175,6 +186,15 @@ fn timeline_csv(rows: &[MarketRecord], symbols: &[String]) -> Result<Vec<u8>, Ou
             r.adl_count.to_string(),
             r.adl_volume.to_string(),
             r.socialized_loss.to_string(),
+            r.oracle_age_blocks.to_string(),
+            r.oracle_validity.as_str().to_string(),
+            format!("{:.6}", r.gas_price_gwei),
+            format!("{:.6}", r.base_fee_gwei),
+            r.pending_txs.to_string(),
+            r.dropped_txs.to_string(),
+            r.liquidations_priced_out.to_string(),
+            format!("{:.6}", r.depth_multiplier),
+            format!("{:.6}", r.amplification),
             r.market.0.to_string(),
         ])
         .map_err(err)?;

@@ -140,7 +140,11 @@ impl AmmPool {
         limit: WalkLimit,
     ) -> Result<Fill, ArithmeticError> {
         let peg = self.peg();
-        let want = qty.abs().to_f64() * peg;
+        let mut want = qty.abs().to_f64() * peg;
+        if side == BookSide::Ask {
+            // A pool can be bought down to 1% of its base, never to nothing.
+            want = want.min(self.xy().0 * 0.99);
+        }
         let value = |q: f64| -> Option<f64> {
             match side {
                 BookSide::Bid => Some(self.out_for_sell(q)),

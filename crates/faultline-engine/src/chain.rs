@@ -4,7 +4,8 @@
 //!
 //! - Base fee (EIP-1559): `b' = b · (1 + (used − target) / target / 8)`.
 //! - Parametric congestion: other users demand `utilization × target` gas (times any
-//!   scheduled spike multiplier) with priority fees exponentially distributed (mean
+//!   scheduled spike multiplier, scaled by `(initial base fee / base fee)^elasticity`
+//!   as users give up when fees rise) with priority fees exponentially distributed (mean
 //!   `priority_mean_gwei`). When demand exceeds the gas limit only bids above
 //!   `p* = mean · ln(demand / limit)` fit, so a transaction is included when its priority
 //!   fee reaches `p*` and its max fee covers `base fee + priority fee`.
@@ -48,6 +49,10 @@ pub enum GasDemand {
         utilization: f64,
         /// Mean priority fee of other users (gwei).
         priority_mean_gwei: f64,
+        /// Price elasticity of demand: demand scales with `(initial base fee / base fee)^ε`,
+        /// so a spike of `m`× settles near an `m^(1/ε)`× base fee instead of growing
+        /// without bound (0: inelastic).
+        elasticity: f64,
         /// Scheduled spikes.
         spikes: Vec<GasSpike>,
     },
@@ -204,6 +209,7 @@ impl Chain {
             GasDemand::Parametric {
                 utilization,
                 spikes,
+                elasticity,
                 ..
             } => {
                 let m: f64 = spikes
@@ -211,7 +217,11 @@ impl Chain {
                     .filter(|s| s.start <= block && block <= s.end)
                     .map(|s| s.multiplier)
                     .product();
-                utilization * self.params.target_gas as f64 * m
+                let response = libm::pow(
+                    self.params.initial_base_fee_gwei / self.base_fee_gwei.max(1e-9),
+                    *elasticity,
+                );
+                utilization * self.params.target_gas as f64 * m * response
             }
             GasDemand::Replay { .. } => 0.0,
         }
@@ -232,7 +242,7 @@ impl Chain {
                 priority_mean_gwei, ..
             } => {
                 self.threshold_gwei = if demand > limit {
-                    priority_mean_gwei * (demand / limit).ln()
+                    priority_mean_gwei * libm::log(demand / limit)
                 } else {
                     0.0
                 };
@@ -316,6 +326,7 @@ mod tests {
         let mut c = Chain::new(params(GasDemand::Parametric {
             utilization: 2.0,
             priority_mean_gwei: 1.0,
+            elasticity: 0.0,
             spikes: vec![],
         }));
         c.produce(1, false);
@@ -327,10 +338,34 @@ mod tests {
         let mut idle = Chain::new(params(GasDemand::Parametric {
             utilization: 0.0,
             priority_mean_gwei: 1.0,
+            elasticity: 0.0,
             spikes: vec![],
         }));
         idle.produce(1, false);
         assert!((idle.base_fee_gwei() - 8.75).abs() < 1e-9);
+    }
+
+    #[test]
+    fn with_elastic_demand_a_20x_spike_settles_near_a_20x_base_fee() {
+        let spike = GasSpike {
+            start: 1,
+            end: 2_000,
+            multiplier: 20.0,
+        };
+        let mut c = Chain::new(params(GasDemand::Parametric {
+            utilization: 1.0,
+            priority_mean_gwei: 2.0,
+            elasticity: 1.0,
+            spikes: vec![spike],
+        }));
+        for b in 1..=2_000 {
+            c.produce(b, false);
+        }
+        let ratio = c.base_fee_gwei() / 10.0;
+        assert!(
+            (ratio - 20.0).abs() < 1.0,
+            "base fee settled at {ratio}× its start"
+        );
     }
 
     #[test]
@@ -343,6 +378,7 @@ mod tests {
         let mut c = Chain::new(params(GasDemand::Parametric {
             utilization: 1.0,
             priority_mean_gwei: 2.0,
+            elasticity: 0.0,
             spikes: vec![spike],
         }));
         let kind = TxKind::OracleUpdate {
@@ -373,6 +409,7 @@ mod tests {
         let mut p = params(GasDemand::Parametric {
             utilization: 0.5,
             priority_mean_gwei: 1.0,
+            elasticity: 0.0,
             spikes: vec![],
         });
         p.gas_limit = 250_000;

@@ -130,7 +130,9 @@ impl Simulation {
         let reward = self.expected_reward(account, group)?;
         if reward - cost < params.min_liquidation_profit {
             self.stats[market.index()].priced_out += 1;
-            self.totals.priced_out += 1;
+            if self.priced_out.insert((account, encode_group(group))) {
+                self.totals.priced_out += 1;
+            }
             let detail = format!("liquidating {account} would earn {reward:.2} but gas costs {cost:.2} at {gas_price:.1} gwei");
             self.emit(
                 EventKind::LiquidationPricedOut,

@@ -161,10 +161,10 @@ pub fn generate_paths(input: &PathsInput<'_>) -> Vec<Vec<f64>> {
         .map(|p| match p {
             ProcessSpec::Stochastic(s) => {
                 let mut v = Vec::with_capacity(steps + 1);
-                v.push(s.initial.ln());
+                v.push(libm::log(s.initial));
                 v
             }
-            ProcessSpec::Replay(prices) => prices.iter().map(|p| p.ln()).collect(),
+            ProcessSpec::Replay(prices) => prices.iter().map(|p| libm::log(*p)).collect(),
         })
         .collect();
     let mut variance: Vec<f64> = input
@@ -262,7 +262,7 @@ fn pin(path: &mut [f64], pins: &[Pin]) {
         if b <= a {
             continue;
         }
-        let shift_b = p.price.ln() - path[b];
+        let shift_b = libm::log(p.price) - path[b];
         #[allow(clippy::cast_precision_loss)] // block indices
         for (t, x) in path.iter_mut().enumerate().take(b + 1).skip(a + 1) {
             let w = (t - a) as f64 / (b - a) as f64;
@@ -310,7 +310,7 @@ mod tests {
     }
 
     fn log_returns(p: &[f64]) -> Vec<f64> {
-        p.windows(2).map(|w| (w[1] / w[0]).ln()).collect()
+        p.windows(2).map(|w| libm::log(w[1] / w[0])).collect()
     }
 
     fn stats(x: &[f64]) -> (f64, f64, f64) {

@@ -125,7 +125,8 @@ pub struct RunTotals {
     pub taker_fees: Quote,
     /// Gas liquidators paid for included liquidation transactions (quote).
     pub liquidator_gas_cost: Quote,
-    /// Liquidations not sent because gas cost more than they would earn.
+    /// Margin groups that were at least once not liquidated because gas cost more than
+    /// the liquidation would earn.
     pub priced_out: u64,
     /// Included liquidation transactions whose target had recovered (gas spent for nothing).
     pub reverted_liquidations: u64,

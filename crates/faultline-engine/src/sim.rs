@@ -87,8 +87,8 @@ pub(crate) struct Amplification {
 impl Amplification {
     fn update(&mut self, reference: f64, traded: f64) {
         if self.last_reference > 0.0 && reference > 0.0 && self.last_traded > 0.0 && traded > 0.0 {
-            self.reference_move += (reference / self.last_reference).ln().abs();
-            self.traded_move += (traded / self.last_traded).ln().abs();
+            self.reference_move += libm::log(reference / self.last_reference).abs();
+            self.traded_move += libm::log(traded / self.last_traded).abs();
         }
         self.last_reference = reference;
         self.last_traded = traded;
@@ -139,6 +139,7 @@ pub struct Simulation {
     pub(crate) faults: Faults,
     pub(crate) chain: Option<Chain>,
     pub(crate) lagged: VecDeque<(u64, AccountId, MarginGroup)>,
+    pub(crate) priced_out: std::collections::BTreeSet<(AccountId, u32)>,
     insurance_start: Quote,
 }
 
@@ -175,6 +176,7 @@ impl Simulation {
             faults: Faults::default(),
             chain: None,
             lagged: VecDeque::new(),
+            priced_out: std::collections::BTreeSet::new(),
             insurance_start,
         })
     }

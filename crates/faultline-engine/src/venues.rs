@@ -71,10 +71,10 @@ impl Simulation {
         // Volatility estimate and depth withdrawal.
         let r = reference.to_f64();
         if rt.state.last_reference > 0.0 && r > 0.0 {
-            let ret = (r / rt.state.last_reference).ln();
-            let lambda = rt
-                .liquidity
-                .map_or(0.94, |l| 0.5f64.powf(1.0 / l.vol_halflife_blocks.max(1e-9)));
+            let ret = libm::log(r / rt.state.last_reference);
+            let lambda = rt.liquidity.map_or(0.94, |l| {
+                libm::pow(0.5, 1.0 / l.vol_halflife_blocks.max(1e-9))
+            });
             rt.state.ewma_var = lambda * rt.state.ewma_var + (1.0 - lambda) * ret * ret;
         }
         rt.state.last_reference = r;

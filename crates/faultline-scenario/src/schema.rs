@@ -125,6 +125,11 @@ pub enum GasDemandSpec {
         /// Mean priority fee of other users (gwei), in [0, 1e5].
         #[schemars(range(min = 0.0, max = 100_000.0))]
         priority_mean_gwei: f64,
+        /// Price elasticity of demand (1: a spike of m× settles near an m× base fee;
+        /// 0: demand ignores price and the base fee grows 12.5% a full block), in [0, 10].
+        #[serde(default = "one_f64")]
+        #[schemars(range(min = 0.0, max = 10.0))]
+        elasticity: f64,
         /// Scheduled demand spikes.
         #[serde(default)]
         spikes: Vec<GasSpikeSpec>,

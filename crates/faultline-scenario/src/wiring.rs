@@ -551,8 +551,10 @@ pub(crate) fn chain_params(s: &Scenario) -> Option<ChainParams> {
         GasDemandSpec::Parametric {
             utilization,
             priority_mean_gwei,
+            elasticity,
             spikes,
         } => GasDemand::Parametric {
+            elasticity: *elasticity,
             utilization: *utilization,
             priority_mean_gwei: *priority_mean_gwei,
             spikes: spikes

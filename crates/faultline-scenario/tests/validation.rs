@@ -231,3 +231,34 @@ fn a_replay_start_outside_the_data_is_reported() {
         "{r}"
     );
 }
+
+#[test]
+fn physics_sections_are_checked_across_fields() {
+    let text = Small::default()
+        .toml()
+        .replace("symbol = \"X-PERP\"\n", "symbol = \"X-PERP\"\nliquidation_venue = \"nowhere\"\n")
+        .replace("[oracle]\n", "[oracle]\nsources = [\"perp\", \"ghost\"]\n")
+        + "\n[[market.venue]]\nkind = \"book\"\nlabel = \"perp\"\nhalf_spread = 0.001\nlevel_step = 0.001\nrefill_per_block = 0.1\n"
+        + "\n[chain]\ngas_limit = 30000000\nbase_fee_gwei = 10.0\nmax_pending_blocks = 5\nmin_liquidation_profit = 0.0\ndemand = { model = \"parametric\", utilization = 1.0, priority_mean_gwei = 1.0 }\noracle_tx = { gas_used = 100000, premium = 0.1, max_fee_gwei = 100.0 }\nliquidation_tx = { gas_used = 100000, premium = 0.1, max_fee_gwei = 100.0 }\n"
+        + "\n[[fault]]\nkind = \"venue_outage\"\nmarket = \"Q-PERP\"\nstart_block = 10\nend_block = 5\n";
+    let r = errors(&text);
+    let fields: Vec<&str> = r.errors.iter().map(|e| e.field.as_str()).collect();
+    for f in [
+        "market[0].liquidation_venue",
+        "oracle.sources[1]",
+        "market[0].venue[0].label",
+        "market[0].venue[0].depth",
+        "chain.gas_token_price",
+        "fault[0].market",
+        "fault[0].end_block",
+    ] {
+        assert!(fields.contains(&f), "{f} missing from {r}");
+    }
+}
+
+#[test]
+fn an_unknown_fault_kind_or_demand_model_is_named() {
+    let text = Small::default().toml() + "\n[[fault]]\nkind = \"meteor\"\nstart_block = 1\nend_block = 2\n";
+    let e = errors(&text).errors.into_iter().find(|e| e.field == "fault[0].kind").expect("reported");
+    assert!(e.expected.contains("\"chain_halt\"") && e.found.contains("meteor"), "{e:?}");
+}

@@ -258,7 +258,15 @@ fn physics_sections_are_checked_across_fields() {
 
 #[test]
 fn an_unknown_fault_kind_or_demand_model_is_named() {
-    let text = Small::default().toml() + "\n[[fault]]\nkind = \"meteor\"\nstart_block = 1\nend_block = 2\n";
-    let e = errors(&text).errors.into_iter().find(|e| e.field == "fault[0].kind").expect("reported");
-    assert!(e.expected.contains("\"chain_halt\"") && e.found.contains("meteor"), "{e:?}");
+    let text = Small::default().toml()
+        + "\n[[fault]]\nkind = \"meteor\"\nstart_block = 1\nend_block = 2\n";
+    let e = errors(&text)
+        .errors
+        .into_iter()
+        .find(|e| e.field == "fault[0].kind")
+        .expect("reported");
+    assert!(
+        e.expected.contains("\"chain_halt\"") && e.found.contains("meteor"),
+        "{e:?}"
+    );
 }

@@ -223,7 +223,7 @@ fn to_errors(text: &str, issues: Vec<Issue>) -> Vec<ValidationError> {
     errors
 }
 
-fn issue(path: &str, expected: &str, found: &str, hint: &str) -> Issue {
+pub(crate) fn issue(path: &str, expected: &str, found: &str, hint: &str) -> Issue {
     Issue {
         path: path.into(),
         span: None,

@@ -2,7 +2,7 @@
 //! across fields, their data files resolved, and turned into engine objects.
 
 use crate::check::Issue;
-use crate::load::{depth_profile, Scenario};
+use crate::load::{depth_profile, issue, Scenario};
 use crate::schema::{
     ChainSpec, DepthPointSpec, DepthSnapshotSpec, FaultSpec, GasDemandSpec, OracleSourceSpec,
     OracleSpec, ScenarioFile, SpotVenueSpec,
@@ -18,16 +18,6 @@ use faultline_state::{AmmCurve, AmmPool, Book, BookLayout, SpotVenue, VenueBook}
 use faultline_units::{ArithmeticError, Base, Ppm, Price, Quote, Rounding};
 use std::collections::BTreeMap;
 use std::path::Path;
-
-fn issue(path: &str, expected: &str, found: &str, hint: &str) -> Issue {
-    Issue {
-        path: path.into(),
-        span: None,
-        expected: expected.into(),
-        found: found.into(),
-        hint: hint.into(),
-    }
-}
 
 /// The oracle a market uses: its own, else the top-level one.
 pub(crate) fn oracle_of(f: &ScenarioFile, i: usize) -> (&OracleSpec, String) {

@@ -1,0 +1,18 @@
+//! Monte Carlo stress testing: many paths of one scenario, in parallel, reproducible
+//! bit for bit whatever the thread count or the split, resumable, shardable, and
+//! summarized as distributions with confidence intervals.
+//!
+//! **Architecture invariant: path `i` depends only on the scenario, the run seed and
+//! `i`.** Its seed is [`path_seed`]`(seed, i)`; results are ordered by path index before
+//! anything is summed or written, so thread scheduling never reaches an output.
+#![forbid(unsafe_code)]
+
+mod path;
+mod run;
+mod stats;
+mod table;
+
+pub use path::{path_seed, run_path, PathResult};
+pub use run::{merge, run_stress, Shard, StressConfig, StressError, StressManifest, StressOutcome};
+pub use stats::{summarize, Distribution, MetricSummary, Probability};
+pub use table::{read_paths_csv, write_paths_csv, write_paths_parquet};

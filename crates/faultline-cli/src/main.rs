@@ -12,6 +12,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod stress_cmd;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "faultline",
@@ -43,6 +45,17 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files.
     Schema,
+    /// Monte Carlo: run many paths in parallel and summarize their distribution.
+    Stress(stress_cmd::StressArgs),
+    /// Merge the shard directories of a stress run into its final outputs.
+    Merge {
+        /// Shard directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Show every position at the start: equity, margins, liquidation and bankruptcy prices, ADL rank.
     Inspect {
         /// Scenario file (TOML). Omit for the bundled default.
@@ -58,7 +71,7 @@ enum Command {
 
 /// Input that failed validation: reported, then exit status 2.
 #[derive(Debug)]
-struct InvalidInput(ValidationReport);
+pub(crate) struct InvalidInput(pub(crate) ValidationReport);
 
 impl std::fmt::Display for InvalidInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -88,11 +101,13 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Run { file, seed, out } => run(file.as_deref(), seed, out),
         Command::Validate { file } => validate(&file),
         Command::Schema => print(&faultline_scenario::json_schema()),
+        Command::Stress(args) => stress_cmd::stress(args),
+        Command::Merge { dirs, out } => stress_cmd::merge_cmd(&dirs, &out),
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
     }
 }
 
-fn print(text: &str) -> Result<()> {
+pub(crate) fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}").context("writing to stdout")
 }

@@ -1,0 +1,105 @@
+//! `faultline stress` and `faultline merge`.
+
+use crate::{print, InvalidInput};
+use anyhow::{Context, Result};
+use faultline_scenario::load;
+use faultline_stress::{merge, run_stress, Distribution, Shard, StressConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+
+/// Arguments of `faultline stress`.
+#[derive(clap::Args, Debug)]
+pub struct StressArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Number of Monte Carlo paths.
+    #[arg(long)]
+    pub paths: u64,
+    /// Run seed; defaults to the scenario's `seed`. Path i uses a seed derived from (seed, i).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output directory; defaults to runs/<scenario>-stress-seed<seed>.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Continue an interrupted run in --out from the paths already written.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run share i of n (e.g. 3/16) of a job array; default from SLURM_ARRAY_TASK_ID or
+    /// JOB_COMPLETION_INDEX with SLURM_ARRAY_TASK_COUNT or FAULTLINE_SHARD_COUNT.
+    #[arg(long)]
+    pub shard: Option<String>,
+    /// Paths per part file, the unit of resumption (default: paths / 64, between 1 and
+    /// 256; shards of one run must use the same value).
+    #[arg(long)]
+    pub chunk_size: Option<u64>,
+    /// Stop after this many part files (simulates an interruption).
+    #[arg(long, hide = true)]
+    pub max_parts: Option<usize>,
+}
+
+/// `faultline stress`.
+pub fn stress(args: StressArgs) -> Result<()> {
+    let s = load(&args.file).map_err(InvalidInput)?;
+    if args.paths == 0 {
+        anyhow::bail!("--paths must be at least 1");
+    }
+    let shard = match &args.shard {
+        Some(spec) => Shard::parse(spec)?,
+        None => Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(Shard::ALL),
+    };
+    let seed = args.seed.unwrap_or(s.file.seed);
+    let stem = args.file.file_stem().map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
+    let out = args.out.clone().unwrap_or_else(|| {
+        let suffix = if shard == Shard::ALL { String::new() } else { format!("-shard{}of{}", shard.index, shard.count) };
+        PathBuf::from("runs").join(format!("{stem}-stress-seed{seed}{suffix}"))
+    });
+    let cfg = StressConfig { paths: args.paths, seed, shard, chunk_size: args.chunk_size.unwrap_or((args.paths / 64).clamp(1, 256)).max(1), threads: args.threads, max_chunks: args.max_parts };
+    let owned = shard_paths(&cfg);
+    let bar = ProgressBar::new(owned);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  eta {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let outcome = run_stress(&s, &cfg, &out, args.resume, &|n| bar.set_position(n)).with_context(|| format!("stress run into {}", out.display()))?;
+    bar.finish_and_clear();
+    match outcome.distribution {
+        Some(d) => print(&render(&s.file.name, seed, &d, &out)),
+        None => print(&format!(
+            "{} of {} paths of shard {}/{} written to {}; {}",
+            outcome.paths_done,
+            outcome.paths_owned,
+            shard.index,
+            shard.count,
+            out.display(),
+            if outcome.paths_done < outcome.paths_owned { "run again with --resume to finish" } else { "merge the shards with `faultline merge`" }
+        )),
+    }
+}
+
+fn shard_paths(cfg: &StressConfig) -> u64 {
+    let chunks = cfg.paths.div_ceil(cfg.chunk_size);
+    (0..chunks).filter(|k| k % u64::from(cfg.shard.count) == u64::from(cfg.shard.index)).map(|k| ((k + 1) * cfg.chunk_size).min(cfg.paths) - k * cfg.chunk_size).sum()
+}
+
+/// `faultline merge`.
+pub fn merge_cmd(dirs: &[PathBuf], out: &Path) -> Result<()> {
+    let d = merge(dirs, out).with_context(|| format!("merging into {}", out.display()))?;
+    print(&render("merged run", 0, &d, out))
+}
+
+fn render(name: &str, seed: u64, d: &Distribution, out: &Path) -> String {
+    let mut t = format!("{name} — {} paths (seed {seed})\n", d.paths);
+    let m = &d.metrics["total_bad_debt"];
+    t.push_str(&format!("  total bad debt        mean {:.2} [{:.2}, {:.2}]  p99 {:.2}\n", m.mean, m.mean_ci[0], m.mean_ci[1], m.quantiles["p99"]));
+    for lvl in ["95", "99", "99.9"] {
+        t.push_str(&format!("  VaR {lvl:<5} {:>14.2}   CVaR {:>14.2}\n", d.var[lvl], d.cvar[lvl]));
+    }
+    for (k, p) in &d.probabilities {
+        t.push_str(&format!("  P({k:<15}) {:.4} [{:.4}, {:.4}]\n", p.p, p.ci_low, p.ci_high));
+    }
+    if d.failed_paths > 0 {
+        t.push_str(&format!("  {} path(s) stopped early; see paths.csv `error`\n", d.failed_paths));
+    }
+    t.push_str(&format!("wrote {}/paths.csv, paths.parquet, distribution.json", out.display()));
+    t
+}

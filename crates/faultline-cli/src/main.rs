@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod stress_cmd;
+mod sweep_cmd;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -47,6 +48,9 @@ enum Command {
     Schema,
     /// Monte Carlo: run many paths in parallel and summarize their distribution.
     Stress(stress_cmd::StressArgs),
+    /// Sweep scenario keys over a grid or at random, draw the efficiency–risk frontier and
+    /// recommend the most capital-efficient setting within a risk budget.
+    Sweep(sweep_cmd::SweepArgs),
     /// Merge the shard directories of a stress run into its final outputs.
     Merge {
         /// Shard directories.
@@ -102,6 +106,7 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Validate { file } => validate(&file),
         Command::Schema => print(&faultline_scenario::json_schema()),
         Command::Stress(args) => stress_cmd::stress(args),
+        Command::Sweep(args) => sweep_cmd::sweep(args),
         Command::Merge { dirs, out } => stress_cmd::merge_cmd(&dirs, &out),
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
     }

@@ -51,16 +51,37 @@ pub fn stress(args: StressArgs) -> Result<()> {
         None => Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(Shard::ALL),
     };
     let seed = args.seed.unwrap_or(s.file.seed);
-    let stem = args.file.file_stem().map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
+    let stem = args
+        .file
+        .file_stem()
+        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
     let out = args.out.clone().unwrap_or_else(|| {
-        let suffix = if shard == Shard::ALL { String::new() } else { format!("-shard{}of{}", shard.index, shard.count) };
+        let suffix = if shard == Shard::ALL {
+            String::new()
+        } else {
+            format!("-shard{}of{}", shard.index, shard.count)
+        };
         PathBuf::from("runs").join(format!("{stem}-stress-seed{seed}{suffix}"))
     });
-    let cfg = StressConfig { paths: args.paths, seed, shard, chunk_size: args.chunk_size.unwrap_or((args.paths / 64).clamp(1, 256)).max(1), threads: args.threads, max_chunks: args.max_parts };
+    let cfg = StressConfig {
+        paths: args.paths,
+        seed,
+        shard,
+        chunk_size: args
+            .chunk_size
+            .unwrap_or((args.paths / 64).clamp(1, 256))
+            .max(1),
+        threads: args.threads,
+        max_chunks: args.max_parts,
+    };
     let owned = shard_paths(&cfg);
     let bar = ProgressBar::new(owned);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  eta {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
-    let outcome = run_stress(&s, &cfg, &out, args.resume, &|n| bar.set_position(n)).with_context(|| format!("stress run into {}", out.display()))?;
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let outcome = run_stress(&s, &cfg, &out, args.resume, &|n| bar.set_position(n))
+        .with_context(|| format!("stress run into {}", out.display()))?;
     bar.finish_and_clear();
     match outcome.distribution {
         Some(d) => print(&render(&s.file.name, seed, &d, &out)),
@@ -71,14 +92,21 @@ pub fn stress(args: StressArgs) -> Result<()> {
             shard.index,
             shard.count,
             out.display(),
-            if outcome.paths_done < outcome.paths_owned { "run again with --resume to finish" } else { "merge the shards with `faultline merge`" }
+            if outcome.paths_done < outcome.paths_owned {
+                "run again with --resume to finish"
+            } else {
+                "merge the shards with `faultline merge`"
+            }
         )),
     }
 }
 
 fn shard_paths(cfg: &StressConfig) -> u64 {
     let chunks = cfg.paths.div_ceil(cfg.chunk_size);
-    (0..chunks).filter(|k| k % u64::from(cfg.shard.count) == u64::from(cfg.shard.index)).map(|k| ((k + 1) * cfg.chunk_size).min(cfg.paths) - k * cfg.chunk_size).sum()
+    (0..chunks)
+        .filter(|k| k % u64::from(cfg.shard.count) == u64::from(cfg.shard.index))
+        .map(|k| ((k + 1) * cfg.chunk_size).min(cfg.paths) - k * cfg.chunk_size)
+        .sum()
 }
 
 /// `faultline merge`.
@@ -90,16 +118,31 @@ pub fn merge_cmd(dirs: &[PathBuf], out: &Path) -> Result<()> {
 fn render(name: &str, seed: u64, d: &Distribution, out: &Path) -> String {
     let mut t = format!("{name} — {} paths (seed {seed})\n", d.paths);
     let m = &d.metrics["total_bad_debt"];
-    t.push_str(&format!("  total bad debt        mean {:.2} [{:.2}, {:.2}]  p99 {:.2}\n", m.mean, m.mean_ci[0], m.mean_ci[1], m.quantiles["p99"]));
+    t.push_str(&format!(
+        "  total bad debt        mean {:.2} [{:.2}, {:.2}]  p99 {:.2}\n",
+        m.mean, m.mean_ci[0], m.mean_ci[1], m.quantiles["p99"]
+    ));
     for lvl in ["95", "99", "99.9"] {
-        t.push_str(&format!("  VaR {lvl:<5} {:>14.2}   CVaR {:>14.2}\n", d.var[lvl], d.cvar[lvl]));
+        t.push_str(&format!(
+            "  VaR {lvl:<5} {:>14.2}   CVaR {:>14.2}\n",
+            d.var[lvl], d.cvar[lvl]
+        ));
     }
     for (k, p) in &d.probabilities {
-        t.push_str(&format!("  P({k:<15}) {:.4} [{:.4}, {:.4}]\n", p.p, p.ci_low, p.ci_high));
+        t.push_str(&format!(
+            "  P({k:<15}) {:.4} [{:.4}, {:.4}]\n",
+            p.p, p.ci_low, p.ci_high
+        ));
     }
     if d.failed_paths > 0 {
-        t.push_str(&format!("  {} path(s) stopped early; see paths.csv `error`\n", d.failed_paths));
+        t.push_str(&format!(
+            "  {} path(s) stopped early; see paths.csv `error`\n",
+            d.failed_paths
+        ));
     }
-    t.push_str(&format!("wrote {}/paths.csv, paths.parquet, distribution.json", out.display()));
+    t.push_str(&format!(
+        "wrote {}/paths.csv, paths.parquet, distribution.json",
+        out.display()
+    ));
     t
 }

@@ -185,3 +185,99 @@ fn inspect_lists_every_position_with_prices_and_adl_rank() {
     let table = faultline(&["inspect"], Path::new("."));
     assert!(String::from_utf8_lossy(&table.stdout).contains("bankr. price"));
 }
+
+#[test]
+fn stress_resumes_and_merges_to_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    let small = faultline_scenario::DEFAULT_SCENARIO
+        .replace("count = 4000", "count = 30")
+        .replace("blocks = 900", "blocks = 320");
+    std::fs::write(&file, small).unwrap();
+    let f = file.to_str().unwrap();
+    let dir = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    let ok = |args: &[&str]| {
+        let out = faultline(args, tmp.path());
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let text = ok(&[
+        "stress",
+        f,
+        "--paths",
+        "6",
+        "--chunk-size",
+        "2",
+        "--out",
+        &dir("full"),
+    ]);
+    assert!(text.contains("P(fund_depletion"), "{text}");
+    ok(&[
+        "stress",
+        f,
+        "--paths",
+        "6",
+        "--chunk-size",
+        "2",
+        "--out",
+        &dir("cut"),
+        "--max-parts",
+        "1",
+    ]);
+    assert!(!tmp.path().join("cut/paths.csv").exists());
+    ok(&[
+        "stress",
+        f,
+        "--paths",
+        "6",
+        "--chunk-size",
+        "2",
+        "--out",
+        &dir("cut"),
+        "--resume",
+    ]);
+    ok(&[
+        "stress",
+        f,
+        "--paths",
+        "6",
+        "--chunk-size",
+        "2",
+        "--out",
+        &dir("s0"),
+        "--shard",
+        "0/2",
+    ]);
+    let pending = faultline(&["merge", &dir("s0"), "--out", &dir("m")], tmp.path());
+    assert_eq!(pending.status.code(), Some(1), "an incomplete merge fails");
+    ok(&[
+        "stress",
+        f,
+        "--paths",
+        "6",
+        "--chunk-size",
+        "2",
+        "--out",
+        &dir("s1"),
+        "--shard",
+        "1/2",
+    ]);
+    ok(&["merge", &dir("s0"), &dir("s1"), "--out", &dir("m")]);
+    for name in ["paths.csv", "paths.parquet", "distribution.json"] {
+        let full = read(&tmp.path().join("full"), name);
+        assert_eq!(
+            read(&tmp.path().join("cut"), name),
+            full,
+            "{name} after resume"
+        );
+        assert_eq!(
+            read(&tmp.path().join("m"), name),
+            full,
+            "{name} after merge"
+        );
+    }
+}

@@ -10,9 +10,14 @@
 mod path;
 mod run;
 mod stats;
+mod sweep;
 mod table;
 
 pub use path::{path_seed, run_path, PathResult};
 pub use run::{merge, run_stress, Shard, StressConfig, StressError, StressManifest, StressOutcome};
 pub use stats::{summarize, Distribution, MetricSummary, Probability};
+pub use sweep::{
+    apply, parse_param, recommend, run_sweep, Budget, ParamRange, SweepConfig, SweepError,
+    SweepPoint, SweepResult, METRICS,
+};
 pub use table::{read_paths_csv, write_paths_csv, write_paths_parquet};

@@ -44,6 +44,7 @@ pub mod chain;
 mod config;
 mod events;
 pub mod faults;
+mod index;
 mod inspect;
 mod liquidation;
 pub mod oracle;

@@ -2,8 +2,9 @@
 
 use crate::chain::{ChainParams, TxKind};
 use crate::events::EventKind;
+use crate::index::{self, GroupKey};
 use crate::oracle::Validity;
-use crate::sim::{encode_group, EngineError, Simulation};
+use crate::sim::{decode_group, encode_group, EngineError, Simulation};
 use faultline_math::liquidation::base_to_cover_margin_shortage;
 use faultline_state::{
     AccountKind, BookSide, MarginGroup, Position, StagedParams, Venue, WalkLimit,
@@ -30,16 +31,29 @@ impl Simulation {
             self.execute_liquidation_tx(account, group)?;
         }
         let mut queue: Vec<(i64, AccountId, MarginGroup)> = Vec::new();
-        for a in &self.venue.accounts {
-            if a.kind != AccountKind::Trader || a.positions.is_empty() {
-                continue;
+        let mut candidates: Vec<GroupKey> = Vec::new();
+        if self.full_scan {
+            for a in self
+                .venue
+                .accounts
+                .iter()
+                .filter(|a| a.kind == AccountKind::Trader && !a.positions.is_empty())
+            {
+                candidates.extend(self.venue.groups_of(a.id).map(|g| index::key(a.id, g)));
             }
-            for g in self.venue.groups_of(a.id) {
-                let h = self.venue.group_health(a.id, g)?;
-                if h.is_liquidatable() {
-                    let ratio = Venue::margin_ratio(&h)?.map_or(i64::MAX, |r| r.atoms());
-                    queue.push((ratio, a.id, g));
-                }
+        } else {
+            self.index
+                .initialize(&self.venue, block, self.config.block_time_ms)?;
+            self.index.candidates(&self.venue, block, &mut candidates);
+        }
+        for &(account, code) in &candidates {
+            let group = decode_group(code);
+            let Ok(h) = self.venue.group_health(account, group) else {
+                continue;
+            };
+            if h.is_liquidatable() {
+                let ratio = Venue::margin_ratio(&h)?.map_or(i64::MAX, |r| r.atoms());
+                queue.push((ratio, account, group));
             }
         }
         queue.sort();
@@ -62,6 +76,13 @@ impl Simulation {
                 self.dispatch(account, group)?;
             }
         }
+        if !self.full_scan {
+            let touched = std::mem::take(&mut self.touched);
+            for k in candidates.into_iter().chain(touched) {
+                self.index.register(&self.venue, k, block)?;
+            }
+        }
+        self.touched.clear();
         Ok(())
     }
 
@@ -247,6 +268,7 @@ impl Simulation {
         account: AccountId,
         group: MarginGroup,
     ) -> Result<(), EngineError> {
+        self.touched.push(index::key(account, group));
         for _ in 0..MAX_ROUNDS_PER_GROUP {
             if let MarginGroup::Isolated(m) = group {
                 if self.venue.accounts[account.index()].position(m).is_none() {

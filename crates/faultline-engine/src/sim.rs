@@ -140,6 +140,9 @@ pub struct Simulation {
     pub(crate) chain: Option<Chain>,
     pub(crate) lagged: VecDeque<(u64, AccountId, MarginGroup)>,
     pub(crate) priced_out: std::collections::BTreeSet<(AccountId, u32)>,
+    pub(crate) index: crate::index::LiquidationIndex,
+    pub(crate) full_scan: bool,
+    pub(crate) touched: Vec<crate::index::GroupKey>,
     insurance_start: Quote,
 }
 
@@ -177,6 +180,9 @@ impl Simulation {
             chain: None,
             lagged: VecDeque::new(),
             priced_out: std::collections::BTreeSet::new(),
+            index: crate::index::LiquidationIndex::default(),
+            full_scan: false,
+            touched: Vec::new(),
             insurance_start,
         })
     }
@@ -184,6 +190,13 @@ impl Simulation {
     /// Schedule faults.
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Check every trader group every block instead of using the liquidation index
+    /// (slower; the results are identical, which a test checks).
+    pub fn with_full_scan(mut self) -> Self {
+        self.full_scan = true;
         self
     }
 

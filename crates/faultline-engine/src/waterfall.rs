@@ -362,6 +362,8 @@ impl Simulation {
             };
             self.venue.trade(account, market, d, p_b)?;
             self.venue.trade(other, market, d.checked_neg()?, p_b)?;
+            self.touched
+                .push(crate::index::key(other, self.venue.group_of(other, market)));
             self.venue.remove_if_flat(other, market)?;
             placed = placed.checked_add(f.amount)?;
             let notional = f.amount.notional(p_b, Rounding::Floor)?;
@@ -463,6 +465,16 @@ impl Simulation {
         for (&(pot, _), share) in winners.iter().zip(shares) {
             self.venue
                 .transfer(pot, Pot::BadDebt, Quote::from_atoms(share))?;
+            // A haircut lowers equity: the winner's triggers must be recomputed.
+            match pot {
+                Pot::Cross(a) => self
+                    .index
+                    .mark_dirty(crate::index::key(a, MarginGroup::Cross)),
+                Pot::Isolated(a, m) => self
+                    .index
+                    .mark_dirty(crate::index::key(a, MarginGroup::Isolated(m))),
+                _ => {}
+            }
         }
         let covered = Quote::from_atoms(target);
         if covered.is_positive() {

@@ -178,7 +178,29 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
             leverage: a.leverage,
             isolated: a.margin == MarginModeSpec::Isolated,
         };
-        open(&mut venue, lp, market, &trader)?;
+        let id = open(&mut venue, lp, market, &trader)?;
+        for extra in &a.more_positions {
+            let Some(m) = market_id(&extra.market) else {
+                continue;
+            };
+            let initial = venue.markets[m.index()].reference_price;
+            let t = Trader {
+                side: extra.side,
+                size: fx("size", Base::from_f64(extra.size))?,
+                entry: extra
+                    .entry_price
+                    .map(Price::from_f64)
+                    .transpose()
+                    .map_err(|source| BuildError::Arithmetic {
+                        what: "entry_price".into(),
+                        source,
+                    })?
+                    .unwrap_or(initial),
+                leverage: extra.leverage,
+                isolated: false,
+            };
+            add_position(&mut venue, lp, id, m, &t)?;
+        }
         labels.push(if a.label.is_empty() {
             format!("account[{i}]")
         } else {
@@ -273,8 +295,25 @@ struct Trader {
 
 /// Open one trader: deposit collateral = entry notional / leverage (rounded up: the
 /// trader brings at least that), and open the position against the liquidity provider.
-fn open(venue: &mut Venue, lp: AccountId, market: MarketId, t: &Trader) -> Result<(), BuildError> {
+fn open(
+    venue: &mut Venue,
+    lp: AccountId,
+    market: MarketId,
+    t: &Trader,
+) -> Result<AccountId, BuildError> {
     let id = venue.add_account(AccountKind::Trader);
+    add_position(venue, lp, id, market, t)?;
+    Ok(id)
+}
+
+/// Give account `id` a position in `market` and deposit its collateral.
+fn add_position(
+    venue: &mut Venue,
+    lp: AccountId,
+    id: AccountId,
+    market: MarketId,
+    t: &Trader,
+) -> Result<(), BuildError> {
     let size = if t.side == SideSpec::Long {
         t.size
     } else {

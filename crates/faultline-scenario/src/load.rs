@@ -321,6 +321,31 @@ fn semantic_issues(f: &ScenarioFile) -> Vec<Issue> {
             }
         }
     }
+    for (i, a) in f.account.iter().enumerate() {
+        if !a.more_positions.is_empty() && a.margin != crate::schema::MarginModeSpec::Cross {
+            out.push(issue(
+                &format!("account[{i}].margin"),
+                "\"cross\" for an account with more_positions",
+                "\"isolated\"",
+                "several positions share margin only in cross mode",
+            ));
+        }
+        for (k, x) in a.more_positions.iter().enumerate() {
+            let seen =
+                std::iter::once(&a.market).chain(a.more_positions[..k].iter().map(|p| &p.market));
+            if market_of(&x.market).is_none() || seen.clone().any(|m| m == &x.market) {
+                out.push(issue(
+                    &format!("account[{i}].more_positions[{k}].market"),
+                    &format!(
+                        "a market of {} not already used by this account",
+                        symbols.join(", ")
+                    ),
+                    &format!("\"{}\"", x.market),
+                    "one position per market per account",
+                ));
+            }
+        }
+    }
     for (i, p) in f.population.iter().enumerate() {
         if market_of(&p.market).is_none() {
             out.push(issue(

@@ -510,6 +510,30 @@ pub struct AccountSpec {
     /// Cross or isolated.
     #[serde(default)]
     pub margin: MarginModeSpec,
+    /// Further positions of the same account in other markets, all cross-margined with
+    /// the first (which must then be cross too).
+    #[serde(default)]
+    pub more_positions: Vec<ExtraPositionSpec>,
+}
+
+/// Another cross position of an explicit account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraPositionSpec {
+    /// Symbol of the market (different from the account's other markets).
+    pub market: String,
+    /// Long or short.
+    pub side: SideSpec,
+    /// Position size in base units (> 0).
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub size: f64,
+    /// Entry price; default the market's initial price.
+    #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub entry_price: Option<f64>,
+    /// Leverage at entry, in (0, 1000].
+    #[schemars(extend("exclusiveMinimum" = 0.0), range(max = 1000.0))]
+    pub leverage: f64,
 }
 
 /// A population of traders in one market.

@@ -76,6 +76,7 @@ impl Simulation {
                 self.dispatch(account, group)?;
             }
         }
+        self.settle_deficits()?;
         if !self.full_scan {
             let touched = std::mem::take(&mut self.touched);
             for k in candidates.into_iter().chain(touched) {

@@ -36,8 +36,33 @@ pub fn stream(seed: u64, purpose: Stream) -> ChaCha12Rng {
     rng
 }
 
+/// The seed of Monte Carlo path `i` of a run seeded with `seed`: SplitMix64 (Steele, Lea
+/// and Flood, "Fast splittable pseudorandom number generators", 2014) of the pair, so
+/// neighbouring paths get unrelated seeds and every path is reproducible on its own.
+pub fn path_seed(seed: u64, i: u64) -> u64 {
+    splitmix(seed ^ splitmix(i.wrapping_add(0x9E37_79B9_7F4A_7C15)))
+}
+
+fn splitmix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn path_seeds_depend_on_seed_and_index_only() {
+        use super::path_seed;
+        assert_eq!(path_seed(1, 2), path_seed(1, 2));
+        assert_ne!(path_seed(1, 2), path_seed(1, 3));
+        assert_ne!(path_seed(1, 2), path_seed(2, 2));
+        let seeds: std::collections::BTreeSet<u64> =
+            (0..10_000).map(|i| path_seed(42, i)).collect();
+        assert_eq!(seeds.len(), 10_000);
+    }
+
     use super::*;
     use rand::RngExt;
 

@@ -143,6 +143,8 @@ pub struct Simulation {
     pub(crate) index: crate::index::LiquidationIndex,
     pub(crate) full_scan: bool,
     pub(crate) touched: Vec<crate::index::GroupKey>,
+    pub(crate) adl_queues: std::collections::BTreeMap<(u16, bool), (u64, Vec<AccountId>, usize)>,
+    pub(crate) pending_socialize: Option<(Quote, MarketId)>,
     insurance_start: Quote,
 }
 
@@ -183,6 +185,8 @@ impl Simulation {
             index: crate::index::LiquidationIndex::default(),
             full_scan: false,
             touched: Vec::new(),
+            adl_queues: std::collections::BTreeMap::new(),
+            pending_socialize: None,
             insurance_start,
         })
     }

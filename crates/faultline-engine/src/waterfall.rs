@@ -18,7 +18,7 @@
 use crate::config::DeficitPolicy;
 use crate::events::EventKind;
 use crate::sim::{EngineError, Simulation};
-use faultline_math::adl::{allocate, AdlCandidate, AdlRanking};
+use faultline_math::adl::{allocate, order, AdlCandidate, AdlFill, AdlRanking};
 use faultline_math::liquidation::{bankruptcy_price, BankruptcyInput};
 use faultline_math::split::split_pro_rata;
 use faultline_state::{BookSide, Fill, MarginGroup, Pot, Venue, WalkLimit};
@@ -306,34 +306,41 @@ impl Simulation {
 
     /// Close `amount` of the bankrupt position against opposing positions at its
     /// bankruptcy price. Returns what could not be placed.
-    fn deleverage(
+    /// The ADL order of counterparties of a bankrupt position on one side of a market,
+    /// built once per block (scores, or the dYdX offset, fixed for the block as venues
+    /// refresh their ADL queues periodically) and reused by every deleveraging in it.
+    fn adl_order(
         &mut self,
-        account: AccountId,
         market: MarketId,
-        amount: Base,
+        bankrupt_long: bool,
         rule: AdlRanking,
-    ) -> Result<Base, EngineError> {
+    ) -> Result<((u16, bool), usize), EngineError> {
+        let key = (market.0, bankrupt_long);
+        if let Some((block, order, cursor)) = self.adl_queues.get_mut(&key) {
+            if *block == self.block.0 {
+                // Skip the front of the queue that earlier deleveragings used up.
+                let v = &self.venue;
+                while *cursor < order.len()
+                    && v.accounts[order[*cursor].index()]
+                        .position(market)
+                        .is_none_or(|p| p.size.is_zero() || p.size.is_positive() == bankrupt_long)
+                {
+                    *cursor += 1;
+                }
+                return Ok((key, *cursor));
+            }
+        }
         let v = &self.venue;
-        let pos = v.position_of(account, market)?;
-        let long = pos.size.is_positive();
-        let delta = if long { amount.checked_neg()? } else { amount };
-        let p_b = self.bankruptcy_for(account, market, delta)?;
         let mark = v.markets[market.index()].mark_price;
         let mut candidates = Vec::new();
         for a in &v.accounts {
             let Some(q) = a.position(market) else {
                 continue;
             };
-            if a.id == account || q.size.is_zero() || q.size.is_positive() == long {
+            if q.size.is_zero() || q.size.is_positive() == bankrupt_long {
                 continue;
             }
             let h = v.group_health(a.id, v.group_of(a.id, market))?;
-            // Skip a counterparty that closing at the bankruptcy price would make
-            // insolvent (dYdX v4: "non-overlapping bankruptcy prices").
-            let cost = q.size.notional(p_b.checked_sub(mark)?, Rounding::Floor)?;
-            if h.equity.checked_add(cost)?.is_negative() {
-                continue;
-            }
             candidates.push(AdlCandidate {
                 account: a.id,
                 size: q.size,
@@ -351,10 +358,77 @@ impl Simulation {
         } else {
             0
         };
-        let fills = allocate(rule, &candidates, amount, offset)?;
+        let order: Vec<AccountId> = order(rule, &candidates, offset)?
+            .into_iter()
+            .map(|i| candidates[i].account)
+            .collect();
+        self.adl_queues.insert(key, (self.block.0, order, 0));
+        Ok((key, 0))
+    }
+
+    /// Close `amount` of the bankrupt position against opposing positions at its
+    /// bankruptcy price, in the rule's order (pro rata: shares of every profitable
+    /// opposing position). Counterparties that the bankruptcy price would make insolvent
+    /// are skipped (dYdX v4: "non-overlapping bankruptcy prices"). Returns what could not
+    /// be placed.
+    fn deleverage(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        amount: Base,
+        rule: AdlRanking,
+    ) -> Result<Base, EngineError> {
+        let pos = self.venue.position_of(account, market)?;
+        let long = pos.size.is_positive();
+        let delta = if long { amount.checked_neg()? } else { amount };
+        let p_b = self.bankruptcy_for(account, market, delta)?;
+        let mark = self.venue.markets[market.index()].mark_price;
+        let (key, start) = self.adl_order(market, long, rule)?;
+        // Counterparties as they stand now, in order, until the amount is covered.
+        let mut eligible: Vec<AdlCandidate> = Vec::new();
+        let mut available = Base::ZERO;
+        let order = self.adl_queues.get(&key).map_or(&[][..], |q| &q.1[start..]);
+        for &other in order {
+            if rule != AdlRanking::ProRata && available >= amount {
+                break;
+            }
+            if other == account {
+                continue;
+            }
+            let v = &self.venue;
+            let Some(q) = v.accounts[other.index()].position(market).copied() else {
+                continue;
+            };
+            if q.size.is_zero() || q.size.is_positive() == long {
+                continue;
+            }
+            let h = v.group_health(other, v.group_of(other, market))?;
+            let cost = q.size.notional(p_b.checked_sub(mark)?, Rounding::Floor)?;
+            if h.equity.checked_add(cost)?.is_negative() {
+                continue;
+            }
+            available = available.checked_add(q.size.abs())?;
+            eligible.push(AdlCandidate {
+                account: other,
+                size: q.size,
+                entry_price: q.entry_price,
+                mark,
+                bankruptcy_price: Price::ZERO,
+                unrealized_pnl: q.unrealized_pnl(mark)?,
+                wallet_balance: h.wallet,
+                margin_balance: h.equity,
+                maintenance_margin: h.maintenance,
+            });
+        }
+        // `eligible` is already in the rule's order; a ranked rule takes it in turn.
+        let fills = if rule == AdlRanking::ProRata {
+            allocate(rule, &eligible, amount, 0)?
+        } else {
+            take_in_order(&eligible, amount)?
+        };
         let mut placed = Base::ZERO;
         for f in &fills {
-            let other = candidates[f.candidate].account;
+            let other = eligible[f.candidate].account;
             let d = if long {
                 f.amount.checked_neg()?
             } else {
@@ -428,7 +502,24 @@ impl Simulation {
         }
         self.venue.transfer(Pot::BadDebt, pot, left)?;
         if self.config.deficit == DeficitPolicy::SocializedLoss {
-            self.socialize(left, market)?;
+            // Haircuts are settled once, at the end of the liquidation phase.
+            self.pending_socialize = Some((
+                self.pending_socialize
+                    .map_or(Quote::ZERO, |p| p.0)
+                    .checked_add(left)?,
+                self.pending_socialize.map_or(market, |p| p.1),
+            ));
+        }
+        Ok(())
+    }
+
+    /// End of the liquidation phase: settle the block's socialized loss in one haircut,
+    /// then report any deficit nothing covered.
+    pub(crate) fn settle_deficits(&mut self) -> Result<(), EngineError> {
+        let mut market = None;
+        if let Some((amount, m)) = self.pending_socialize.take() {
+            self.socialize(amount, m)?;
+            market = Some(m);
         }
         // Rounding dust (at most one atom per ADL fill) stays recorded in the bad-debt
         // ledger but is not reported as a failure until it reaches one quote unit.
@@ -436,7 +527,7 @@ impl Simulation {
             let outstanding = self.venue.ledger.bad_debt();
             self.emit(
                 EventKind::UncoveredBadDebt,
-                Some(market),
+                market,
                 None,
                 Some(outstanding),
                 "a deficit is left that nothing covered".into(),
@@ -508,4 +599,24 @@ fn shortfall_vs_bankruptcy(fill: &Fill, p_b: Price, long: bool) -> Result<Quote,
     } else {
         fill.notional.checked_sub(at_bankruptcy)?
     })
+}
+
+/// Fill `amount` from candidates in the order given.
+fn take_in_order(candidates: &[AdlCandidate], amount: Base) -> Result<Vec<AdlFill>, EngineError> {
+    let mut fills = Vec::new();
+    let mut left = amount.abs();
+    for (i, c) in candidates.iter().enumerate() {
+        if !left.is_positive() {
+            break;
+        }
+        let take = c.size.abs().min(left);
+        if take.is_positive() {
+            fills.push(AdlFill {
+                candidate: i,
+                amount: take,
+            });
+            left = left.checked_sub(take)?;
+        }
+    }
+    Ok(fills)
 }

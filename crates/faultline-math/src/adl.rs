@@ -131,6 +131,45 @@ pub fn score(rule: AdlRanking, c: &AdlCandidate) -> Result<i128, ArithmeticError
     }
 }
 
+/// The order in which a ranked or walking rule visits candidates (indices into
+/// `candidates`): by score, highest first, ties by account id; or dYdX's circular walk by
+/// account id from `offset`, skipping counterparties with negative net collateral. Pro
+/// rata has no order (all candidates by account id).
+pub fn order(
+    rule: AdlRanking,
+    candidates: &[AdlCandidate],
+    offset: usize,
+) -> Result<Vec<usize>, ArithmeticError> {
+    Ok(match rule {
+        AdlRanking::Bitmex | AdlRanking::Binance | AdlRanking::Hyperliquid => {
+            let mut scored = candidates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| score(rule, c).map(|s| (s, c.account, i)))
+                .collect::<Result<Vec<_>, _>>()?;
+            scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            scored.into_iter().map(|(_, _, i)| i).collect()
+        }
+        AdlRanking::DydxOffsetWalk => {
+            // Counterparties with negative net collateral cannot take the other side.
+            let mut by_id: Vec<usize> = (0..candidates.len())
+                .filter(|&i| !candidates[i].margin_balance.is_negative())
+                .collect();
+            by_id.sort_by_key(|&i| candidates[i].account);
+            if !by_id.is_empty() {
+                let start = offset % by_id.len();
+                by_id.rotate_left(start);
+            }
+            by_id
+        }
+        AdlRanking::ProRata => {
+            let mut by_id: Vec<usize> = (0..candidates.len()).collect();
+            by_id.sort_by_key(|&i| candidates[i].account);
+            by_id
+        }
+    })
+}
+
 /// Decide which candidates are closed, and by how much, to absorb `needed` base.
 ///
 /// `offset` is used only by [`AdlRanking::DydxOffsetWalk`]. The fills never exceed a
@@ -146,31 +185,10 @@ pub fn allocate(
     if needed.is_zero() || candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let order: Vec<usize> = match rule {
-        AdlRanking::Bitmex | AdlRanking::Binance | AdlRanking::Hyperliquid => {
-            let mut scored = candidates
-                .iter()
-                .enumerate()
-                .map(|(i, c)| score(rule, c).map(|s| (s, c.account, i)))
-                .collect::<Result<Vec<_>, _>>()?;
-            scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            scored.into_iter().map(|(_, _, i)| i).collect()
-        }
-        AdlRanking::DydxOffsetWalk => {
-            // Counterparties with negative net collateral cannot take the other side.
-            let mut by_id: Vec<usize> = (0..candidates.len())
-                .filter(|&i| !candidates[i].margin_balance.is_negative())
-                .collect();
-            if by_id.is_empty() {
-                return Ok(Vec::new());
-            }
-            by_id.sort_by_key(|&i| candidates[i].account);
-            let start = offset % by_id.len();
-            by_id.rotate_left(start);
-            by_id
-        }
-        AdlRanking::ProRata => return allocate_pro_rata(candidates, needed),
-    };
+    if rule == AdlRanking::ProRata {
+        return allocate_pro_rata(candidates, needed);
+    }
+    let order = order(rule, candidates, offset)?;
     let mut fills = Vec::new();
     let mut left = needed;
     for i in order {

@@ -4,19 +4,7 @@ use faultline_engine::EventKind;
 use faultline_scenario::{build, Scenario};
 use serde::{Deserialize, Serialize};
 
-/// The seed of path `i` of a run seeded with `seed`: SplitMix64 (Steele, Lea and Flood,
-/// "Fast splittable pseudorandom number generators", 2014) of the pair, so neighbouring
-/// paths get unrelated seeds and every path is reproducible on its own.
-pub fn path_seed(seed: u64, i: u64) -> u64 {
-    splitmix(seed ^ splitmix(i.wrapping_add(0x9E37_79B9_7F4A_7C15)))
-}
-
-fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub use faultline_engine::rng::path_seed;
 
 /// What one path produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

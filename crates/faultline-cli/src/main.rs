@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod compare_cmd;
 mod stress_cmd;
 mod sweep_cmd;
 
@@ -51,6 +52,9 @@ enum Command {
     /// Sweep scenario keys over a grid or at random, draw the efficiency–risk frontier and
     /// recommend the most capital-efficient setting within a risk budget.
     Sweep(sweep_cmd::SweepArgs),
+    /// Compare a baseline with variants on identical random streams: paired differences
+    /// in bad debt, fund depletion, ADL, liquidations and halts, with confidence intervals.
+    Compare(compare_cmd::CompareArgs),
     /// Merge the shard directories of a stress run into its final outputs.
     Merge {
         /// Shard directories.
@@ -107,6 +111,7 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Schema => print(&faultline_scenario::json_schema()),
         Command::Stress(args) => stress_cmd::stress(args),
         Command::Sweep(args) => sweep_cmd::sweep(args),
+        Command::Compare(args) => compare_cmd::compare_cmd(args),
         Command::Merge { dirs, out } => stress_cmd::merge_cmd(&dirs, &out),
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
     }

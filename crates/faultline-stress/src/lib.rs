@@ -7,12 +7,14 @@
 //! anything is summed or written, so thread scheduling never reaches an output.
 #![forbid(unsafe_code)]
 
+mod compare;
 mod path;
 mod run;
 mod stats;
 mod sweep;
 mod table;
 
+pub use compare::{compare, paired, PairedMetric, VariantComparison, COMPARED};
 pub use path::{path_seed, run_path, PathResult};
 pub use run::{merge, run_stress, Shard, StressConfig, StressError, StressManifest, StressOutcome};
 pub use stats::{summarize, Distribution, MetricSummary, Probability};

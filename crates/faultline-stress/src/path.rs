@@ -45,6 +45,10 @@ pub struct PathResult {
     pub first_loss_block: Option<u64>,
     /// Block the fund was depleted.
     pub fund_depletion_block: Option<u64>,
+    /// Blocks a circuit breaker halted liquidations or trading.
+    pub halted_blocks: u64,
+    /// Notional that wanted to trade or be liquidated while halted.
+    pub halted_volume: f64,
     /// Blocks run.
     pub blocks: u64,
     /// The engine error that stopped the path, if any.
@@ -73,6 +77,8 @@ pub fn run_path(scenario: &Scenario, seed: u64, i: u64) -> PathResult {
         first_liquidation_block: None,
         first_loss_block: None,
         fund_depletion_block: None,
+        halted_blocks: 0,
+        halted_volume: 0.0,
         blocks: 0,
         error: None,
     };

@@ -42,6 +42,8 @@ const SCHEMA: &str = "message paths {
   OPTIONAL INT64 first_liquidation_block;
   OPTIONAL INT64 first_loss_block;
   OPTIONAL INT64 fund_depletion_block;
+  REQUIRED INT64 halted_blocks;
+  REQUIRED DOUBLE halted_volume;
   REQUIRED INT64 blocks;
   OPTIONAL BYTE_ARRAY error (UTF8);
 }";
@@ -130,10 +132,12 @@ pub fn write_paths_parquet(
                     .write_batch(&v, Some(&d), None)
                     .map(drop)?;
             }
-            18 => col
-                .typed::<Int64Type>()
-                .write_batch(&i64s(rows, |r| r.blocks), None, None)
-                .map(drop)?,
+            18 => col.typed::<Int64Type>().write_batch(&i64s(rows, |r| r.halted_blocks), None, None).map(drop)?,
+            19 => {
+                let v: Vec<f64> = rows.iter().map(|r| r.halted_volume).collect();
+                col.typed::<DoubleType>().write_batch(&v, None, None).map(drop)?;
+            }
+            20 => col.typed::<Int64Type>().write_batch(&i64s(rows, |r| r.blocks), None, None).map(drop)?,
             _ => {
                 let v: Vec<ByteArray> = rows
                     .iter()
@@ -179,6 +183,8 @@ mod tests {
             first_liquidation_block: (i % 2 == 0).then_some(i + 10),
             first_loss_block: None,
             fund_depletion_block: Some(7),
+            halted_blocks: 3,
+            halted_volume: 1.5,
             blocks: 100,
             error: (i == 2).then(|| "boom".to_string()),
         }
@@ -207,7 +213,7 @@ mod tests {
                 .file_metadata()
                 .schema_descr()
                 .num_columns(),
-            20
+            22
         );
         let rows_back: Vec<_> = reader
             .get_row_iter(None)

@@ -51,6 +51,14 @@ pub enum EventKind {
     TransactionDropped,
     /// An MEV searcher traded ahead of a liquidation.
     LiquidationFrontRun,
+    /// A circuit breaker halted the market.
+    CircuitBreakerTripped,
+    /// The backstop vault took over a position.
+    BackstopTakeover,
+    /// Depositors withdrew from the backstop vault after a drawdown.
+    VaultRun,
+    /// Traders closed positions in a panic.
+    HerdPanic,
 }
 
 /// One event.

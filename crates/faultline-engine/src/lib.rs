@@ -17,7 +17,8 @@
 //!    transactions that waited too long are dropped.
 //! 5. **Mark and funding** — each market's protocol price (the oracle's, wrong by a
 //!    scheduled misprice), mark, validity class and funding accrual.
-//! 6. **Agents** — reserved: trader, market-maker and attacker actions plug in here.
+//! 6. **Agents** — traders with a behaviour close by stop-loss, de-risking or herd panic
+//!    (market orders into the perp book, unless a breaker halts trading).
 //! 7. **Liquidation** — the liquidator checks every trader margin group at the marks
 //!    of phase 5, most under-margined first (lowest equity / maintenance), ties by
 //!    account id then group (cross before isolated, isolated by market id). A market
@@ -40,6 +41,7 @@
 //! ([`rng::stream`]).
 #![forbid(unsafe_code)]
 
+pub mod agents;
 pub mod chain;
 mod config;
 mod events;
@@ -47,6 +49,7 @@ pub mod faults;
 mod index;
 mod inspect;
 mod liquidation;
+pub mod mitigations;
 pub mod oracle;
 pub mod process;
 mod record;

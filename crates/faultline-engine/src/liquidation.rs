@@ -57,6 +57,12 @@ impl Simulation {
             }
         }
         queue.sort();
+        self.liquidator_used.iter_mut().for_each(|u| *u = Quote::ZERO);
+        let live: std::collections::BTreeSet<GroupKey> = queue.iter().map(|&(_, a, g)| index::key(a, g)).collect();
+        for k in &live {
+            self.eligible_since.entry(*k).or_insert(block);
+        }
+        self.eligible_since.retain(|k, _| live.contains(k));
         let lag = self.faults.liquidation_lag(block);
         for (_, account, group) in queue {
             if lag > 0 {
@@ -136,7 +142,18 @@ impl Simulation {
             return Ok(());
         };
         let Some(chain) = &self.chain else {
-            return self.liquidate_group(account, group);
+            if !self.liquidators.is_empty() {
+                let since = self.eligible_since.get(&index::key(account, group)).copied().unwrap_or(self.block.0);
+                let Some(p) = self.largest_position(account, group)? else { return Ok(()) };
+                let m = &self.venue.markets[p.market.index()];
+                let notional = p.size.notional(m.mark_price, Rounding::Floor)?.abs();
+                let fee = notional.mul_ppm(m.params.liquidation.fee, Rounding::Floor)?.mul_ppm(m.params.liquidation.liquidator_share, Rounding::Floor)?;
+                let Some(l) = self.pick_liquidator(since, notional, fee) else { return Ok(()) };
+                self.current_liquidator = l;
+            }
+            let result = self.liquidate_group(account, group);
+            self.current_liquidator = 0;
+            return result;
         };
         let kind = TxKind::Liquidation {
             account,
@@ -270,6 +287,9 @@ impl Simulation {
         group: MarginGroup,
     ) -> Result<(), EngineError> {
         self.touched.push(index::key(account, group));
+        if self.backstop_takes(account, group)? {
+            return self.backstop_takeover(account, group);
+        }
         for _ in 0..MAX_ROUNDS_PER_GROUP {
             if let MarginGroup::Isolated(m) = group {
                 if self.venue.accounts[account.index()].position(m).is_none() {

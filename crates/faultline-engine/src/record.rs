@@ -132,4 +132,22 @@ pub struct RunTotals {
     pub reverted_liquidations: u64,
     /// Base sold ahead of liquidations by MEV searchers.
     pub frontrun_quantity: Base,
+    /// Circuit-breaker trips.
+    pub breaker_trips: u64,
+    /// Market-blocks spent halted.
+    pub halted_blocks: u64,
+    /// Notional that wanted to be liquidated or traded while halted.
+    pub halted_volume: Quote,
+    /// Treasury money put into the insurance fund.
+    pub insurance_topped_up: Quote,
+    /// Groups the backstop vault took over.
+    pub backstop_takeovers: u64,
+    /// Notional the backstop vault took over.
+    pub backstop_volume: Quote,
+    /// Withdrawn by the vault's depositors in runs.
+    pub vault_withdrawn: Quote,
+    /// Positions closed by traders' own behaviour (stop-loss, de-risking, panic).
+    pub trader_exits: u64,
+    /// Notional of those closes.
+    pub trader_exit_volume: Quote,
 }

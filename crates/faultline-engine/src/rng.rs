@@ -17,6 +17,8 @@ pub enum Stream {
     Reference(u16),
     /// ADL offsets (dYdX-style walk).
     Adl,
+    /// Traders' behaviour (one stream per block).
+    Agents,
 }
 
 impl Stream {
@@ -25,6 +27,7 @@ impl Stream {
             Stream::Population(i) => (1 << 32) | u64::from(i),
             Stream::Reference(i) => (2 << 32) | u64::from(i),
             Stream::Adl => 3 << 32,
+            Stream::Agents => 4 << 32,
         }
     }
 }

@@ -55,6 +55,13 @@ pub struct MarketRuntime {
     pub(crate) state: VenueState,
     pub(crate) amplification: Amplification,
     pub(crate) validity: Option<Validity>,
+    /// Volatility-scaled margin.
+    pub vol_margin: Option<crate::mitigations::VolMargin>,
+    /// Circuit breaker.
+    pub breaker: Option<crate::mitigations::CircuitBreaker>,
+    /// Non-linear liquidation penalty.
+    pub penalty: Option<crate::mitigations::PenaltyCurve>,
+    pub(crate) halted_until: u64,
 }
 
 impl MarketRuntime {
@@ -69,6 +76,10 @@ impl MarketRuntime {
             state: VenueState::default(),
             amplification: Amplification::default(),
             validity: None,
+            vol_margin: None,
+            breaker: None,
+            penalty: None,
+            halted_until: 0,
         }
     }
 }
@@ -145,6 +156,14 @@ pub struct Simulation {
     pub(crate) touched: Vec<crate::index::GroupKey>,
     pub(crate) adl_queues: std::collections::BTreeMap<(u16, bool), (u64, Vec<AccountId>, usize)>,
     pub(crate) pending_socialize: Option<(Quote, MarketId)>,
+    pub(crate) topup: Option<crate::mitigations::InsuranceTopUp>,
+    pub(crate) behaviors: Vec<(AccountId, crate::agents::TraderBehavior)>,
+    pub(crate) last_exits: u64,
+    pub(crate) liquidators: Vec<crate::agents::LiquidatorAgent>,
+    pub(crate) liquidator_used: Vec<Quote>,
+    pub(crate) eligible_since: std::collections::BTreeMap<crate::index::GroupKey, u64>,
+    pub(crate) current_liquidator: usize,
+    pub(crate) backstop: Option<crate::mitigations::Backstop>,
     insurance_start: Quote,
 }
 
@@ -187,6 +206,14 @@ impl Simulation {
             touched: Vec::new(),
             adl_queues: std::collections::BTreeMap::new(),
             pending_socialize: None,
+            topup: None,
+            behaviors: Vec::new(),
+            last_exits: 0,
+            liquidators: Vec::new(),
+            liquidator_used: Vec::new(),
+            eligible_since: std::collections::BTreeMap::new(),
+            current_liquidator: 0,
+            backstop: None,
             insurance_start,
         })
     }
@@ -201,6 +228,36 @@ impl Simulation {
     /// (slower; the results are identical, which a test checks).
     pub fn with_full_scan(mut self) -> Self {
         self.full_scan = true;
+        self
+    }
+
+    /// Top the insurance fund up from a treasury.
+    pub fn with_insurance_topup(mut self, t: crate::mitigations::InsuranceTopUp) -> Self {
+        self.topup = Some(t);
+        self
+    }
+
+    /// Give traders behaviours (account, behaviour), in account order.
+    pub fn with_behaviors(mut self, behaviors: Vec<(AccountId, crate::agents::TraderBehavior)>) -> Self {
+        self.behaviors = behaviors;
+        self
+    }
+
+    /// Competing liquidators; the venue must have one liquidator pot per agent.
+    pub fn with_liquidators(mut self, agents: Vec<crate::agents::LiquidatorAgent>) -> Self {
+        self.liquidator_used = vec![Quote::ZERO; agents.len()];
+        self.liquidators = agents;
+        self
+    }
+
+    /// The competing liquidators.
+    pub fn liquidators(&self) -> &[crate::agents::LiquidatorAgent] {
+        &self.liquidators
+    }
+
+    /// Add a backstop vault (its account must already hold its capital).
+    pub fn with_backstop(mut self, b: crate::mitigations::Backstop) -> Self {
+        self.backstop = Some(b);
         self
     }
 
@@ -394,8 +451,11 @@ impl Simulation {
                 // 5. Mark and funding.
                 self.mark_and_funding(i)?;
             }
-            // 6. Agents (reserved). 7. Liquidation.
+            // 6. Agents. 7. Liquidation, then the backstop vault and top-ups.
+            self.agents_phase()?;
             self.liquidation_phase(&liquidation_txs)?;
+            self.backstop_block()?;
+            self.insurance_topup()?;
         }
         let error_atoms = self.venue.conservation_error();
         if error_atoms != 0 {
@@ -458,6 +518,7 @@ impl Simulation {
         let block_time_ms = self.config.block_time_ms;
         let rt = &mut self.runtimes[i];
         let m = &mut self.venue.markets[i];
+        let previous_mark = m.mark_price;
         let published = rt.oracle.price();
         m.oracle_price = match self.faults.misprice(i, block) {
             Some(f) => Price::from_f64(published.to_f64() * f)?,
@@ -495,6 +556,7 @@ impl Simulation {
                 format!("the oracle became {}", validity.as_str()),
             );
         }
+        self.apply_market_mitigations(i, previous_mark)?;
         Ok(())
     }
 

@@ -214,8 +214,9 @@ impl Simulation {
         let taker = notional.mul_ppm(taker_rate, Rounding::Ceil)?.min(surplus);
         let taker_paid = self.charge(account, market, taker, &[(Pot::FeePool, 1, 1)])?;
         self.totals.taker_fees = self.totals.taker_fees.checked_add(taker_paid)?;
+        let rate = self.penalty_rate(market.index(), notional)?;
         let fee = notional
-            .mul_ppm(liquidation.fee, Rounding::Ceil)?
+            .mul_ppm(rate, Rounding::Ceil)?
             .min(surplus.checked_sub(taker_paid)?);
         let share = liquidation.liquidator_share.atoms();
         let scale = faultline_units::PPM_SCALE;
@@ -224,7 +225,7 @@ impl Simulation {
             market,
             fee,
             &[
-                (Pot::Liquidator(0), share, scale),
+                (Pot::Liquidator(self.current_liquidator), share, scale),
                 (Pot::InsuranceFund, scale - share, scale),
             ],
         )?;

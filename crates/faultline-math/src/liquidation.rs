@@ -117,6 +117,19 @@ pub fn liquidation_price(
     other_maintenance: Quote,
     schedule: &MarginSchedule,
 ) -> Result<Option<Price>, ArithmeticError> {
+    liquidation_price_scaled(equity, size, mark, other_maintenance, schedule, Ppm::ONE)
+}
+
+/// [`liquidation_price`] with every maintenance rate and deduction multiplied by `scale`
+/// (volatility-scaled margin: `MM = scale × (n·r − d)`).
+pub fn liquidation_price_scaled(
+    equity: Quote,
+    size: Base,
+    mark: Price,
+    other_maintenance: Quote,
+    schedule: &MarginSchedule,
+    scale: Ppm,
+) -> Result<Option<Price>, ArithmeticError> {
     if size.is_zero() {
         return Ok(None);
     }
@@ -124,11 +137,8 @@ pub fn liquidation_price(
     let tiers = schedule.tiers();
     let mut fallback = None;
     for (k, tier) in tiers.iter().enumerate() {
-        let signed_rate = if long {
-            tier.maintenance_rate
-        } else {
-            tier.maintenance_rate.checked_neg()?
-        };
+        let rate = tier.maintenance_rate.mul_ppm(scale, Rounding::Ceil)?;
+        let signed_rate = if long { rate } else { rate.checked_neg()? };
         let one_minus = Ppm::ONE.checked_sub(signed_rate)?;
         let denom = size.mul_div(
             i128::from(one_minus.atoms()),
@@ -139,7 +149,7 @@ pub fn liquidation_price(
         let numerator = size
             .notional(mark, Rounding::Floor)?
             .checked_sub(equity)?
-            .checked_sub(tier.maintenance_deduction)?
+            .checked_sub(tier.maintenance_deduction.mul_ppm(scale, Rounding::Floor)?)?
             .checked_add(other_maintenance)?;
         let rounding = if long {
             Rounding::Ceil

@@ -13,6 +13,11 @@ pub enum AccountKind {
     /// walks the book and of the initial imbalance between longs and shorts. It is
     /// never liquidated (it stands for outside capital), but it can be deleveraged.
     LiquidityProvider,
+    /// A backstop liquidity vault (as Hyperliquid's HLP) that takes over positions the
+    /// book will not absorb; never liquidated.
+    Backstop,
+    /// A liquidator holding inventory it took over; never liquidated.
+    Liquidator,
 }
 
 /// How a position is margined.

@@ -152,6 +152,10 @@ pub struct Market {
     pub liquidation_venue: Option<usize>,
     /// True while the perp's own book is offline.
     pub book_offline: bool,
+    /// Multiplier on initial and maintenance requirements (volatility-scaled margin).
+    pub margin_multiplier: Ppm,
+    /// The largest multiplier the market may apply (the liquidation index plans for it).
+    pub margin_multiplier_cap: Ppm,
 }
 
 impl Market {
@@ -206,6 +210,8 @@ impl Market {
             venues: Vec::new(),
             liquidation_venue: None,
             book_offline: false,
+            margin_multiplier: Ppm::ONE,
+            margin_multiplier_cap: Ppm::ONE,
         }
     }
 }

@@ -44,26 +44,51 @@ impl Simulation {
         if self.behaviors.is_empty() {
             return Ok(());
         }
-        let mut rng = stream(self.config.seed ^ self.block.0.rotate_left(17), Stream::Agents);
+        let mut rng = stream(
+            self.config.seed ^ self.block.0.rotate_left(17),
+            Stream::Agents,
+        );
         #[allow(clippy::cast_precision_loss)]
         let herd = self.last_exits as f64 / self.behaviors.len().max(1) as f64;
         let mut exits = 0u64;
         for k in 0..self.behaviors.len() {
             let (account, b) = self.behaviors[k];
             let draw: f64 = rng.random();
-            let Some(p) = self.venue.accounts[account.index()].positions.iter().find(|p| !p.size.is_zero()).copied() else { continue };
+            let Some(p) = self.venue.accounts[account.index()]
+                .positions
+                .iter()
+                .find(|p| !p.size.is_zero())
+                .copied()
+            else {
+                continue;
+            };
             let group = self.venue.group_of(account, p.market);
             let h = self.venue.group_health(account, group)?;
             if h.is_liquidatable() {
                 continue; // the liquidator's now
             }
             let panic = draw < (b.panic_base + b.panic_herd * herd).clamp(0.0, 1.0);
-            let stop = b.stop_loss.is_some_and(|s| h.wallet.is_positive() && h.unrealized_pnl.checked_neg().ok().and_then(|l| l.ratio_to(h.wallet, Rounding::Floor).ok()).is_some_and(|r| r >= s));
-            let derisk = b.derisk_below_ratio.is_some_and(|r| Venue::margin_ratio(&h).ok().flatten().is_some_and(|x| x < r));
+            let stop = b.stop_loss.is_some_and(|s| {
+                h.wallet.is_positive()
+                    && h.unrealized_pnl
+                        .checked_neg()
+                        .ok()
+                        .and_then(|l| l.ratio_to(h.wallet, Rounding::Floor).ok())
+                        .is_some_and(|r| r >= s)
+            });
+            let derisk = b.derisk_below_ratio.is_some_and(|r| {
+                Venue::margin_ratio(&h)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|x| x < r)
+            });
             let qty = if panic || stop {
                 p.size.abs()
             } else if derisk {
-                p.size.abs().mul_ppm(b.derisk_fraction, Rounding::Ceil)?.min(p.size.abs())
+                p.size
+                    .abs()
+                    .mul_ppm(b.derisk_fraction, Rounding::Ceil)?
+                    .min(p.size.abs())
             } else {
                 continue;
             };
@@ -77,7 +102,16 @@ impl Simulation {
             self.index.mark_dirty(crate::index::key(account, group));
             exits += 1;
             if panic {
-                self.emit(EventKind::HerdPanic, Some(p.market), Some(account), Some(notional), format!("{account} closed in a panic ({:.1}% of traders left last block)", herd * 100.0));
+                self.emit(
+                    EventKind::HerdPanic,
+                    Some(p.market),
+                    Some(account),
+                    Some(notional),
+                    format!(
+                        "{account} closed in a panic ({:.1}% of traders left last block)",
+                        herd * 100.0
+                    ),
+                );
             }
         }
         self.last_exits = exits;
@@ -85,26 +119,52 @@ impl Simulation {
     }
 
     /// A trader's market order closing `qty` of its position into the perp book.
-    fn trader_close(&mut self, account: AccountId, market: MarketId, long: bool, qty: Base) -> Result<(), EngineError> {
+    fn trader_close(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        long: bool,
+        qty: Base,
+    ) -> Result<(), EngineError> {
         let side = if long { BookSide::Bid } else { BookSide::Ask };
-        let fill = self.venue.markets[market.index()].book.execute(side, qty, WalkLimit::None)?;
+        let fill = self.venue.markets[market.index()]
+            .book
+            .execute(side, qty, WalkLimit::None)?;
         if !fill.filled.is_positive() {
             return Ok(());
         }
-        let avg = Price::from_ratio(fill.notional, fill.filled, if long { Rounding::Floor } else { Rounding::Ceil })?;
-        let delta = if long { fill.filled.checked_neg()? } else { fill.filled };
+        let avg = Price::from_ratio(
+            fill.notional,
+            fill.filled,
+            if long {
+                Rounding::Floor
+            } else {
+                Rounding::Ceil
+            },
+        )?;
+        let delta = if long {
+            fill.filled.checked_neg()?
+        } else {
+            fill.filled
+        };
         self.venue.trade(account, market, delta, avg)?;
         let lp = self.lp;
-        self.venue.ensure_position(lp, market, MarginMode::Cross, None)?;
+        self.venue
+            .ensure_position(lp, market, MarginMode::Cross, None)?;
         self.venue.trade(lp, market, delta.checked_neg()?, avg)?;
         self.venue.remove_if_flat(lp, market)?;
         let m = &self.venue.markets[market.index()];
         let fee = fill.notional.mul_ppm(m.params.taker_fee, Rounding::Ceil)?;
         let pot = self.venue.position_pot(account, market);
-        let equity = self.venue.group_health(account, self.venue.group_of(account, market))?.equity.max(Quote::ZERO);
+        let equity = self
+            .venue
+            .group_health(account, self.venue.group_of(account, market))?
+            .equity
+            .max(Quote::ZERO);
         self.venue.transfer(pot, Pot::FeePool, fee.min(equity))?;
         self.totals.trader_exits += 1;
-        self.totals.trader_exit_volume = self.totals.trader_exit_volume.checked_add(fill.notional)?;
+        self.totals.trader_exit_volume =
+            self.totals.trader_exit_volume.checked_add(fill.notional)?;
         if self.venue.position_of(account, market)?.size.is_zero() {
             let group = self.venue.group_of(account, market);
             self.settle_group_if_closed(account, group)?;
@@ -115,7 +175,12 @@ impl Simulation {
     /// Which liquidator takes a liquidation of `notional` in a group liquidatable since
     /// `since`: the fastest one whose latency has passed and whose capacity this block
     /// covers it (ties: listed first). `None`: nobody yet.
-    pub(crate) fn pick_liquidator(&mut self, since: u64, notional: Quote, expected_fee: Quote) -> Option<usize> {
+    pub(crate) fn pick_liquidator(
+        &mut self,
+        since: u64,
+        notional: Quote,
+        expected_fee: Quote,
+    ) -> Option<usize> {
         if self.liquidators.is_empty() {
             return Some(0);
         }
@@ -123,8 +188,15 @@ impl Simulation {
         let mut best: Option<usize> = None;
         for (i, l) in self.liquidators.iter().enumerate() {
             let used = self.liquidator_used.get(i).copied().unwrap_or(Quote::ZERO);
-            let room = l.capacity_per_block.checked_sub(used).unwrap_or(Quote::ZERO);
-            if l.latency_blocks <= waited && room >= notional && expected_fee >= l.min_profit && best.is_none_or(|b| l.latency_blocks < self.liquidators[b].latency_blocks) {
+            let room = l
+                .capacity_per_block
+                .checked_sub(used)
+                .unwrap_or(Quote::ZERO);
+            if l.latency_blocks <= waited
+                && room >= notional
+                && expected_fee >= l.min_profit
+                && best.is_none_or(|b| l.latency_blocks < self.liquidators[b].latency_blocks)
+            {
                 best = Some(i);
             }
         }

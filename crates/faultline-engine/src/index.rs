@@ -201,7 +201,10 @@ fn triggers(
         .copied()
         .collect();
     if let [p] = positions.as_slice() {
-        let Some(liq) = venue.liquidation_price(account, p.market)? else {
+        // Plan for the largest requirement volatility-scaled margin may impose.
+        let m = &venue.markets[p.market.index()];
+        let scale = m.margin_multiplier.max(m.margin_multiplier_cap);
+        let Some(liq) = venue.liquidation_price_at_scale(account, p.market, scale)? else {
             return Ok(Vec::new());
         };
         let long = p.size.is_positive();
@@ -213,17 +216,27 @@ fn triggers(
         return Ok(vec![(p.market.index(), long, trigger)]);
     }
     let h = venue.group_health(account, group)?;
-    let slack = h.equity.checked_sub(h.maintenance)?.to_f64().max(0.0);
+    // Requirements at the largest multiplier any of the group's markets may reach.
+    let worst = positions
+        .iter()
+        .map(|p| {
+            let m = &venue.markets[p.market.index()];
+            m.margin_multiplier_cap.max(m.margin_multiplier).to_f64()
+                / m.margin_multiplier.to_f64().max(1e-9)
+        })
+        .fold(1.0, f64::max);
+    let slack = (h.equity.to_f64() - h.maintenance.to_f64() * worst).max(0.0);
     let mut gross = 0.0;
     for p in &positions {
         let m = &venue.markets[p.market.index()];
-        let max_rate = m
-            .params
-            .margin
-            .tiers()
-            .iter()
-            .map(|t| t.maintenance_rate.to_f64())
-            .fold(0.0, f64::max);
+        let cap = m.margin_multiplier_cap.max(m.margin_multiplier).to_f64();
+        let max_rate = cap
+            * m.params
+                .margin
+                .tiers()
+                .iter()
+                .map(|t| t.maintenance_rate.to_f64())
+                .fold(0.0, f64::max);
         gross += p
             .size
             .notional(m.mark_price, Rounding::Ceil)?

@@ -57,8 +57,11 @@ impl Simulation {
             }
         }
         queue.sort();
-        self.liquidator_used.iter_mut().for_each(|u| *u = Quote::ZERO);
-        let live: std::collections::BTreeSet<GroupKey> = queue.iter().map(|&(_, a, g)| index::key(a, g)).collect();
+        self.liquidator_used
+            .iter_mut()
+            .for_each(|u| *u = Quote::ZERO);
+        let live: std::collections::BTreeSet<GroupKey> =
+            queue.iter().map(|&(_, a, g)| index::key(a, g)).collect();
         for k in &live {
             self.eligible_since.entry(*k).or_insert(block);
         }
@@ -109,6 +112,12 @@ impl Simulation {
         {
             return Ok(None);
         }
+        if self.liquidations_halted(i) {
+            let m = &self.venue.markets[i];
+            let notional = p.size.notional(m.mark_price, Rounding::Floor)?.abs();
+            self.totals.halted_volume = self.totals.halted_volume.checked_add(notional)?;
+            return Ok(None);
+        }
         let rt = &self.runtimes[i];
         if rt.oracle.params().guard_liquidations
             && rt.validity.is_some_and(|v| v != Validity::Valid)
@@ -143,12 +152,22 @@ impl Simulation {
         };
         let Some(chain) = &self.chain else {
             if !self.liquidators.is_empty() {
-                let since = self.eligible_since.get(&index::key(account, group)).copied().unwrap_or(self.block.0);
-                let Some(p) = self.largest_position(account, group)? else { return Ok(()) };
+                let since = self
+                    .eligible_since
+                    .get(&index::key(account, group))
+                    .copied()
+                    .unwrap_or(self.block.0);
+                let Some(p) = self.largest_position(account, group)? else {
+                    return Ok(());
+                };
                 let m = &self.venue.markets[p.market.index()];
                 let notional = p.size.notional(m.mark_price, Rounding::Floor)?.abs();
-                let fee = notional.mul_ppm(m.params.liquidation.fee, Rounding::Floor)?.mul_ppm(m.params.liquidation.liquidator_share, Rounding::Floor)?;
-                let Some(l) = self.pick_liquidator(since, notional, fee) else { return Ok(()) };
+                let fee = notional
+                    .mul_ppm(m.params.liquidation.fee, Rounding::Floor)?
+                    .mul_ppm(m.params.liquidation.liquidator_share, Rounding::Floor)?;
+                let Some(l) = self.pick_liquidator(since, notional, fee) else {
+                    return Ok(());
+                };
                 self.current_liquidator = l;
             }
             let result = self.liquidate_group(account, group);

@@ -238,7 +238,10 @@ impl Simulation {
     }
 
     /// Give traders behaviours (account, behaviour), in account order.
-    pub fn with_behaviors(mut self, behaviors: Vec<(AccountId, crate::agents::TraderBehavior)>) -> Self {
+    pub fn with_behaviors(
+        mut self,
+        behaviors: Vec<(AccountId, crate::agents::TraderBehavior)>,
+    ) -> Self {
         self.behaviors = behaviors;
         self
     }

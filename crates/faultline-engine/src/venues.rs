@@ -21,6 +21,11 @@ pub struct LiquidityParams {
     pub reference_vol_annual: f64,
     /// Half-life of the volatility estimate, in blocks.
     pub vol_halflife_blocks: f64,
+    /// Makers also pull depth as the inventory they absorbed grows:
+    /// × 1 / (1 + inventory_sensitivity × |inventory notional| / inventory_limit).
+    pub inventory_limit: Option<f64>,
+    /// See `inventory_limit`.
+    pub inventory_sensitivity: f64,
 }
 
 /// Arbitrage between AMM pools and the perp book.
@@ -85,6 +90,17 @@ impl Simulation {
                     + l.withdraw_sensitivity * (sigma / l.reference_vol_annual - 1.0).max(0.0))
             }
             _ => 1.0,
+        };
+        let lp_inventory = self.venue.accounts[self.lp.index()]
+            .position(m.id)
+            .map_or(0.0, |p| p.size.to_f64().abs() * reference.to_f64());
+        let multiplier = match rt.liquidity {
+            Some(LiquidityParams {
+                inventory_limit: Some(limit),
+                inventory_sensitivity,
+                ..
+            }) if limit > 0.0 => multiplier / (1.0 + inventory_sensitivity * lp_inventory / limit),
+            _ => multiplier,
         };
         rt.state.depth_multiplier = multiplier;
         let mult = Ppm::from_f64(multiplier)?;

@@ -80,6 +80,24 @@ pub struct Summary {
     pub liquidator_gas_cost: f64,
     /// Base sold ahead of liquidations by MEV searchers.
     pub frontrun_quantity: f64,
+    /// Circuit-breaker trips.
+    pub breaker_trips: u64,
+    /// Market-blocks spent halted.
+    pub halted_blocks: u64,
+    /// Notional that wanted to be liquidated or traded while halted.
+    pub volume_lost_to_halts: f64,
+    /// Treasury money put into the insurance fund.
+    pub insurance_topped_up: f64,
+    /// Groups taken over by the backstop vault.
+    pub backstop_takeovers: u64,
+    /// Notional taken over by the backstop vault.
+    pub backstop_volume: f64,
+    /// Withdrawn by the vault's depositors.
+    pub vault_withdrawn: f64,
+    /// Positions closed by traders' own behaviour.
+    pub trader_exits: u64,
+    /// Notional of those closes.
+    pub trader_exit_volume: f64,
     /// True when every configured block ran.
     pub completed: bool,
     /// The engine error that stopped the run early, if any.
@@ -127,6 +145,15 @@ impl Summary {
                 .map_or(0, faultline_engine::chain::Chain::dropped),
             liquidator_gas_cost: t.liquidator_gas_cost.to_f64(),
             frontrun_quantity: t.frontrun_quantity.to_f64(),
+            breaker_trips: t.breaker_trips,
+            halted_blocks: t.halted_blocks,
+            volume_lost_to_halts: t.halted_volume.to_f64(),
+            insurance_topped_up: t.insurance_topped_up.to_f64(),
+            backstop_takeovers: t.backstop_takeovers,
+            backstop_volume: t.backstop_volume.to_f64(),
+            vault_withdrawn: t.vault_withdrawn.to_f64(),
+            trader_exits: t.trader_exits,
+            trader_exit_volume: t.trader_exit_volume.to_f64(),
             completed: sim.is_done() && error.is_none(),
             error,
         }

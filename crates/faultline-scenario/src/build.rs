@@ -137,9 +137,16 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
         let mut rt = MarketRuntime::new(reference, oracle);
         (rt.liquidity, rt.arbitrage, rt.manipulation) =
             fx("market agents", crate::wiring::market_agents(f, i))?;
+        (rt.vol_margin, rt.breaker, rt.penalty) =
+            fx("mitigations", crate::wiring::market_mitigations(s, i))?;
+        if let Some(v) = &rt.vol_margin {
+            markets[i].margin_multiplier_cap =
+                fx("max_multiplier", Ppm::from_f64(v.max_multiplier))?;
+        }
         runtimes.push(rt);
     }
-    let mut venue = Venue::new(markets, 1);
+    let mut venue = Venue::new(markets, f.liquidator.len().max(1));
+    let mut behaviors = Vec::new();
     let mut labels = Vec::new();
     let lp = venue.add_account(AccountKind::LiquidityProvider);
     labels.push("liquidity-provider".to_string());
@@ -216,6 +223,7 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
             Stream::Population(u32::try_from(i).unwrap_or(u32::MAX)),
         );
         let initial = venue.markets[market.index()].reference_price.to_f64();
+        let behavior = fx("behavior", crate::wiring::behavior(p.behavior.as_ref()))?;
         let name = if p.label.is_empty() {
             format!("population[{i}]")
         } else {
@@ -243,7 +251,7 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
             } else {
                 SideSpec::Short
             };
-            open(
+            let id = open(
                 &mut venue,
                 lp,
                 market,
@@ -255,6 +263,9 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
                     isolated,
                 },
             )?;
+            if let Some(b) = behavior {
+                behaviors.push((id, b));
+            }
             labels.push(format!("{name}#{k}"));
         }
     }
@@ -277,8 +288,26 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
         },
         seed,
     };
-    let mut sim =
-        Simulation::new(venue, config, runtimes, lp)?.with_faults(crate::wiring::faults(f));
+    let backstop = match &f.venue.backstop {
+        Some(b) => {
+            let id = venue.add_account(AccountKind::Backstop);
+            labels.push("backstop-vault".to_string());
+            let capital = fx("backstop capital", Quote::from_f64(b.capital))?;
+            venue.deposit(Pot::Cross(id), capital)?;
+            Some(fx("backstop", crate::wiring::backstop(b, id, capital))?)
+        }
+        None => None,
+    };
+    let mut sim = Simulation::new(venue, config, runtimes, lp)?
+        .with_faults(crate::wiring::faults(f))
+        .with_behaviors(behaviors)
+        .with_liquidators(fx("liquidators", crate::wiring::liquidators(f))?);
+    if let Some(b) = backstop {
+        sim = sim.with_backstop(b);
+    }
+    if let Some(t) = &f.venue.insurance_topup {
+        sim = sim.with_insurance_topup(fx("insurance_topup", crate::wiring::topup(t))?);
+    }
     if let Some(chain) = crate::wiring::chain_params(s) {
         sim = sim.with_chain(chain);
     }

@@ -31,6 +31,8 @@ pub struct Scenario {
     pub depths: std::collections::BTreeMap<String, Vec<crate::schema::DepthPointSpec>>,
     /// The replayed gas price per block (gwei), when the chain replays a series.
     pub gas: Option<Vec<f64>>,
+    /// Implied volatility per block, by market index, for volatility-scaled margin.
+    pub ivs: std::collections::BTreeMap<usize, Vec<f64>>,
 }
 
 /// Read and validate a scenario file.
@@ -120,6 +122,7 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Scenario, Valid
         replays,
         depths: resolved.depths,
         gas: resolved.gas,
+        ivs: resolved.ivs,
     })
 }
 

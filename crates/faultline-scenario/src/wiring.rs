@@ -3,6 +3,7 @@
 
 use crate::check::Issue;
 use crate::load::{depth_profile, issue, Scenario};
+use crate::schema::{BackstopSpec, BehaviorSpec, HaltSpec, InsuranceTopUpSpec};
 use crate::schema::{
     ChainSpec, DepthPointSpec, DepthSnapshotSpec, FaultSpec, GasDemandSpec, OracleSourceSpec,
     OracleSpec, ScenarioFile, SpotVenueSpec,
@@ -10,8 +11,12 @@ use crate::schema::{
 use faultline_data::{
     load_book_depth, load_gas_series, parse_utc, repair_frozen_buckets, DepthSnapshot,
 };
+use faultline_engine::agents::{LiquidatorAgent, TraderBehavior};
 use faultline_engine::chain::{ChainParams, GasBid, GasDemand, GasSpike};
 use faultline_engine::faults::{Fault, FaultKind, Faults};
+use faultline_engine::mitigations::{
+    Backstop, CircuitBreaker, InsuranceTopUp, PenaltyCurve, VolMargin,
+};
 use faultline_engine::oracle::{OracleParams, SourceRef};
 use faultline_engine::venues::{ArbitrageParams, LiquidityParams, Manipulation};
 use faultline_state::{AmmCurve, AmmPool, Book, BookLayout, SpotVenue, VenueBook};
@@ -279,6 +284,7 @@ fn fault_rules(out: &mut Vec<Issue>, f: &ScenarioFile, k: usize, fault: &FaultSp
 pub(crate) struct Resolved {
     pub depths: BTreeMap<String, Vec<DepthPointSpec>>,
     pub gas: Option<Vec<f64>>,
+    pub ivs: BTreeMap<usize, Vec<f64>>,
 }
 
 /// Load depth snapshots and gas series; problems become issues.
@@ -494,6 +500,8 @@ pub(crate) fn market_agents(f: &ScenarioFile, i: usize) -> Result<MarketAgents, 
         withdraw_sensitivity: l.withdraw_sensitivity,
         reference_vol_annual: l.reference_vol_annual,
         vol_halflife_blocks: l.vol_halflife_blocks,
+        inventory_limit: l.inventory_limit,
+        inventory_sensitivity: l.inventory_sensitivity,
     });
     let arbitrage = match &m.arbitrage {
         Some(a) => Some(ArbitrageParams {
@@ -657,4 +665,102 @@ pub(crate) fn faults(f: &ScenarioFile) -> Faults {
             })
             .collect(),
     )
+}
+
+/// Volatility-scaled margin, circuit breaker and penalty of market `i`.
+pub(crate) fn market_mitigations(
+    s: &Scenario,
+    i: usize,
+) -> Result<MarketMitigations, ArithmeticError> {
+    let m = &s.file.market[i];
+    let vol = m.vol_margin.as_ref().map(|v| VolMargin {
+        reference_vol_annual: v.reference_vol_annual,
+        max_multiplier: v.max_multiplier,
+        implied_vol: s.ivs.get(&i).cloned(),
+    });
+    let breaker = match &m.circuit_breaker {
+        Some(c) => Some(CircuitBreaker {
+            price_band: c.price_band.map(Ppm::from_f64).transpose()?,
+            vol_halt_annual: c.vol_halt_annual,
+            halt_blocks: c.halt_blocks,
+            halt_liquidations: c.halts != HaltSpec::Trading,
+            halt_trading: c.halts != HaltSpec::Liquidations,
+        }),
+        None => None,
+    };
+    let penalty = match &m.penalty {
+        Some(p) => Some(PenaltyCurve {
+            reference_notional: p.reference_notional,
+            exponent: p.exponent,
+            max_fee: Ppm::from_f64(p.max_fee)?,
+        }),
+        None => None,
+    };
+    Ok((vol, breaker, penalty))
+}
+
+/// Mitigations of one market.
+pub(crate) type MarketMitigations = (
+    Option<VolMargin>,
+    Option<CircuitBreaker>,
+    Option<PenaltyCurve>,
+);
+
+/// A population's behaviour.
+pub(crate) fn behavior(
+    b: Option<&BehaviorSpec>,
+) -> Result<Option<TraderBehavior>, ArithmeticError> {
+    let Some(b) = b else { return Ok(None) };
+    Ok(Some(TraderBehavior {
+        stop_loss: b.stop_loss.map(Ppm::from_f64).transpose()?,
+        derisk_below_ratio: b.derisk_below_ratio.map(Ppm::from_f64).transpose()?,
+        derisk_fraction: Ppm::from_f64(b.derisk_fraction)?,
+        panic_base: b.panic_probability,
+        panic_herd: b.herd_sensitivity,
+    }))
+}
+
+/// The competing liquidators.
+pub(crate) fn liquidators(f: &ScenarioFile) -> Result<Vec<LiquidatorAgent>, ArithmeticError> {
+    f.liquidator
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            Ok(LiquidatorAgent {
+                label: if l.label.is_empty() {
+                    format!("liquidator[{i}]")
+                } else {
+                    l.label.clone()
+                },
+                latency_blocks: l.latency_blocks,
+                capacity_per_block: Quote::from_f64(l.capacity_per_block)?,
+                min_profit: Quote::from_f64(l.min_profit)?,
+            })
+        })
+        .collect()
+}
+
+/// The backstop vault.
+pub(crate) fn backstop(
+    b: &BackstopSpec,
+    account: faultline_units::AccountId,
+    capital: Quote,
+) -> Result<Backstop, ArithmeticError> {
+    Ok(Backstop {
+        account,
+        capital,
+        takeover_below_ratio: Ppm::from_f64(b.takeover_below_ratio)?,
+        unwind_per_block: Ppm::from_f64(b.unwind_per_block)?,
+        run_drawdown: b.run_drawdown.map(Ppm::from_f64).transpose()?,
+        run_per_block: Ppm::from_f64(b.run_per_block)?,
+    })
+}
+
+/// Insurance-fund top-ups.
+pub(crate) fn topup(t: &InsuranceTopUpSpec) -> Result<InsuranceTopUp, ArithmeticError> {
+    Ok(InsuranceTopUp {
+        below: Quote::from_f64(t.below)?,
+        per_block: Quote::from_f64(t.per_block)?,
+        budget: Quote::from_f64(t.budget)?,
+    })
 }

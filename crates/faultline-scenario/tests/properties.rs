@@ -100,7 +100,7 @@ proptest! {
     /// The liquidation index finds exactly the groups a full scan finds: both runs end
     /// in the same state, block for block.
     #[test]
-    fn the_liquidation_index_matches_a_full_scan(s in small_scenario(), vol in 0.0f64..3.0, two in any::<bool>()) {
+    fn the_liquidation_index_matches_a_full_scan(s in small_scenario(), vol in 0.0f64..3.0, two in any::<bool>(), mitigations in any::<bool>()) {
         let mut text = Small { volatility: vol, blocks: 30, ..s.clone() }.toml();
         if two {
             // A second market and cross accounts holding positions in both exercise the
@@ -111,6 +111,12 @@ proptest! {
             let second = second.replace("fraction = 0.5 * 0 + ", "fraction = ");
             let accounts = "[[account]]\nmarket = \"X-PERP\"\nside = \"long\"\nsize = 300.0\nleverage = 12.0\nmore_positions = [{ market = \"Y-PERP\", side = \"short\", size = 150.0, leverage = 10.0 }]\n\n[[account]]\nmarket = \"Y-PERP\"\nside = \"long\"\nsize = 200.0\nleverage = 15.0\nmore_positions = [{ market = \"X-PERP\", side = \"long\", size = 100.0, leverage = 15.0 }]\n\n";
             text = format!("{}{}{}{}", &text[..pop_start], second, accounts, &text[pop_start..]);
+        }
+        if mitigations {
+            // Volatility-scaled margin moves every requirement; breakers and panics add
+            // halts and trader orders.
+            text += "\n[market.vol_margin]\nreference_vol_annual = 0.3\nmax_multiplier = 6.0\n\n[market.circuit_breaker]\nprice_band = 0.05\nhalt_blocks = 3\nhalts = \"both\"\n";
+            text = text.replacen("entry_offset = ", "behavior = { stop_loss = 0.5, derisk_below_ratio = 1.3, panic_probability = 0.01, herd_sensitivity = 2.0 }\nentry_offset = ", 1);
         }
         let parsed = faultline_scenario::parse(&text, std::path::Path::new("p.toml"), std::path::Path::new(".")).unwrap();
         let mut indexed = faultline_scenario::build(&parsed, s.seed).unwrap().sim;

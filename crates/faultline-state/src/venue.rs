@@ -166,7 +166,11 @@ impl Venue {
     /// Money entering after the start (a treasury top-up): counted as an external flow.
     pub fn inject(&mut self, to: Pot, amount: Quote) -> Result<(), StateError> {
         if amount.is_negative() {
-            return Err(StateError::NegativeTransfer { from: to, to, amount });
+            return Err(StateError::NegativeTransfer {
+                from: to,
+                to,
+                amount,
+            });
         }
         let pot = self.pot_mut(to)?;
         *pot = pot.checked_add(amount)?;
@@ -177,7 +181,11 @@ impl Venue {
     /// Money leaving the venue (a depositor's withdrawal): counted as an external flow.
     pub fn withdraw(&mut self, from: Pot, amount: Quote) -> Result<(), StateError> {
         if amount.is_negative() {
-            return Err(StateError::NegativeTransfer { from, to: from, amount });
+            return Err(StateError::NegativeTransfer {
+                from,
+                to: from,
+                amount,
+            });
         }
         let pot = self.pot_mut(from)?;
         *pot = pot.checked_sub(amount)?;
@@ -281,7 +289,10 @@ impl Venue {
     pub fn position_maintenance(&self, p: &Position) -> Result<Quote, ArithmeticError> {
         let m = &self.markets[p.market.index()];
         let notional = p.size.notional(m.mark_price, Rounding::Ceil)?.abs();
-        m.params.margin.maintenance_margin(notional)?.mul_ppm(m.margin_multiplier, Rounding::Ceil)
+        m.params
+            .margin
+            .maintenance_margin(notional)?
+            .mul_ppm(m.margin_multiplier, Rounding::Ceil)
     }
 
     /// Health of a margin group at current marks.
@@ -304,12 +315,18 @@ impl Venue {
             h.funding_owed = h
                 .funding_owed
                 .checked_add(p.funding_owed(m.funding_index)?)?;
-            h.maintenance = h
-                .maintenance
-                .checked_add(m.params.margin.maintenance_margin(notional)?.mul_ppm(m.margin_multiplier, Rounding::Ceil)?)?;
-            h.initial = h
-                .initial
-                .checked_add(m.params.margin.initial_margin(notional, p.leverage)?.mul_ppm(m.margin_multiplier, Rounding::Ceil)?)?;
+            h.maintenance = h.maintenance.checked_add(
+                m.params
+                    .margin
+                    .maintenance_margin(notional)?
+                    .mul_ppm(m.margin_multiplier, Rounding::Ceil)?,
+            )?;
+            h.initial = h.initial.checked_add(
+                m.params
+                    .margin
+                    .initial_margin(notional, p.leverage)?
+                    .mul_ppm(m.margin_multiplier, Rounding::Ceil)?,
+            )?;
         }
         h.equity = h
             .wallet
@@ -453,20 +470,46 @@ impl Venue {
 
     /// The liquidation price if maintenance requirements were `scale` times the schedule
     /// (the index uses the largest multiplier volatility-scaled margin can reach).
-    pub fn liquidation_price_at_scale(&self, account: AccountId, market: MarketId, scale: Ppm) -> Result<Option<Price>, StateError> {
+    pub fn liquidation_price_at_scale(
+        &self,
+        account: AccountId,
+        market: MarketId,
+        scale: Ppm,
+    ) -> Result<Option<Price>, StateError> {
         let p = self.position_of(account, market)?;
         let group = self.group_of(account, market);
         let h = self.group_health(account, group)?;
         let m = &self.markets[market.index()];
-        let rescale = |q: Quote| q.mul_div(i128::from(scale.atoms()), i128::from(m.margin_multiplier.atoms().max(1)), Rounding::Ceil);
+        let rescale = |q: Quote| {
+            q.mul_div(
+                i128::from(scale.atoms()),
+                i128::from(m.margin_multiplier.atoms().max(1)),
+                Rounding::Ceil,
+            )
+        };
         let other = rescale(h.maintenance.checked_sub(self.position_maintenance(&p)?)?)?;
-        Ok(faultline_math::liquidation::liquidation_price_scaled(h.equity, p.size, m.mark_price, other, &m.params.margin, scale)?)
+        Ok(faultline_math::liquidation::liquidation_price_scaled(
+            h.equity,
+            p.size,
+            m.mark_price,
+            other,
+            &m.params.margin,
+            scale,
+        )?)
     }
 
     /// The mark-price liquidation price of a position (other positions of a cross group
     /// held at their marks). See [`faultline_math::liquidation::liquidation_price`].
-    pub fn liquidation_price(&self, account: AccountId, market: MarketId) -> Result<Option<Price>, StateError> {
-        self.liquidation_price_at_scale(account, market, self.markets[market.index()].margin_multiplier)
+    pub fn liquidation_price(
+        &self,
+        account: AccountId,
+        market: MarketId,
+    ) -> Result<Option<Price>, StateError> {
+        self.liquidation_price_at_scale(
+            account,
+            market,
+            self.markets[market.index()].margin_multiplier,
+        )
     }
 
     /// The bankruptcy price of closing the whole position, dYdX v4's formula with the

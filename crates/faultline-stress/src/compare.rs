@@ -9,11 +9,15 @@ use serde::Serialize;
 
 const Z95: f64 = 1.959_963_984_540_054;
 
+/// Reads one metric from a path.
+pub type MetricFn = fn(&PathResult) -> f64;
+
 /// The metrics compared, with how each is read from a path.
-pub const COMPARED: [(&str, fn(&PathResult) -> f64); 9] = [
+pub const COMPARED: [(&str, MetricFn); 9] = [
     ("total_bad_debt", |p| p.bad_debt + p.latent_bad_debt),
     ("loss_past_bankruptcy", |p| p.loss_past_bankruptcy),
     ("fund_depleted", |p| f64::from(u8::from(p.fund_depleted))),
+    #[allow(clippy::cast_precision_loss)]
     ("adl_events", |p| p.adl_events as f64),
     ("adl_volume", |p| p.adl_volume),
     ("liquidations", |p| p.liquidations as f64),
@@ -53,15 +57,31 @@ pub struct VariantComparison {
 }
 
 /// Run `paths` paths of the baseline and every variant on the same seeds and compare.
-pub fn compare(base: &Scenario, variants: &[&Scenario], paths: u64, seed: u64, threads: Option<usize>) -> Result<Vec<VariantComparison>, String> {
+pub fn compare(
+    base: &Scenario,
+    variants: &[&Scenario],
+    paths: u64,
+    seed: u64,
+    threads: Option<usize>,
+) -> Result<Vec<VariantComparison>, String> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         b = b.num_threads(t.max(1));
     }
     let pool = b.build().map_err(|e| e.to_string())?;
-    let run = |s: &Scenario| -> Vec<PathResult> { pool.install(|| (0..paths).into_par_iter().map(|i| run_path(s, seed, i)).collect()) };
+    let run = |s: &Scenario| -> Vec<PathResult> {
+        pool.install(|| {
+            (0..paths)
+                .into_par_iter()
+                .map(|i| run_path(s, seed, i))
+                .collect()
+        })
+    };
     let base_rows = run(base);
-    Ok(variants.iter().map(|v| paired(&v.file.name, &base_rows, &run(v))).collect())
+    Ok(variants
+        .iter()
+        .map(|v| paired(&v.file.name, &base_rows, &run(v)))
+        .collect())
 }
 
 /// Paired statistics of two runs over the same paths (rows in path order).
@@ -73,10 +93,15 @@ pub fn paired(name: &str, base: &[PathResult], variant: &[PathResult]) -> Varian
         .map(|(metric, f)| {
             let d: Vec<f64> = base.iter().zip(variant).map(|(b, v)| f(v) - f(b)).collect();
             let mean = d.iter().sum::<f64>() / n;
-            let sd = if d.len() > 1 { (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt() } else { 0.0 };
+            let sd = if d.len() > 1 {
+                (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+            } else {
+                0.0
+            };
             let half = Z95 * sd / n.sqrt();
             #[allow(clippy::cast_precision_loss)]
-            let share = |pred: &dyn Fn(f64) -> bool| d.iter().filter(|x| pred(**x)).count() as f64 / n;
+            let share =
+                |pred: &dyn Fn(f64) -> bool| d.iter().filter(|x| pred(**x)).count() as f64 / n;
             PairedMetric {
                 metric: (*metric).to_string(),
                 base_mean: base.iter().map(f).sum::<f64>() / n,
@@ -88,5 +113,9 @@ pub fn paired(name: &str, base: &[PathResult], variant: &[PathResult]) -> Varian
             }
         })
         .collect();
-    VariantComparison { variant: name.to_string(), paths: base.len() as u64, metrics }
+    VariantComparison {
+        variant: name.to_string(),
+        paths: base.len() as u64,
+        metrics,
+    }
 }

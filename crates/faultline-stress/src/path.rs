@@ -124,6 +124,8 @@ pub fn run_path(scenario: &Scenario, seed: u64, i: u64) -> PathResult {
     r.first_liquidation_block = first(EventKind::FirstLiquidation);
     r.first_loss_block = first(EventKind::FirstLossPastBankruptcy);
     r.fund_depletion_block = first(EventKind::InsuranceFundDepleted);
+    r.halted_blocks = t.halted_blocks;
+    r.halted_volume = t.halted_volume.to_f64();
     r.blocks = sim.block().0;
     r
 }

@@ -132,12 +132,20 @@ pub fn write_paths_parquet(
                     .write_batch(&v, Some(&d), None)
                     .map(drop)?;
             }
-            18 => col.typed::<Int64Type>().write_batch(&i64s(rows, |r| r.halted_blocks), None, None).map(drop)?,
+            18 => col
+                .typed::<Int64Type>()
+                .write_batch(&i64s(rows, |r| r.halted_blocks), None, None)
+                .map(drop)?,
             19 => {
                 let v: Vec<f64> = rows.iter().map(|r| r.halted_volume).collect();
-                col.typed::<DoubleType>().write_batch(&v, None, None).map(drop)?;
+                col.typed::<DoubleType>()
+                    .write_batch(&v, None, None)
+                    .map(drop)?;
             }
-            20 => col.typed::<Int64Type>().write_batch(&i64s(rows, |r| r.blocks), None, None).map(drop)?,
+            20 => col
+                .typed::<Int64Type>()
+                .write_batch(&i64s(rows, |r| r.blocks), None, None)
+                .map(drop)?,
             _ => {
                 let v: Vec<ByteArray> = rows
                     .iter()

@@ -5,8 +5,10 @@
 //! Fractions are written as decimals (`0.01` is 1%); quote amounts in quote units
 //! (USD-like); base sizes in base units; durations carry their unit in the key name.
 
+mod mitigations;
 mod physics;
 
+pub use mitigations::*;
 pub use physics::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -59,6 +61,9 @@ pub struct ScenarioFile {
     /// Scheduled faults.
     #[serde(default)]
     pub fault: Vec<FaultSpec>,
+    /// Competing liquidators (default: one that acts at once with unlimited capacity).
+    #[serde(default)]
+    pub liquidator: Vec<LiquidatorSpec>,
 }
 
 /// Venue-wide settings.
@@ -78,6 +83,12 @@ pub struct VenueSpec {
     /// What covers losses the insurance fund cannot.
     #[serde(default)]
     pub deficit: DeficitSpec,
+    /// Treasury top-ups of the insurance fund.
+    #[serde(default)]
+    pub insurance_topup: Option<InsuranceTopUpSpec>,
+    /// A backstop liquidity vault.
+    #[serde(default)]
+    pub backstop: Option<BackstopSpec>,
 }
 
 /// How the mark price is formed.
@@ -170,6 +181,15 @@ pub struct MarketSpec {
     /// An attacker buys a thin venue to move an oracle source.
     #[serde(default)]
     pub manipulation: Option<ManipulationSpec>,
+    /// Volatility-scaled margin.
+    #[serde(default)]
+    pub vol_margin: Option<VolMarginSpec>,
+    /// Circuit breaker.
+    #[serde(default)]
+    pub circuit_breaker: Option<CircuitBreakerSpec>,
+    /// Non-linear liquidation penalty.
+    #[serde(default)]
+    pub penalty: Option<PenaltySpec>,
 }
 
 pub(crate) fn perp() -> String {
@@ -562,6 +582,9 @@ pub struct PopulationSpec {
     /// Entry price as a relative offset from the initial price (0.02 = 2% above).
     #[serde(default = "zero_offset")]
     pub entry_offset: Distribution,
+    /// How these traders act on their own: stop-losses, de-risking, herd panic.
+    #[serde(default)]
+    pub behavior: Option<BehaviorSpec>,
 }
 
 fn zero_offset() -> Distribution {

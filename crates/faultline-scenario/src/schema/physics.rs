@@ -194,6 +194,14 @@ pub struct LiquiditySpec {
     /// Half-life of the volatility estimate in blocks, in [1, 1e6].
     #[schemars(range(min = 1.0, max = 1_000_000.0))]
     pub vol_halflife_blocks: f64,
+    /// Makers pull depth as the inventory they absorbed grows past this notional (quote).
+    #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub inventory_limit: Option<f64>,
+    /// Strength of that pull: depth × 1 / (1 + sensitivity × inventory / limit), in [0, 100].
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub inventory_sensitivity: f64,
 }
 
 /// Arbitrage between AMM pools and the perp book.

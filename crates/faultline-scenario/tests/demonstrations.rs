@@ -63,3 +63,47 @@ fn a_gas_spike_delays_liquidations_until_the_fund_is_gone() {
             || spike.venue().ledger.insurance_fund < calm.venue().ledger.insurance_fund
     );
 }
+
+fn mitigation(name: &str) -> faultline_scenario::Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/mitigations")
+        .join(format!("{name}.toml"));
+    load(&path).unwrap_or_else(|r| panic!("{r}"))
+}
+
+/// docs/mitigations.md: on the same paths, a volatility halt makes the crash worse, while
+/// volatility-scaled margin and a backstop vault prevent ADL.
+#[test]
+fn the_bundled_mitigation_comparison_holds() {
+    let base = mitigation("base");
+    let (breaker, vol, vault) = (
+        mitigation("circuit-breaker"),
+        mitigation("vol-margin"),
+        mitigation("backstop"),
+    );
+    let r = faultline_stress::compare(&base, &[&breaker, &vol, &vault], 3, base.file.seed, None)
+        .unwrap();
+    let metric = |i: usize, name: &str| {
+        r[i].metrics
+            .iter()
+            .find(|m| m.metric == name)
+            .unwrap()
+            .clone()
+    };
+    assert!(
+        metric(0, "adl_volume").diff_ci[0] > 0.0,
+        "the breaker increases ADL"
+    );
+    assert!(metric(0, "halted_blocks").variant_mean > 0.0);
+    assert!(
+        metric(1, "loss_past_bankruptcy").diff_ci[1] < 0.0,
+        "vol-scaled margin reduces losses"
+    );
+    assert!(
+        metric(1, "adl_events").variant_mean < 1.0 && metric(2, "adl_events").variant_mean < 1.0
+    );
+    assert!(
+        metric(0, "adl_events").base_mean > 100.0,
+        "the baseline deleverages"
+    );
+}

@@ -281,3 +281,88 @@ fn stress_resumes_and_merges_to_the_same_bytes() {
         );
     }
 }
+
+#[test]
+fn compare_pairs_variants_on_the_same_paths_and_rejects_a_bad_variant() {
+    let tmp = tempfile::tempdir().unwrap();
+    let small = faultline_scenario::DEFAULT_SCENARIO
+        .replace("count = 4000", "count = 60")
+        .replace("blocks = 900", "blocks = 320");
+    let base = tmp.path().join("base.toml");
+    std::fs::write(&base, &small).unwrap();
+    let variant = tmp.path().join("no-fund.toml");
+    std::fs::write(
+        &variant,
+        small.replace("insurance_fund = 2_000_000.0", "insurance_fund = 0.0"),
+    )
+    .unwrap();
+    let (b, v) = (base.to_str().unwrap(), variant.to_str().unwrap());
+    let run = |out: &str, threads: &str| {
+        let o = faultline(
+            &[
+                "compare",
+                b,
+                v,
+                "--paths",
+                "4",
+                "--threads",
+                threads,
+                "--out",
+                out,
+            ],
+            tmp.path(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        read(&tmp.path().join(out), "compare.json")
+    };
+    let one = run("c1", "1");
+    assert_eq!(run("c2", "2"), one, "thread count changes no byte");
+    let json: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    let metrics = json["variants"][0]["metrics"].as_array().unwrap();
+    let metric = |name: &str| {
+        metrics
+            .iter()
+            .find(|m| m["metric"] == name)
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    // Without a fund there is no budget for fills past the bankruptcy price: the book is
+    // walked only down to it and the rest of each position goes to ADL at bankruptcy.
+    let loss = metric("loss_past_bankruptcy");
+    assert!(loss["base_mean"].as_f64().unwrap() > 0.0, "{loss}");
+    assert!(loss["variant_mean"].as_f64().unwrap() < 0.01, "{loss}");
+    let adl = metric("adl_volume");
+    assert_eq!(adl["base_mean"].as_f64().unwrap(), 0.0, "{adl}");
+    assert!(adl["diff_mean"].as_f64().unwrap() > 0.0, "{adl}");
+    let events = metric("adl_events");
+    assert!(events["share_higher"].as_f64().unwrap() == 1.0, "{events}");
+
+    let invalid = tmp.path().join("invalid.toml");
+    std::fs::write(
+        &invalid,
+        small.replace("insurance_fund = 2_000_000.0", "insurance_fund = -1.0"),
+    )
+    .unwrap();
+    let o = faultline(
+        &[
+            "compare",
+            b,
+            invalid.to_str().unwrap(),
+            "--paths",
+            "2",
+            "--out",
+            "c3",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "an invalid variant is invalid input"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("invalid.toml") && err.contains("insurance_fund"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("c3").exists(), "nothing written");
+}

@@ -331,10 +331,10 @@ fn compare_pairs_variants_on_the_same_paths_and_rejects_a_bad_variant() {
     assert!(loss["base_mean"].as_f64().unwrap() > 0.0, "{loss}");
     assert!(loss["variant_mean"].as_f64().unwrap() < 0.01, "{loss}");
     let adl = metric("adl_volume");
-    assert_eq!(adl["base_mean"].as_f64().unwrap(), 0.0, "{adl}");
+    assert!(adl["base_mean"].as_f64().unwrap() < 0.01, "{adl}");
     assert!(adl["diff_mean"].as_f64().unwrap() > 0.0, "{adl}");
     let events = metric("adl_events");
-    assert!(events["share_higher"].as_f64().unwrap() == 1.0, "{events}");
+    assert!(events["share_higher"].as_f64().unwrap() > 0.999, "{events}");
 
     let invalid = tmp.path().join("invalid.toml");
     std::fs::write(

@@ -6,8 +6,8 @@
 use crate::events::EventKind;
 use crate::rng::{stream, Stream};
 use crate::sim::{EngineError, Simulation};
-use faultline_state::{BookSide, MarginMode, Pot, Venue, WalkLimit};
-use faultline_units::{AccountId, Base, MarketId, Ppm, Price, Quote, Rounding};
+use faultline_state::{BookSide, Pot, Venue, WalkLimit};
+use faultline_units::{AccountId, Base, MarketId, Ppm, Quote, Rounding};
 use rand::RngExt;
 
 /// How a population's traders behave.
@@ -133,26 +133,7 @@ impl Simulation {
         if !fill.filled.is_positive() {
             return Ok(());
         }
-        let avg = Price::from_ratio(
-            fill.notional,
-            fill.filled,
-            if long {
-                Rounding::Floor
-            } else {
-                Rounding::Ceil
-            },
-        )?;
-        let delta = if long {
-            fill.filled.checked_neg()?
-        } else {
-            fill.filled
-        };
-        self.venue.trade(account, market, delta, avg)?;
-        let lp = self.lp;
-        self.venue
-            .ensure_position(lp, market, MarginMode::Cross, None)?;
-        self.venue.trade(lp, market, delta.checked_neg()?, avg)?;
-        self.venue.remove_if_flat(lp, market)?;
+        self.settle_fill(account, market, long, &fill)?;
         let m = &self.venue.markets[market.index()];
         let fee = fill.notional.mul_ppm(m.params.taker_fee, Rounding::Ceil)?;
         let pot = self.venue.position_pot(account, market);

@@ -266,27 +266,8 @@ impl Simulation {
                     .book
                     .execute(side, qty, WalkLimit::None)?;
             if fill.filled.is_positive() {
-                let avg = Price::from_ratio(
-                    fill.notional,
-                    fill.filled,
-                    if long {
-                        Rounding::Floor
-                    } else {
-                        Rounding::Ceil
-                    },
-                )?;
-                let delta = if long {
-                    fill.filled.checked_neg()?
-                } else {
-                    fill.filled
-                };
-                self.venue.trade(b.account, market, delta, avg)?;
-                let lp = self.lp;
-                self.venue
-                    .ensure_position(lp, market, MarginMode::Cross, None)?;
-                self.venue.trade(lp, market, delta.checked_neg()?, avg)?;
+                self.settle_fill(b.account, market, long, &fill)?;
                 self.venue.remove_if_flat(b.account, market)?;
-                self.venue.remove_if_flat(lp, market)?;
             }
         }
         if let Some(dd) = b.run_drawdown {

@@ -25,6 +25,43 @@ use faultline_state::{BookSide, Fill, MarginGroup, Pot, Venue, WalkLimit};
 use faultline_units::{AccountId, Base, MarketId, Price, Quote, Rounding};
 use rand::RngExt;
 
+impl Simulation {
+    /// Books a fill of the market book as a trade between `account` (closing a long when
+    /// `long`, so selling; otherwise buying) and the liquidity provider that stands for
+    /// the book, at the fill's average price rounded against `account`. Returns that
+    /// price. Every close that walks the book (liquidations, trader exits, backstop
+    /// unwinds) settles through here.
+    pub(crate) fn settle_fill(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        long: bool,
+        fill: &Fill,
+    ) -> Result<Price, EngineError> {
+        let avg = Price::from_ratio(
+            fill.notional,
+            fill.filled,
+            if long {
+                Rounding::Floor
+            } else {
+                Rounding::Ceil
+            },
+        )?;
+        let delta = if long {
+            fill.filled.checked_neg()?
+        } else {
+            fill.filled
+        };
+        self.venue.trade(account, market, delta, avg)?;
+        let lp = self.lp;
+        self.venue
+            .ensure_position(lp, market, faultline_state::MarginMode::Cross, None)?;
+        self.venue.trade(lp, market, delta.checked_neg()?, avg)?;
+        self.venue.remove_if_flat(lp, market)?;
+        Ok(avg)
+    }
+}
+
 /// What a close left undone.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CloseOutcome {
@@ -167,27 +204,7 @@ impl Simulation {
         if !fill.filled.is_positive() {
             return Ok(());
         }
-        // The average price is rounded against the liquidated account.
-        let avg = Price::from_ratio(
-            fill.notional,
-            fill.filled,
-            if long {
-                Rounding::Floor
-            } else {
-                Rounding::Ceil
-            },
-        )?;
-        let delta = if long {
-            fill.filled.checked_neg()?
-        } else {
-            fill.filled
-        };
-        self.venue.trade(account, market, delta, avg)?;
-        let lp = self.lp;
-        self.venue
-            .ensure_position(lp, market, faultline_state::MarginMode::Cross, None)?;
-        self.venue.trade(lp, market, delta.checked_neg()?, avg)?;
-        self.venue.remove_if_flat(lp, market)?;
+        self.settle_fill(account, market, long, fill)?;
         self.venue.markets[market.index()].last_trade_price = fill.worst_price;
         let stats = &mut self.stats[market.index()];
         stats.liquidation_volume = stats.liquidation_volume.checked_add(fill.notional)?;

@@ -98,6 +98,8 @@ pub struct Summary {
     pub trader_exits: u64,
     /// Notional of those closes.
     pub trader_exit_volume: f64,
+    /// Population traders the open-interest cap refused at the start.
+    pub openings_refused_by_oi_cap: u64,
     /// True when every configured block ran.
     pub completed: bool,
     /// The engine error that stopped the run early, if any.
@@ -154,6 +156,12 @@ impl Summary {
             vault_withdrawn: t.vault_withdrawn.to_f64(),
             trader_exits: t.trader_exits,
             trader_exit_volume: t.trader_exit_volume.to_f64(),
+            openings_refused_by_oi_cap: sim
+                .venue()
+                .markets
+                .iter()
+                .map(|m| m.openings_refused)
+                .sum(),
             completed: sim.is_done() && error.is_none(),
             error,
         }

@@ -132,6 +132,14 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
                 source: ArithmeticError::new("spot venue"),
             })?;
         market.liquidation_venue = crate::wiring::liquidation_venue(f, i);
+        market.open_interest_cap = m
+            .open_interest_cap
+            .map(Quote::from_f64)
+            .transpose()
+            .map_err(|source| BuildError::Arithmetic {
+                what: "open_interest_cap".into(),
+                source,
+            })?;
         markets.push(market);
         let oracle = Oracle::new(fx("oracle", crate::wiring::oracle_params(f, i))?, initial);
         let mut rt = MarketRuntime::new(reference, oracle);
@@ -244,6 +252,13 @@ pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
             let entry = fx("entry price", Price::from_f64(initial * (1.0 + offset)))?;
             let size = fx("size", Base::from_f64(notional / entry.to_f64()))?;
             if !size.is_positive() {
+                continue;
+            }
+            let m = &mut venue.markets[market.index()];
+            if !fx("open_interest_cap", m.admits_opening(long, size, entry))? {
+                // Refused by the cap; its draws are already taken, so the traders after
+                // it are the same with and without a cap (comparisons stay paired).
+                m.openings_refused += 1;
                 continue;
             }
             let side = if long {

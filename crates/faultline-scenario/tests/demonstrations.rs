@@ -76,13 +76,20 @@ fn mitigation(name: &str) -> faultline_scenario::Scenario {
 #[test]
 fn the_bundled_mitigation_comparison_holds() {
     let base = mitigation("base");
-    let (breaker, vol, vault) = (
+    let (breaker, vol, vault, cap) = (
         mitigation("circuit-breaker"),
         mitigation("vol-margin"),
         mitigation("backstop"),
+        mitigation("oi-cap"),
     );
-    let r = faultline_stress::compare(&base, &[&breaker, &vol, &vault], 3, base.file.seed, None)
-        .unwrap();
+    let r = faultline_stress::compare(
+        &base,
+        &[&breaker, &vol, &vault, &cap],
+        3,
+        base.file.seed,
+        None,
+    )
+    .unwrap();
     let metric = |i: usize, name: &str| {
         r[i].metrics
             .iter()
@@ -101,6 +108,11 @@ fn the_bundled_mitigation_comparison_holds() {
     );
     assert!(
         metric(1, "adl_events").variant_mean < 1.0 && metric(2, "adl_events").variant_mean < 1.0
+    );
+    assert!(
+        metric(3, "liquidations").diff_ci[1] < 0.0
+            && metric(3, "loss_past_bankruptcy").diff_ci[1] < 0.0,
+        "the open-interest cap leaves fewer positions to liquidate and less loss"
     );
     assert!(
         metric(0, "adl_events").base_mean > 100.0,

@@ -270,3 +270,51 @@ fn market_makers_pull_depth_as_their_inventory_grows() {
         rows[0].depth_multiplier
     );
 }
+
+#[test]
+fn an_open_interest_cap_bounds_the_crowd_and_the_loss() {
+    // 80 traders, 70% long, ~$16k each: about $900k of longs. A $300k cap per side
+    // refuses the openings past it, so a 30% gap has fewer longs to liquidate.
+    let plain_text = scenario(&base(), &[(5, -0.3)], "");
+    let capped_text = plain_text.replace(
+        "symbol = \"X-PERP\"",
+        "symbol = \"X-PERP\"\nopen_interest_cap = 300000.0",
+    );
+    assert_ne!(plain_text, capped_text);
+    let plain = run(&plain_text);
+    let capped = run(&capped_text);
+    let m = &capped.venue().markets[0];
+    let traders = |s: &Simulation| {
+        s.venue()
+            .accounts
+            .iter()
+            .filter(|a| a.kind == faultline_state::AccountKind::Trader)
+            .count() as u64
+    };
+    assert_eq!(plain.venue().markets[0].openings_refused, 0);
+    assert!(m.openings_refused > 0);
+    assert_eq!(traders(&capped) + m.openings_refused, traders(&plain));
+    assert!(
+        loss(&capped) < loss(&plain),
+        "{} vs {}",
+        loss(&capped),
+        loss(&plain)
+    );
+    assert!(capped.totals().liquidations < plain.totals().liquidations);
+    assert_eq!(capped.venue().conservation_error(), 0);
+}
+
+#[test]
+fn an_open_interest_cap_is_checked_in_the_scenario() {
+    let text = scenario(&base(), &[(5, -0.3)], "").replace(
+        "symbol = \"X-PERP\"",
+        "symbol = \"X-PERP\"\nopen_interest_cap = -5.0",
+    );
+    let err = faultline_scenario::parse(
+        &text,
+        std::path::Path::new("cap.toml"),
+        std::path::Path::new("."),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("open_interest_cap"), "{err}");
+}

@@ -156,6 +156,11 @@ pub struct Market {
     pub margin_multiplier: Ppm,
     /// The largest multiplier the market may apply (the liquidation index plans for it).
     pub margin_multiplier_cap: Ppm,
+    /// Open-interest cap: the most trader notional one side may hold, valued at the
+    /// price of each new opening (Hyperliquid and dYdX cap open interest per asset).
+    pub open_interest_cap: Option<Quote>,
+    /// Openings the cap refused.
+    pub openings_refused: u64,
 }
 
 impl Market {
@@ -185,6 +190,27 @@ impl Market {
         }
     }
 
+    /// Whether the open-interest cap admits a new trader position of `size` (base, > 0)
+    /// on the long (`long`) or short side at `price`: the side's trader open interest
+    /// after the opening, valued at `price` (rounded up), must not exceed the cap.
+    pub fn admits_opening(
+        &self,
+        long: bool,
+        size: Base,
+        price: Price,
+    ) -> Result<bool, ArithmeticError> {
+        let Some(cap) = self.open_interest_cap else {
+            return Ok(true);
+        };
+        let side = if long {
+            self.trader_long_oi
+        } else {
+            self.trader_short_oi
+        };
+        let after = side.checked_add(size)?.notional(price, Rounding::Ceil)?;
+        Ok(after <= cap)
+    }
+
     /// True when the venue liquidations execute on is offline.
     pub fn liquidation_venue_offline(&self) -> bool {
         match self.liquidation_venue.and_then(|i| self.venues.get(i)) {
@@ -212,6 +238,8 @@ impl Market {
             book_offline: false,
             margin_multiplier: Ppm::ONE,
             margin_multiplier_cap: Ppm::ONE,
+            open_interest_cap: None,
+            openings_refused: 0,
         }
     }
 }

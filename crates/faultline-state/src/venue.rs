@@ -720,4 +720,36 @@ mod tests {
         assert_eq!(v.markets[0].trader_long_oi, Base::from_units(1).unwrap());
         assert_eq!(v.conservation_error(), 0);
     }
+
+    #[test]
+    fn the_open_interest_cap_counts_each_side_at_the_opening_price() {
+        let mut v = venue();
+        let lp = v.add_account(AccountKind::LiquidityProvider);
+        let a = v.add_account(AccountKind::Trader);
+        let b = |x: i64| Base::from_units(x).unwrap();
+        let px = Price::from_units(100).unwrap();
+        assert!(v.markets[0].admits_opening(true, b(1_000), px).unwrap());
+        v.markets[0].open_interest_cap = Some(q(1_000));
+        v.open_position(OpenPosition {
+            account: a,
+            market: MarketId(0),
+            mode: MarginMode::Cross,
+            size: b(6),
+            price: px,
+            leverage: None,
+            lp: Some(lp),
+        })
+        .unwrap();
+        let m = &v.markets[0];
+        // Longs hold 6 × 100 = 600: 4 more reach the cap exactly, 5 pass it.
+        assert!(m.admits_opening(true, b(4), px).unwrap());
+        assert!(!m.admits_opening(true, b(5), px).unwrap());
+        // The short side is counted on its own.
+        assert!(m.admits_opening(false, b(10), px).unwrap());
+        assert!(!m.admits_opening(false, b(11), px).unwrap());
+        // At a lower price the same base is less notional.
+        let low = Price::from_units(50).unwrap();
+        assert!(m.admits_opening(true, b(14), low).unwrap());
+        assert!(!m.admits_opening(true, b(15), low).unwrap());
+    }
 }

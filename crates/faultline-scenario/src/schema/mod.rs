@@ -190,6 +190,13 @@ pub struct MarketSpec {
     /// Non-linear liquidation penalty.
     #[serde(default)]
     pub penalty: Option<PenaltySpec>,
+    /// Open-interest cap (quote, > 0): the most trader notional one side may hold. A
+    /// population trader whose opening would take its side past the cap (valued at its
+    /// entry price) is refused and never opens; explicit `[[account]]` positions are the
+    /// stated starting state and are not capped.
+    #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub open_interest_cap: Option<f64>,
 }
 
 pub(crate) fn perp() -> String {

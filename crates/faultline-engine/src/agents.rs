@@ -34,8 +34,24 @@ pub struct LiquidatorAgent {
     pub latency_blocks: u64,
     /// Notional it can liquidate per block (capital and risk limit).
     pub capacity_per_block: Quote,
-    /// Smallest expected fee it acts for.
+    /// Smallest expected fee it acts for (net of gas on a chain).
     pub min_profit: Quote,
+    /// Its own gas bid on a chain (`None`: the chain's `liquidation_bid`). Every
+    /// liquidator that finds a liquidation worth its gas sends a transaction; the
+    /// first included executes and the others revert, their gas spent for nothing —
+    /// the priority gas auction of Daian et al., "Flash Boys 2.0" (IEEE S&P 2020).
+    pub gas: Option<crate::chain::GasBid>,
+}
+
+/// What one liquidator did over the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LiquidatorStats {
+    /// Margin groups it liquidated (one per executed liquidation).
+    pub liquidations: u64,
+    /// Gas it paid for included transactions (quote), executed or reverted.
+    pub gas_cost: Quote,
+    /// Its included transactions that found nothing to liquidate.
+    pub reverted: u64,
 }
 
 impl Simulation {

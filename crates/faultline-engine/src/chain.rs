@@ -106,6 +106,8 @@ pub enum TxKind {
         account: AccountId,
         /// 0 for cross, `1 + market` for an isolated position.
         group_key: u32,
+        /// The competing liquidator that sent it (0 without competing liquidators).
+        liquidator: u32,
     },
 }
 

@@ -24,11 +24,11 @@ impl Simulation {
     /// liquidated at once without a chain, or sent as a transaction with one.
     pub(crate) fn liquidation_phase(
         &mut self,
-        included: &[(AccountId, MarginGroup)],
+        included: &[(AccountId, MarginGroup, usize)],
     ) -> Result<(), EngineError> {
         let block = self.block.0;
-        for &(account, group) in included {
-            self.execute_liquidation_tx(account, group)?;
+        for &(account, group, liquidator) in included {
+            self.execute_liquidation_tx(account, group, liquidator)?;
         }
         let mut queue: Vec<(i64, AccountId, MarginGroup)> = Vec::new();
         let mut candidates: Vec<GroupKey> = Vec::new();
@@ -169,14 +169,21 @@ impl Simulation {
                     return Ok(());
                 };
                 self.current_liquidator = l;
+                if let Some(s) = self.liquidator_stats.get_mut(l) {
+                    s.liquidations += 1;
+                }
             }
             let result = self.liquidate_group(account, group);
             self.current_liquidator = 0;
             return result;
         };
+        if !self.liquidators.is_empty() {
+            return self.dispatch_competing(account, group, market);
+        }
         let kind = TxKind::Liquidation {
             account,
             group_key: encode_group(group),
+            liquidator: 0,
         };
         if chain.is_pending(&kind) {
             return Ok(());
@@ -187,24 +194,108 @@ impl Simulation {
         let cost = self.gas_cost(bid.gas_used, gas_price, &params);
         let reward = self.expected_reward(account, group)?;
         if reward - cost < params.min_liquidation_profit {
-            self.stats[market.index()].priced_out += 1;
-            if self.priced_out.insert((account, encode_group(group))) {
-                self.totals.priced_out += 1;
-            }
             let detail = format!("liquidating {account} would earn {reward:.2} but gas costs {cost:.2} at {gas_price:.1} gwei");
-            self.emit(
-                EventKind::LiquidationPricedOut,
-                Some(market),
-                Some(account),
-                None,
-                detail,
-            );
-            return Ok(());
+            return self.priced_out(account, group, market, detail);
         }
         let block = self.block.0;
         if let Some(c) = &mut self.chain {
             c.submit(block, kind, &bid);
         }
+        Ok(())
+    }
+
+    /// Competing liquidators on a chain: every liquidator whose latency has passed, whose
+    /// capacity has room and for whom the expected fee beats its gas cost by its minimum
+    /// profit (and the chain's) sends its own transaction with its own bid. Priced out
+    /// when at least one could act but none found it worth the gas.
+    fn dispatch_competing(
+        &mut self,
+        account: AccountId,
+        group: MarginGroup,
+        market: MarketId,
+    ) -> Result<(), EngineError> {
+        let Some(chain) = &self.chain else {
+            return Ok(());
+        };
+        let params = chain.params().clone();
+        let going = chain.gas_price_gwei();
+        let since = self
+            .eligible_since
+            .get(&index::key(account, group))
+            .copied()
+            .unwrap_or(self.block.0);
+        let waited = self.block.0.saturating_sub(since);
+        let Some(p) = self.largest_position(account, group)? else {
+            return Ok(());
+        };
+        let notional = p
+            .size
+            .notional(
+                self.venue.markets[p.market.index()].mark_price,
+                Rounding::Floor,
+            )?
+            .abs();
+        let reward = self.expected_reward(account, group)?;
+        let block = self.block.0;
+        let (mut able, mut sent) = (0u32, 0u32);
+        let mut cheapest = f64::INFINITY;
+        for i in 0..self.liquidators.len() {
+            let l = &self.liquidators[i];
+            let used = self.liquidator_used[i];
+            if l.latency_blocks > waited || l.capacity_per_block.checked_sub(used)? < notional {
+                continue;
+            }
+            let kind = TxKind::Liquidation {
+                account,
+                group_key: encode_group(group),
+                liquidator: u32::try_from(i).unwrap_or(u32::MAX),
+            };
+            let Some(c) = &self.chain else {
+                return Ok(());
+            };
+            if c.is_pending(&kind) {
+                continue;
+            }
+            able += 1;
+            let bid = l.gas.unwrap_or(params.liquidation_bid);
+            let gas_price = (going * (1.0 + bid.premium)).min(bid.max_fee_gwei);
+            let cost = self.gas_cost(bid.gas_used, gas_price, &params);
+            cheapest = cheapest.min(cost);
+            if reward - cost < params.min_liquidation_profit.max(l.min_profit.to_f64()) {
+                continue;
+            }
+            self.liquidator_used[i] = used.checked_add(notional)?;
+            if let Some(c) = &mut self.chain {
+                c.submit(block, kind, &bid);
+            }
+            sent += 1;
+        }
+        if able > 0 && sent == 0 {
+            let detail = format!("liquidating {account} would earn {reward:.2} but the cheapest gas among {able} liquidators costs {cheapest:.2}");
+            return self.priced_out(account, group, market, detail);
+        }
+        Ok(())
+    }
+
+    /// Record that a liquidation was not worth its gas.
+    fn priced_out(
+        &mut self,
+        account: AccountId,
+        group: MarginGroup,
+        market: MarketId,
+        detail: String,
+    ) -> Result<(), EngineError> {
+        self.stats[market.index()].priced_out += 1;
+        if self.priced_out.insert((account, encode_group(group))) {
+            self.totals.priced_out += 1;
+        }
+        self.emit(
+            EventKind::LiquidationPricedOut,
+            Some(market),
+            Some(account),
+            None,
+            detail,
+        );
         Ok(())
     }
 
@@ -240,20 +331,23 @@ impl Simulation {
         &mut self,
         account: AccountId,
         group: MarginGroup,
+        liquidator: usize,
     ) -> Result<(), EngineError> {
         let Some(chain) = &self.chain else {
             return Ok(());
         };
         let params = chain.params().clone();
-        let cost = self.gas_cost(
-            params.liquidation_bid.gas_used,
-            chain.gas_price_gwei(),
-            &params,
-        );
-        self.totals.liquidator_gas_cost = self
-            .totals
-            .liquidator_gas_cost
-            .checked_add(Quote::from_f64(cost)?)?;
+        let gas_used = self
+            .liquidators
+            .get(liquidator)
+            .and_then(|l| l.gas)
+            .unwrap_or(params.liquidation_bid)
+            .gas_used;
+        let cost = Quote::from_f64(self.gas_cost(gas_used, chain.gas_price_gwei(), &params))?;
+        self.totals.liquidator_gas_cost = self.totals.liquidator_gas_cost.checked_add(cost)?;
+        if let Some(s) = self.liquidator_stats.get_mut(liquidator) {
+            s.gas_cost = s.gas_cost.checked_add(cost)?;
+        }
         let live = self
             .venue
             .group_health(account, group)
@@ -264,6 +358,9 @@ impl Simulation {
             None
         }) else {
             self.totals.reverted_liquidations += 1;
+            if let Some(s) = self.liquidator_stats.get_mut(liquidator) {
+                s.reverted += 1;
+            }
             return Ok(());
         };
         let front = match (
@@ -286,7 +383,13 @@ impl Simulation {
             }
             _ => None,
         };
-        self.liquidate_group(account, group)?;
+        self.current_liquidator = liquidator;
+        if let Some(s) = self.liquidator_stats.get_mut(liquidator) {
+            s.liquidations += 1;
+        }
+        let result = self.liquidate_group(account, group);
+        self.current_liquidator = 0;
+        result?;
         if let Some((side, qty)) = front.filter(|(_, q)| q.is_positive()) {
             let back = if side == BookSide::Bid {
                 BookSide::Ask

@@ -161,6 +161,7 @@ pub struct Simulation {
     pub(crate) last_exits: u64,
     pub(crate) liquidators: Vec<crate::agents::LiquidatorAgent>,
     pub(crate) liquidator_used: Vec<Quote>,
+    pub(crate) liquidator_stats: Vec<crate::agents::LiquidatorStats>,
     pub(crate) eligible_since: std::collections::BTreeMap<crate::index::GroupKey, u64>,
     pub(crate) current_liquidator: usize,
     pub(crate) backstop: Option<crate::mitigations::Backstop>,
@@ -211,6 +212,7 @@ impl Simulation {
             last_exits: 0,
             liquidators: Vec::new(),
             liquidator_used: Vec::new(),
+            liquidator_stats: Vec::new(),
             eligible_since: std::collections::BTreeMap::new(),
             current_liquidator: 0,
             backstop: None,
@@ -249,6 +251,7 @@ impl Simulation {
     /// Competing liquidators; the venue must have one liquidator pot per agent.
     pub fn with_liquidators(mut self, agents: Vec<crate::agents::LiquidatorAgent>) -> Self {
         self.liquidator_used = vec![Quote::ZERO; agents.len()];
+        self.liquidator_stats = vec![crate::agents::LiquidatorStats::default(); agents.len()];
         self.liquidators = agents;
         self
     }
@@ -256,6 +259,11 @@ impl Simulation {
     /// The competing liquidators.
     pub fn liquidators(&self) -> &[crate::agents::LiquidatorAgent] {
         &self.liquidators
+    }
+
+    /// What each competing liquidator did, in the order of [`Simulation::liquidators`].
+    pub fn liquidator_stats(&self) -> &[crate::agents::LiquidatorStats] {
+        &self.liquidator_stats
     }
 
     /// Add a backstop vault (its account must already hold its capital).
@@ -444,9 +452,11 @@ impl Simulation {
                 TxKind::OracleUpdate { market, price } => {
                     self.runtimes[market].oracle.land(block, price)
                 }
-                TxKind::Liquidation { account, group_key } => {
-                    liquidation_txs.push((account, decode_group(group_key)))
-                }
+                TxKind::Liquidation {
+                    account,
+                    group_key,
+                    liquidator,
+                } => liquidation_txs.push((account, decode_group(group_key), liquidator as usize)),
             }
         }
         if !halted {

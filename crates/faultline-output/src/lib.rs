@@ -5,5 +5,5 @@
 mod summary;
 mod write;
 
-pub use summary::{Manifest, Summary};
+pub use summary::{LiquidatorSummary, Manifest, Summary};
 pub use write::{write_run_dir, OutputError, RunArtifacts};

@@ -28,6 +28,21 @@ pub struct Manifest {
     pub accounts: usize,
 }
 
+/// One competing liquidator's run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiquidatorSummary {
+    /// Its label.
+    pub label: String,
+    /// Margin groups it liquidated.
+    pub liquidations: u64,
+    /// Liquidation fees it earned (its pot at the end).
+    pub fees: f64,
+    /// Gas it paid for included transactions (executed or reverted).
+    pub gas_cost: f64,
+    /// Its included transactions that found nothing left to liquidate.
+    pub reverted: u64,
+}
+
 /// Headline results. Amounts are in quote units; `conservation_error` is in quote atoms.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
@@ -100,6 +115,8 @@ pub struct Summary {
     pub trader_exit_volume: f64,
     /// Population traders the open-interest cap refused at the start.
     pub openings_refused_by_oi_cap: u64,
+    /// What each competing liquidator did (empty without `[[liquidator]]`).
+    pub liquidators: Vec<LiquidatorSummary>,
     /// True when every configured block ran.
     pub completed: bool,
     /// The engine error that stopped the run early, if any.
@@ -162,6 +179,24 @@ impl Summary {
                 .iter()
                 .map(|m| m.openings_refused)
                 .sum(),
+            liquidators: sim
+                .liquidators()
+                .iter()
+                .zip(sim.liquidator_stats())
+                .enumerate()
+                .map(|(i, (l, s))| LiquidatorSummary {
+                    label: l.label.clone(),
+                    liquidations: s.liquidations,
+                    fees: sim
+                        .venue()
+                        .ledger
+                        .liquidators
+                        .get(i)
+                        .map_or(0.0, |q| q.to_f64()),
+                    gas_cost: s.gas_cost.to_f64(),
+                    reverted: s.reverted,
+                })
+                .collect(),
             completed: sim.is_done() && error.is_none(),
             error,
         }

@@ -112,6 +112,18 @@ pub(crate) fn semantic(f: &ScenarioFile) -> Vec<Issue> {
     if let Some(c) = &f.chain {
         chain_rules(&mut out, f, c);
     }
+    if f.chain.is_none() {
+        for (i, l) in f.liquidator.iter().enumerate() {
+            if l.gas.is_some() {
+                out.push(issue(
+                    &format!("liquidator[{i}].gas"),
+                    "a [chain] section to bid on",
+                    "no [chain]",
+                    "add a [chain] section or remove the liquidator's gas bid",
+                ));
+            }
+        }
+    }
     for (k, fault) in f.fault.iter().enumerate() {
         fault_rules(&mut out, f, k, fault);
     }
@@ -540,11 +552,7 @@ pub(crate) fn liquidation_venue(f: &ScenarioFile, i: usize) -> Option<usize> {
 pub(crate) fn chain_params(s: &Scenario) -> Option<ChainParams> {
     let f = &s.file;
     let c = f.chain.as_ref()?;
-    let bid = |t: &crate::schema::TxSpec| GasBid {
-        gas_used: t.gas_used,
-        premium: t.premium,
-        max_fee_gwei: t.max_fee_gwei,
-    };
+    let bid = gas_bid;
     let demand = match &c.demand {
         GasDemandSpec::Parametric {
             utilization,
@@ -721,6 +729,14 @@ pub(crate) fn behavior(
 }
 
 /// The competing liquidators.
+fn gas_bid(t: &crate::schema::TxSpec) -> GasBid {
+    GasBid {
+        gas_used: t.gas_used,
+        premium: t.premium,
+        max_fee_gwei: t.max_fee_gwei,
+    }
+}
+
 pub(crate) fn liquidators(f: &ScenarioFile) -> Result<Vec<LiquidatorAgent>, ArithmeticError> {
     f.liquidator
         .iter()
@@ -735,6 +751,7 @@ pub(crate) fn liquidators(f: &ScenarioFile) -> Result<Vec<LiquidatorAgent>, Arit
                 latency_blocks: l.latency_blocks,
                 capacity_per_block: Quote::from_f64(l.capacity_per_block)?,
                 min_profit: Quote::from_f64(l.min_profit)?,
+                gas: l.gas.as_ref().map(gas_bid),
             })
         })
         .collect()

@@ -318,3 +318,52 @@ fn an_open_interest_cap_is_checked_in_the_scenario() {
     .unwrap_err();
     assert!(err.to_string().contains("open_interest_cap"), "{err}");
 }
+
+const CHAIN: &str = "[chain]\ngas_limit = 30000000\nbase_fee_gwei = 20.0\nmax_pending_blocks = 10\ngas_token_price = 1000.0\nmin_liquidation_profit = 0.0\ndemand = { model = \"parametric\", utilization = 1.0, priority_mean_gwei = 2.0 }\noracle_tx = { gas_used = 100000, premium = 1.0, max_fee_gwei = 100000.0 }\nliquidation_tx = { gas_used = 400000, premium = 0.2, max_fee_gwei = 2000.0 }\n";
+
+#[test]
+fn on_a_chain_the_higher_gas_bidder_wins_and_the_loser_pays_for_reverts() {
+    // The cheap bidder is listed first, so it sends first: on equal bids it would win.
+    let liquidators = "[[liquidator]]\nlabel = \"cheap\"\ncapacity_per_block = 1e9\ngas = { gas_used = 400000, premium = 0.0, max_fee_gwei = 5000.0 }\n\n[[liquidator]]\nlabel = \"bidder\"\ncapacity_per_block = 1e9\ngas = { gas_used = 400000, premium = 3.0, max_fee_gwei = 5000.0 }\n";
+    // A slow slide of 0.5% steps (liquidations earn fees), and gas cheap next to them, so
+    // both liquidators go after every liquidation and the contest is decided by the bid.
+    let chain = CHAIN.replace("gas_token_price = 1000.0", "gas_token_price = 10.0");
+    let sim = run(&scenario(
+        &base(),
+        &(5..35).map(|b| (b, -0.005)).collect::<Vec<_>>(),
+        &format!("{chain}\n{liquidators}"),
+    ));
+    let stats = sim.liquidator_stats();
+    let (cheap, bidder) = (stats[0], stats[1]);
+    assert!(bidder.liquidations > 10, "{bidder:?}");
+    assert!(
+        bidder.liquidations > 10 * cheap.liquidations,
+        "{bidder:?} vs {cheap:?}"
+    );
+    // Gas is accounted per liquidator and in total; fees land in each one's own pot.
+    let gas = bidder.gas_cost.checked_add(cheap.gas_cost).unwrap();
+    assert_eq!(gas, sim.totals().liquidator_gas_cost);
+    let pots = &sim.venue().ledger.liquidators;
+    assert!(pots[1] > pots[0], "{pots:?}");
+    assert_eq!(
+        pots[0].checked_add(pots[1]).unwrap(),
+        sim.totals().liquidator_fees
+    );
+    assert_eq!(sim.venue().conservation_error(), 0);
+}
+
+#[test]
+fn a_liquidator_gas_bid_needs_a_chain() {
+    let text = scenario(
+        &base(),
+        &[(5, -0.3)],
+        "[[liquidator]]\ncapacity_per_block = 1e9\ngas = { gas_used = 400000, premium = 3.0, max_fee_gwei = 5000.0 }\n",
+    );
+    let err = faultline_scenario::parse(
+        &text,
+        std::path::Path::new("l.toml"),
+        std::path::Path::new("."),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("liquidator[0].gas"), "{err}");
+}

@@ -134,10 +134,15 @@ pub struct LiquidatorSpec {
     /// Notional it can liquidate per block (capital and risk limit, quote, > 0).
     #[schemars(extend("exclusiveMinimum" = 0.0))]
     pub capacity_per_block: f64,
-    /// Smallest expected fee it acts for (quote, ≥ 0).
+    /// Smallest expected fee it acts for (quote, ≥ 0); on a chain, net of its gas.
     #[serde(default)]
     #[schemars(range(min = 0.0))]
     pub min_profit: f64,
+    /// Its own gas bid on the chain (default: `chain.liquidation_tx`). Every liquidator
+    /// that finds a liquidation worth its gas sends; the first included wins and the
+    /// others revert, paying gas. Needs a `[chain]`.
+    #[serde(default)]
+    pub gas: Option<crate::schema::TxSpec>,
 }
 
 /// How a population's traders behave.

@@ -328,11 +328,12 @@ fn on_a_chain_the_higher_gas_bidder_wins_and_the_loser_pays_for_reverts() {
     // A slow slide of 0.5% steps (liquidations earn fees), and gas cheap next to them, so
     // both liquidators go after every liquidation and the contest is decided by the bid.
     let chain = CHAIN.replace("gas_token_price = 1000.0", "gas_token_price = 10.0");
-    let sim = run(&scenario(
+    let text = scenario(
         &base(),
         &(5..35).map(|b| (b, -0.005)).collect::<Vec<_>>(),
         &format!("{chain}\n{liquidators}"),
-    ));
+    );
+    let sim = run(&text);
     let stats = sim.liquidator_stats();
     let (cheap, bidder) = (stats[0], stats[1]);
     assert!(bidder.liquidations > 10, "{bidder:?}");
@@ -349,6 +350,13 @@ fn on_a_chain_the_higher_gas_bidder_wins_and_the_loser_pays_for_reverts() {
         pots[0].checked_add(pots[1]).unwrap(),
         sim.totals().liquidator_fees
     );
+    // With equal bids the one that sends first wins: the bid, not the order, decided.
+    let equal = run(&text.replace(
+        "premium = 0.0, max_fee_gwei = 5000.0",
+        "premium = 3.0, max_fee_gwei = 5000.0",
+    ));
+    let e = equal.liquidator_stats();
+    assert!(e[0].liquidations > e[1].liquidations, "{e:?}");
     assert_eq!(sim.venue().conservation_error(), 0);
 }
 

@@ -165,46 +165,47 @@ impl Venue {
 
     /// Money entering after the start (a treasury top-up): counted as an external flow.
     pub fn inject(&mut self, to: Pot, amount: Quote) -> Result<(), StateError> {
-        if amount.is_negative() {
-            return Err(StateError::NegativeTransfer {
-                from: to,
-                to,
-                amount,
-            });
-        }
-        let pot = self.pot_mut(to)?;
-        *pot = pot.checked_add(amount)?;
-        self.ledger.external_flows = self.ledger.external_flows.checked_add(amount)?;
-        Ok(())
+        self.cross_boundary(to, amount, true, Boundary::ExternalFlow)
     }
 
     /// Money leaving the venue (a depositor's withdrawal): counted as an external flow.
     pub fn withdraw(&mut self, from: Pot, amount: Quote) -> Result<(), StateError> {
-        if amount.is_negative() {
-            return Err(StateError::NegativeTransfer {
-                from,
-                to: from,
-                amount,
-            });
-        }
-        let pot = self.pot_mut(from)?;
-        *pot = pot.checked_sub(amount)?;
-        self.ledger.external_flows = self.ledger.external_flows.checked_sub(amount)?;
-        Ok(())
+        self.cross_boundary(from, amount, false, Boundary::ExternalFlow)
     }
 
     /// Bring `amount` (≥ 0) into the venue from outside.
     pub fn deposit(&mut self, to: Pot, amount: Quote) -> Result<(), StateError> {
+        self.cross_boundary(to, amount, true, Boundary::Deposit)
+    }
+
+    /// Move `amount` (≥ 0) into (`incoming`) or out of `pot` across the venue's
+    /// boundary, counted in the ledger's `counter` so conservation still balances.
+    fn cross_boundary(
+        &mut self,
+        pot: Pot,
+        amount: Quote,
+        incoming: bool,
+        counter: Boundary,
+    ) -> Result<(), StateError> {
         if amount.is_negative() {
             return Err(StateError::NegativeTransfer {
-                from: to,
-                to,
+                from: pot,
+                to: pot,
                 amount,
             });
         }
-        let pot = self.pot_mut(to)?;
-        *pot = pot.checked_add(amount)?;
-        self.ledger.deposits = self.ledger.deposits.checked_add(amount)?;
+        let signed = if incoming {
+            amount
+        } else {
+            amount.checked_neg()?
+        };
+        let p = self.pot_mut(pot)?;
+        *p = p.checked_add(signed)?;
+        let c = match counter {
+            Boundary::Deposit => &mut self.ledger.deposits,
+            Boundary::ExternalFlow => &mut self.ledger.external_flows,
+        };
+        *c = c.checked_add(signed)?;
         Ok(())
     }
 
@@ -558,6 +559,15 @@ pub struct OpenPosition {
     pub leverage: Option<Ppm>,
     /// Liquidity provider taking the other side, if any.
     pub lp: Option<AccountId>,
+}
+
+/// Which ledger counter a flow across the venue's boundary is recorded in.
+#[derive(Debug, Clone, Copy)]
+enum Boundary {
+    /// Money brought in at set-up.
+    Deposit,
+    /// Money entering or leaving during the run.
+    ExternalFlow,
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod candles;
 mod depth;
 mod error;
 mod gas;
+mod series;
 mod time;
 
 pub use candles::{
@@ -19,4 +20,5 @@ pub use candles::{
 pub use depth::{load_book_depth, repair_frozen_buckets, DepthSnapshot};
 pub use error::DataError;
 pub use gas::{load_gas_series, GasPoint};
+pub use series::{hold_to_blocks, load_series};
 pub use time::parse_utc;

@@ -299,7 +299,7 @@ pub(crate) struct Resolved {
     pub ivs: BTreeMap<usize, Vec<f64>>,
 }
 
-/// Load depth snapshots and gas series; problems become issues.
+/// Load depth snapshots, implied-volatility and gas series; problems become issues.
 pub(crate) fn resolve_files(f: &ScenarioFile, base: &Path, issues: &mut Vec<Issue>) -> Resolved {
     let mut r = Resolved::default();
     let mut books: Vec<(String, &DepthSnapshotSpec)> = Vec::new();
@@ -330,6 +330,25 @@ pub(crate) fn resolve_files(f: &ScenarioFile, base: &Path, issues: &mut Vec<Issu
             )),
         }
     }
+    let step = i64::try_from(f.block_time_ms).unwrap_or(i64::MAX);
+    for (i, m) in f.market.iter().enumerate() {
+        let Some(v) = &m.vol_margin else { continue };
+        let Some(file) = &v.implied_vol_file else {
+            continue;
+        };
+        match faultline_data::load_series(&base.join(file), &v.time_column, &v.iv_column) {
+            Ok(series) => {
+                let held = faultline_data::hold_to_blocks(&series, series[0].0, step, f.blocks);
+                r.ivs.insert(i, held);
+            }
+            Err(e) => issues.push(issue(
+                &format!("market[{i}].vol_margin.implied_vol_file"),
+                "a readable implied-volatility series",
+                &e.to_string(),
+                "the path is relative to the scenario file; check `time_column` and `iv_column`",
+            )),
+        }
+    }
     if let Some(ChainSpec {
         demand:
             GasDemandSpec::Replay {
@@ -346,20 +365,8 @@ pub(crate) fn resolve_files(f: &ScenarioFile, base: &Path, issues: &mut Vec<Issu
                     .as_deref()
                     .and_then(parse_utc)
                     .unwrap_or(series[0].time_ms);
-                let step = i64::try_from(f.block_time_ms).unwrap_or(i64::MAX);
-                let mut k = 0;
-                let gwei = (0..=f.blocks)
-                    .map(|b| {
-                        let t = t0.saturating_add(
-                            step.saturating_mul(i64::try_from(b).unwrap_or(i64::MAX)),
-                        );
-                        while k + 1 < series.len() && series[k + 1].time_ms <= t {
-                            k += 1;
-                        }
-                        series[k].gwei
-                    })
-                    .collect();
-                r.gas = Some(gwei);
+                let points: Vec<(i64, f64)> = series.iter().map(|p| (p.time_ms, p.gwei)).collect();
+                r.gas = Some(faultline_data::hold_to_blocks(&points, t0, step, f.blocks));
             }
             Err(e) => issues.push(issue(
                 "chain.demand.file",

@@ -375,3 +375,48 @@ fn a_liquidator_gas_bid_needs_a_chain() {
     .unwrap_err();
     assert!(err.to_string().contains("liquidator[0].gas"), "{err}");
 }
+
+#[test]
+fn an_implied_volatility_series_drives_the_margin_multiplier() {
+    // No realized volatility at all: only the supplied implied volatility can raise
+    // requirements. It jumps from 50% to 600% at block 10: with a 100%
+    // reference, margin × 6 makes the most levered traders liquidatable before the gap.
+    // (Blocks here are 1 s, so block 10 is 10,000 ms after the first row.)
+    let dir = tempfile::tempdir().unwrap();
+    let iv = dir.path().join("iv.csv");
+    std::fs::write(&iv, "time,iv\n0,0.5\n10000,6.0\n").unwrap();
+    let gap = [(30, -0.3)];
+    let plain = run(&scenario(&base(), &gap, ""));
+    let vm = format!(
+        "[market.vol_margin]\nreference_vol_annual = 1.0\nmax_multiplier = 10.0\nimplied_vol_file = {:?}\n",
+        iv.to_str().unwrap()
+    );
+    let text = scenario(&base(), &gap, &vm);
+    let scaled = run(&text);
+    let early = |s: &Simulation, below: u64| {
+        s.liquidation_steps()
+            .iter()
+            .filter(|x| x.block.0 < below)
+            .count()
+    };
+    assert_eq!(early(&scaled, 10), 0, "50% < reference: no change yet");
+    assert_eq!(early(&plain, 30), 0);
+    assert!(
+        early(&scaled, 30) > 0,
+        "the IV jump liquidates before the gap"
+    );
+    assert_eq!(scaled.venue().conservation_error(), 0);
+
+    let missing = text.replace("iv.csv", "nope.csv");
+    let err = faultline_scenario::parse(
+        &missing,
+        std::path::Path::new("t.toml"),
+        std::path::Path::new("."),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("market[0].vol_margin.implied_vol_file") && err.contains("nope.csv"),
+        "{err}"
+    );
+}

@@ -13,13 +13,14 @@ pub struct VolMarginSpec {
     /// Largest multiplier, in [1, 100].
     #[schemars(range(min = 1.0, max = 100.0))]
     pub max_multiplier: f64,
-    /// A CSV of implied volatility (annualized) with `time_column` and `iv_column`,
-    /// resampled to the blocks from the replay's or the file's first time; omit to use the
+    /// A CSV of implied volatility (annualized, e.g. 0.8 for 80%) with `time_column`
+    /// (Unix ms or UTC time) and `iv_column`; block 0 is the file's first row and each
+    /// block uses the last value at or before its time. Omit to use the
     /// EWMA realized volatility of the reference (half-life from `[market.liquidity]`, else
     /// RiskMetrics' 0.94 per block).
     #[serde(default)]
     pub implied_vol_file: Option<String>,
-    /// Time column (ms) of the implied-volatility file.
+    /// Time column of the implied-volatility file (Unix ms or UTC time).
     #[serde(default = "default_time")]
     pub time_column: String,
     /// Volatility column of the implied-volatility file.

@@ -1,5 +1,6 @@
 //! Pure mechanism math: margin tiers, liquidation sizing, bankruptcy and liquidation
-//! prices, funding, auto-deleveraging ranking and exact pro-rata splits.
+//! prices, funding, auto-deleveraging ranking, exact pro-rata splits, and contagion
+//! measures (Eisenberg–Noe clearing, DebtRank, Contagion Index).
 //!
 //! **Architecture invariant: nothing in this crate mutates simulation state.** Every
 //! function takes plain values and returns plain values, so each formula can be checked
@@ -7,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod adl;
+pub mod contagion;
 pub mod funding;
 pub mod liquidation;
 pub mod margin;

@@ -10,6 +10,7 @@
 pub mod adl;
 pub mod contagion;
 pub mod funding;
+pub mod lending;
 pub mod liquidation;
 pub mod margin;
 pub mod split;

@@ -8,11 +8,13 @@
 #![forbid(unsafe_code)]
 
 pub mod adl;
+pub mod cdp;
 pub mod contagion;
 pub mod funding;
 pub mod lending;
 pub mod liquidation;
 pub mod margin;
+pub mod options;
 pub mod split;
 
 pub use faultline_units::ArithmeticError;

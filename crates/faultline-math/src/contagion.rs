@@ -79,6 +79,26 @@ fn check_square(liabilities: &[Vec<f64>], n: usize, what: &str) -> Result<(), Ne
 /// payments, add every node that then cannot pay in full, repeat. Defaults only grow, so
 /// it ends within `n` rounds.
 pub fn eisenberg_noe(liabilities: &[Vec<f64>], external: &[f64]) -> Result<Clearing, NetworkError> {
+    rogers_veraart(liabilities, external, 1.0, 1.0)
+}
+
+/// The greatest clearing vector with bankruptcy costs, Rogers and Veraart, "Failure and
+/// Rescue in an Interbank Network", Management Science 59(4), 2013: a defaulter pays
+/// `α·eᵢ + β·Σⱼ Πⱼᵢ p*ⱼ` (it recovers only `α` of its outside assets and `β` of what it
+/// is paid); a node that can pay in full does. Their greatest-clearing-vector algorithm
+/// is the fictitious default loop below; `α = β = 1` is Eisenberg–Noe.
+pub fn rogers_veraart(
+    liabilities: &[Vec<f64>],
+    external: &[f64],
+    alpha: f64,
+    beta: f64,
+) -> Result<Clearing, NetworkError> {
+    if !((0.0..=1.0).contains(&alpha) && (0.0..=1.0).contains(&beta)) {
+        return Err(NetworkError(format!(
+            "bankruptcy recovery rates alpha = {alpha}, beta = {beta}: each must lie in [0, 1]"
+        )));
+    }
+    let costs = (alpha, beta);
     let n = external.len();
     if liabilities.len() != n {
         return Err(NetworkError(format!(
@@ -121,10 +141,18 @@ pub fn eisenberg_noe(liabilities: &[Vec<f64>], external: &[f64]) -> Result<Clear
         }
         defaulted = next;
         rounds += 1;
-        payments = solve_defaulters(&defaulted, &obligations, external, &share)?;
+        payments = solve_defaulters(&defaulted, &obligations, external, &share, costs)?;
     }
+    // A defaulter's equity is zero; under bankruptcy costs what it had beyond its
+    // payments is lost to them.
     let equity = (0..n)
-        .map(|i| (external[i] + inflow(&payments, i) - payments[i]).max(0.0))
+        .map(|i| {
+            if defaulted[i] {
+                0.0
+            } else {
+                (external[i] + inflow(&payments, i) - payments[i]).max(0.0)
+            }
+        })
         .collect();
     Ok(Clearing {
         payments,
@@ -144,6 +172,7 @@ fn solve_defaulters(
     obligations: &[f64],
     external: &[f64],
     share: &dyn Fn(usize, usize) -> f64,
+    (alpha, beta): (f64, f64),
 ) -> Result<Vec<f64>, NetworkError> {
     let n = obligations.len();
     let d: Vec<usize> = (0..n).filter(|&i| defaulted[i]).collect();
@@ -155,13 +184,14 @@ fn solve_defaulters(
     let mut a = vec![vec![0.0; k + 1]; k];
     for (r, &i) in d.iter().enumerate() {
         for (c, &j) in d.iter().enumerate() {
-            a[r][c] = f64::from(u8::from(r == c)) - share(j, i);
+            a[r][c] = f64::from(u8::from(r == c)) - beta * share(j, i);
         }
-        a[r][k] = external[i]
-            + (0..n)
-                .filter(|&j| !defaulted[j])
-                .map(|j| share(j, i) * obligations[j])
-                .sum::<f64>();
+        a[r][k] = alpha * external[i]
+            + beta
+                * (0..n)
+                    .filter(|&j| !defaulted[j])
+                    .map(|j| share(j, i) * obligations[j])
+                    .sum::<f64>();
     }
     if let Some(x) = gauss(a) {
         for (r, &i) in d.iter().enumerate() {
@@ -173,8 +203,8 @@ fn solve_defaulters(
     for _ in 0..100_000 {
         let mut change = 0.0f64;
         for &i in &d {
-            let v =
-                (external[i] + (0..n).map(|j| share(j, i) * p[j]).sum::<f64>()).min(obligations[i]);
+            let v = (alpha * external[i] + beta * (0..n).map(|j| share(j, i) * p[j]).sum::<f64>())
+                .min(obligations[i]);
             change = change.max((p[i] - v).abs());
             p[i] = v;
         }

@@ -64,6 +64,15 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Static contagion measures of an exposure network: Eisenberg–Noe (or Rogers–Veraart)
+    /// clearing, each protocol's Contagion Index and DebtRank.
+    Contagion {
+        /// Network file (TOML): [[protocol]] and [[exposure]] entries.
+        file: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show every position at the start: equity, margins, liquidation and bankruptcy prices, ADL rank.
     Inspect {
         /// Scenario file (TOML). Omit for the bundled default.
@@ -114,7 +123,45 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Compare(args) => compare_cmd::compare_cmd(args),
         Command::Merge { dirs, out } => stress_cmd::merge_cmd(&dirs, &out),
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
+        Command::Contagion { file, json } => contagion(&file, json),
     }
+}
+
+fn contagion(file: &Path, json: bool) -> Result<()> {
+    use faultline_scenario::network::{analyse, load_network};
+    let net = load_network(file).map_err(InvalidInput)?;
+    let r = analyse(&net).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    if json {
+        return print(&serde_json::to_string_pretty(&r)?);
+    }
+    let mut t = format!(
+        "{} — {} protocols, shortfall {:.2}\n{:<20} {:>8} {:>16} {:>16} {:>16} {:>16} {:>10} {:>10}\n",
+        r.name,
+        r.protocols.len(),
+        r.shortfall,
+        "protocol",
+        "default",
+        "owed",
+        "paid",
+        "equity",
+        "loss caused",
+        "contagion",
+        "DebtRank"
+    );
+    for p in &r.protocols {
+        t.push_str(&format!(
+            "{:<20} {:>8} {:>16.2} {:>16.2} {:>16.2} {:>16.2} {:>10.4} {:>10.4}\n",
+            p.name,
+            if p.defaulted { "yes" } else { "no" },
+            p.owed,
+            p.paid,
+            p.equity,
+            p.loss_caused,
+            p.contagion_index,
+            p.debt_rank
+        ));
+    }
+    print(t.trim_end())
 }
 
 pub(crate) fn print(text: &str) -> Result<()> {

@@ -366,3 +366,47 @@ fn compare_pairs_variants_on_the_same_paths_and_rejects_a_bad_variant() {
     );
     assert!(!tmp.path().join("c3").exists(), "nothing written");
 }
+
+#[test]
+fn contagion_reports_every_protocol_of_the_bundled_network() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = faultline(
+        &[
+            "contagion",
+            "scenarios/networks/perp-lending-cdp.toml",
+            "--json",
+        ],
+        &root,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let protocols = r["protocols"].as_array().unwrap();
+    assert_eq!(protocols.len(), 3);
+    let total: f64 = protocols
+        .iter()
+        .map(|p| p["contagion_index"].as_f64().unwrap())
+        .sum();
+    assert!((total - 1.0).abs() < 1e-9, "indices sum to 1: {total}");
+    // The CDP's failure reaches the lending market it supplies and, through it, the perp.
+    let cdp = &protocols[2];
+    assert_eq!(cdp["name"], "cdp");
+    assert!(cdp["contagion_index"].as_f64().unwrap() > 0.5, "{cdp}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    let text = std::fs::read_to_string(root.join("scenarios/networks/perp-lending-cdp.toml"))
+        .unwrap()
+        .replace("debtor = \"cdp\"", "debtor = \"cpd\"");
+    std::fs::write(&bad, text).unwrap();
+    let out = faultline(&["contagion", bad.to_str().unwrap()], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("exposure[1].debtor") && err.contains("cpd"),
+        "{err}"
+    );
+}

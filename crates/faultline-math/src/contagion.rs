@@ -310,23 +310,26 @@ pub fn debt_rank(
     Ok((h, r))
 }
 
-/// The static Contagion Index of each node: the loss its failure alone inflicts on the
-/// others, as a share of the sum of those losses over all nodes. Node `i` "fails" when
-/// its external assets are lost (`eᵢ = 0`); the loss to the others is the fall in their
-/// Eisenberg–Noe equity from the unshocked network. Also returns the raw losses.
+/// The static Contagion Index of each of the first `members` nodes (the protocols; any
+/// nodes after them stand for outside creditors): the loss its failure alone inflicts on
+/// the other members, as a share of the sum of those losses over all members. A member
+/// "fails" when its external assets are lost (`eᵢ = 0`); the loss to another member is
+/// the fall in its Eisenberg–Noe equity from the unshocked network. Also returns the raw
+/// losses.
 pub fn contagion_index(
     liabilities: &[Vec<f64>],
     external: &[f64],
+    members: usize,
 ) -> Result<(Vec<f64>, Vec<f64>), NetworkError> {
     let base = eisenberg_noe(liabilities, external)?;
-    let n = external.len();
-    let mut caused = Vec::with_capacity(n);
-    for i in 0..n {
+    let m = members.min(external.len());
+    let mut caused = Vec::with_capacity(m);
+    for i in 0..m {
         let mut e = external.to_vec();
         e[i] = 0.0;
         let shocked = eisenberg_noe(liabilities, &e)?;
         caused.push(
-            (0..n)
+            (0..m)
                 .filter(|&j| j != i)
                 .map(|j| (base.equity[j] - shocked.equity[j]).max(0.0))
                 .sum::<f64>(),
@@ -437,7 +440,7 @@ mod tests {
             vec![0.0, 0.0, 0.0],
             vec![0.0, 0.0, 0.0],
         ];
-        let (index, caused) = contagion_index(&l, &[25.0, 1.0, 1.0]).unwrap();
+        let (index, caused) = contagion_index(&l, &[25.0, 1.0, 1.0], 3).unwrap();
         assert!(close(index[0], 1.0) && index[1] == 0.0 && index[2] == 0.0);
         assert!(close(caused[0], 20.0));
     }

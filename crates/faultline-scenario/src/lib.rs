@@ -12,6 +12,7 @@ mod check;
 mod error;
 mod load;
 mod locate;
+pub mod network;
 pub mod schema;
 mod wiring;
 

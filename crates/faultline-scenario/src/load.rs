@@ -58,31 +58,7 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Scenario, Valid
         file: path.to_path_buf(),
         errors: to_errors(text, issues),
     };
-    let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
-        report(vec![Issue {
-            path: String::new(),
-            span: e.span(),
-            expected: "valid TOML".into(),
-            found: e.message().trim().to_string(),
-            hint: "see https://toml.io for the syntax".into(),
-        }])
-    })?;
-    let schema: serde_json::Value =
-        serde_json::to_value(schemars::schema_for!(ScenarioFile)).unwrap_or_default();
-    let mut checker = Checker::new(&schema);
-    checker.check_document(doc.as_table());
-    if !checker.issues.is_empty() {
-        return Err(report(checker.issues));
-    }
-    let file: ScenarioFile = toml_edit::de::from_str(text).map_err(|e| {
-        report(vec![Issue {
-            path: String::new(),
-            span: e.span(),
-            expected: "a valid scenario".into(),
-            found: e.message().to_string(),
-            hint: String::new(),
-        }])
-    })?;
+    let (file, doc): (ScenarioFile, _) = parse_checked(text, path, "a valid scenario")?;
     let mut issues = semantic_issues(&file);
     issues.extend(crate::wiring::semantic(&file));
     let resolved = crate::wiring::resolve_files(&file, base_dir, &mut issues);
@@ -207,7 +183,7 @@ fn load_replay(
     ))
 }
 
-fn to_errors(text: &str, issues: Vec<Issue>) -> Vec<ValidationError> {
+pub(crate) fn to_errors(text: &str, issues: Vec<Issue>) -> Vec<ValidationError> {
     let mut errors: Vec<ValidationError> = issues
         .into_iter()
         .map(|i| {
@@ -224,6 +200,46 @@ fn to_errors(text: &str, issues: Vec<Issue>) -> Vec<ValidationError> {
         .collect();
     errors.sort_by(|a, b| (a.line, a.column, &a.field).cmp(&(b.line, b.column, &b.field)));
     errors
+}
+
+/// Parse TOML text into `T`, first checking it against `T`'s JSON Schema so that every
+/// problem is reported with its line (not only serde's first). Also returns the parsed
+/// document, to locate later (cross-field) problems.
+pub(crate) fn parse_checked<T: serde::de::DeserializeOwned + schemars::JsonSchema>(
+    text: &str,
+    path: &Path,
+    what: &str,
+) -> Result<(T, toml_edit::Document<String>), ValidationReport> {
+    let report = |issues: Vec<Issue>| ValidationReport {
+        file: path.to_path_buf(),
+        errors: to_errors(text, issues),
+    };
+    let doc = toml_edit::Document::parse(text.to_string()).map_err(|e| {
+        report(vec![Issue {
+            path: String::new(),
+            span: e.span(),
+            expected: "valid TOML".into(),
+            found: e.message().trim().to_string(),
+            hint: "see https://toml.io for the syntax".into(),
+        }])
+    })?;
+    let schema: serde_json::Value =
+        serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
+    let mut checker = Checker::new(&schema);
+    checker.check_document(doc.as_table());
+    if !checker.issues.is_empty() {
+        return Err(report(checker.issues));
+    }
+    let value = toml_edit::de::from_str(text).map_err(|e| {
+        report(vec![Issue {
+            path: String::new(),
+            span: e.span(),
+            expected: what.into(),
+            found: e.message().to_string(),
+            hint: String::new(),
+        }])
+    })?;
+    Ok((value, doc))
 }
 
 pub(crate) fn issue(path: &str, expected: &str, found: &str, hint: &str) -> Issue {

@@ -303,6 +303,52 @@ amount = 25.0
     }
 
     #[test]
+    fn a_default_that_travels_only_through_a_link_vanishes_when_it_is_cut() {
+        // The CDP is insolvent on its own; the lending market is solvent except for the
+        // stablecoin it holds, a claim on the CDP.
+        let linked = r#"
+schema_version = 1
+name = "contagion path"
+
+[[protocol]]
+name = "cdp"
+external_assets = 50.0
+external_liabilities = 60.0
+
+[[protocol]]
+name = "lending"
+external_assets = 90.0
+external_liabilities = 120.0
+
+[[exposure]]
+debtor = "cdp"
+creditor = "lending"
+amount = 40.0
+"#;
+        let with_link = analyse(&parse_network(linked, Path::new("l.toml")).unwrap()).unwrap();
+        // The CDP pays 50 of 100, 20 of it to lending: 90 + 20 < 120, lending defaults.
+        assert!(with_link.protocols[0].defaulted && with_link.protocols[1].defaulted);
+        assert!((with_link.protocols[1].paid - 110.0).abs() < 1e-9);
+        // Cut the link (lending holds outside assets instead of the claim's face value).
+        let cut = linked
+            .replace("external_assets = 90.0", "external_assets = 130.0")
+            .split("[[exposure]]")
+            .next()
+            .unwrap()
+            .to_string();
+        let without = analyse(&parse_network(&cut, Path::new("c.toml")).unwrap()).unwrap();
+        assert!(
+            without.protocols[0].defaulted,
+            "the CDP still fails on its own"
+        );
+        assert!(
+            !without.protocols[1].defaulted,
+            "lending survives without the link"
+        );
+        assert!(without.protocols[1].equity > 0.0);
+    }
+
+    #[test]
     fn bad_names_are_reported_with_their_lines() {
         let bad = NET.replace("creditor = \"lending\"", "creditor = \"lendnig\"");
         let e = parse_network(&bad, Path::new("n.toml")).unwrap_err();

@@ -129,18 +129,3 @@ pub fn run_path(scenario: &Scenario, seed: u64, i: u64) -> PathResult {
     r.blocks = sim.block().0;
     r
 }
-
-#[cfg(test)]
-mod tests {
-    use super::path_seed;
-
-    #[test]
-    fn path_seeds_depend_on_seed_and_index_only() {
-        assert_eq!(path_seed(1, 2), path_seed(1, 2));
-        assert_ne!(path_seed(1, 2), path_seed(1, 3));
-        assert_ne!(path_seed(1, 2), path_seed(2, 2));
-        let seeds: std::collections::BTreeSet<u64> =
-            (0..10_000).map(|i| path_seed(42, i)).collect();
-        assert_eq!(seeds.len(), 10_000);
-    }
-}

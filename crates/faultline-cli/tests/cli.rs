@@ -205,67 +205,30 @@ fn stress_resumes_and_merges_to_the_same_bytes() {
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let text = ok(&[
-        "stress",
-        f,
-        "--paths",
-        "6",
-        "--chunk-size",
-        "2",
-        "--out",
-        &dir("full"),
-    ]);
+    let stress = |out: &str, extra: &[&str]| {
+        let out = dir(out);
+        let mut args = vec![
+            "stress",
+            f,
+            "--paths",
+            "6",
+            "--chunk-size",
+            "2",
+            "--out",
+            &out,
+        ];
+        args.extend_from_slice(extra);
+        ok(&args)
+    };
+    let text = stress("full", &[]);
     assert!(text.contains("P(fund_depletion"), "{text}");
-    ok(&[
-        "stress",
-        f,
-        "--paths",
-        "6",
-        "--chunk-size",
-        "2",
-        "--out",
-        &dir("cut"),
-        "--max-parts",
-        "1",
-    ]);
+    stress("cut", &["--max-parts", "1"]);
     assert!(!tmp.path().join("cut/paths.csv").exists());
-    ok(&[
-        "stress",
-        f,
-        "--paths",
-        "6",
-        "--chunk-size",
-        "2",
-        "--out",
-        &dir("cut"),
-        "--resume",
-    ]);
-    ok(&[
-        "stress",
-        f,
-        "--paths",
-        "6",
-        "--chunk-size",
-        "2",
-        "--out",
-        &dir("s0"),
-        "--shard",
-        "0/2",
-    ]);
+    stress("cut", &["--resume"]);
+    stress("s0", &["--shard", "0/2"]);
     let pending = faultline(&["merge", &dir("s0"), "--out", &dir("m")], tmp.path());
     assert_eq!(pending.status.code(), Some(1), "an incomplete merge fails");
-    ok(&[
-        "stress",
-        f,
-        "--paths",
-        "6",
-        "--chunk-size",
-        "2",
-        "--out",
-        &dir("s1"),
-        "--shard",
-        "1/2",
-    ]);
+    stress("s1", &["--shard", "1/2"]);
     ok(&["merge", &dir("s0"), &dir("s1"), "--out", &dir("m")]);
     for name in ["paths.csv", "paths.parquet", "distribution.json"] {
         let full = read(&tmp.path().join("full"), name);

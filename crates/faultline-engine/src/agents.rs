@@ -169,19 +169,18 @@ impl Simulation {
         Ok(())
     }
 
-    /// Which liquidator takes a liquidation of `notional` in a group liquidatable since
-    /// `since`: the fastest one whose latency has passed and whose capacity this block
+    /// Which liquidator takes a liquidation of `notional` in a group liquidatable for
+    /// `waited` blocks: the fastest one whose latency has passed and whose capacity this block
     /// covers it (ties: listed first). `None`: nobody yet.
     pub(crate) fn pick_liquidator(
         &mut self,
-        since: u64,
+        waited: u64,
         notional: Quote,
         expected_fee: Quote,
     ) -> Option<usize> {
         if self.liquidators.is_empty() {
             return Some(0);
         }
-        let waited = self.block.0.saturating_sub(since);
         let mut best: Option<usize> = None;
         for (i, l) in self.liquidators.iter().enumerate() {
             let used = self.liquidator_used.get(i).copied().unwrap_or(Quote::ZERO);

@@ -17,6 +17,16 @@ const MAX_ROUNDS_PER_GROUP: usize = 64;
 /// Refinement rounds when sizing a staged step against the book's slippage.
 const SIZING_ROUNDS: usize = 12;
 
+/// What a liquidator weighs for one group (see `Simulation::terms`).
+struct Terms {
+    /// Blocks since the group became liquidatable.
+    waited: u64,
+    /// Notional of its largest position at the mark.
+    notional: Quote,
+    /// The liquidator's share of the liquidation fee on it.
+    reward: Quote,
+}
+
 impl Simulation {
     /// Phase 7: liquidation transactions included this block execute first (in
     /// inclusion order), then every eligible trader group is found, most under-margined
@@ -152,20 +162,10 @@ impl Simulation {
         };
         let Some(chain) = &self.chain else {
             if !self.liquidators.is_empty() {
-                let since = self
-                    .eligible_since
-                    .get(&index::key(account, group))
-                    .copied()
-                    .unwrap_or(self.block.0);
-                let Some(p) = self.largest_position(account, group)? else {
+                let Some(t) = self.terms(account, group)? else {
                     return Ok(());
                 };
-                let m = &self.venue.markets[p.market.index()];
-                let notional = p.size.notional(m.mark_price, Rounding::Floor)?.abs();
-                let fee = notional
-                    .mul_ppm(m.params.liquidation.fee, Rounding::Floor)?
-                    .mul_ppm(m.params.liquidation.liquidator_share, Rounding::Floor)?;
-                let Some(l) = self.pick_liquidator(since, notional, fee) else {
+                let Some(l) = self.pick_liquidator(t.waited, t.notional, t.reward) else {
                     return Ok(());
                 };
                 self.current_liquidator = l;
@@ -219,23 +219,15 @@ impl Simulation {
         };
         let params = chain.params().clone();
         let going = chain.gas_price_gwei();
-        let since = self
-            .eligible_since
-            .get(&index::key(account, group))
-            .copied()
-            .unwrap_or(self.block.0);
-        let waited = self.block.0.saturating_sub(since);
-        let Some(p) = self.largest_position(account, group)? else {
+        let Some(Terms {
+            waited,
+            notional,
+            reward,
+        }) = self.terms(account, group)?
+        else {
             return Ok(());
         };
-        let notional = p
-            .size
-            .notional(
-                self.venue.markets[p.market.index()].mark_price,
-                Rounding::Floor,
-            )?
-            .abs();
-        let reward = self.expected_reward(account, group)?;
+        let reward = reward.to_f64();
         let block = self.block.0;
         let (mut able, mut sent) = (0u32, 0u32);
         let mut cheapest = f64::INFINITY;
@@ -250,10 +242,7 @@ impl Simulation {
                 group_key: encode_group(group),
                 liquidator: u32::try_from(i).unwrap_or(u32::MAX),
             };
-            let Some(c) = &self.chain else {
-                return Ok(());
-            };
-            if c.is_pending(&kind) {
+            if self.chain.as_ref().is_some_and(|c| c.is_pending(&kind)) {
                 continue;
             }
             able += 1;
@@ -310,18 +299,35 @@ impl Simulation {
         gas * gwei * 1e-9 * token
     }
 
-    /// What the liquidator expects to earn from the group's first step: its share of the
-    /// liquidation fee on the largest position's notional at the mark.
+    /// What the liquidator expects to earn from the group's first step.
     fn expected_reward(&self, account: AccountId, group: MarginGroup) -> Result<f64, EngineError> {
+        Ok(self
+            .terms(account, group)?
+            .map_or(0.0, |t| t.reward.to_f64()))
+    }
+
+    /// What a liquidator weighs for a group: how long it has been liquidatable, the
+    /// notional of its largest position at the mark, and the liquidator's share of the
+    /// liquidation fee on it. `None` when the group holds no position.
+    fn terms(&self, account: AccountId, group: MarginGroup) -> Result<Option<Terms>, EngineError> {
         let Some(p) = self.largest_position(account, group)? else {
-            return Ok(0.0);
+            return Ok(None);
         };
+        let since = self
+            .eligible_since
+            .get(&index::key(account, group))
+            .copied()
+            .unwrap_or(self.block.0);
         let m = &self.venue.markets[p.market.index()];
         let notional = p.size.notional(m.mark_price, Rounding::Floor)?.abs();
-        let fee = notional.mul_ppm(m.params.liquidation.fee, Rounding::Floor)?;
-        Ok(fee
-            .mul_ppm(m.params.liquidation.liquidator_share, Rounding::Floor)?
-            .to_f64())
+        let reward = notional
+            .mul_ppm(m.params.liquidation.fee, Rounding::Floor)?
+            .mul_ppm(m.params.liquidation.liquidator_share, Rounding::Floor)?;
+        Ok(Some(Terms {
+            waited: self.block.0.saturating_sub(since),
+            notional,
+            reward,
+        }))
     }
 
     /// Execute an included liquidation transaction: the liquidator pays gas; if the

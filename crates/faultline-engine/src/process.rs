@@ -437,7 +437,7 @@ mod tests {
             fraction: -0.5,
         }]];
         let p = generate_paths(&PathsInput {
-            processes: &[ProcessSpec::Stochastic(s)],
+            processes: &[ProcessSpec::Stochastic(s.clone())],
             gaps: &gaps,
             correlation: None,
             blocks: 400,
@@ -449,19 +449,7 @@ mod tests {
         // The gap halves everything from block 200 on, pins included.
         assert!((p[0][300] - 60.0).abs() < 1e-9);
         let same = generate_paths(&PathsInput {
-            processes: &[ProcessSpec::Stochastic(Stochastic {
-                pins: vec![
-                    Pin {
-                        block: 100,
-                        price: 80.0,
-                    },
-                    Pin {
-                        block: 300,
-                        price: 120.0,
-                    },
-                ],
-                ..gbm(0.8)
-            })],
+            processes: &[ProcessSpec::Stochastic(s)],
             gaps: &gaps,
             correlation: None,
             blocks: 400,

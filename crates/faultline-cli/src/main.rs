@@ -15,6 +15,7 @@ use std::process::ExitCode;
 mod compare_cmd;
 mod stress_cmd;
 mod sweep_cmd;
+mod system_cmd;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -73,6 +74,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run several protocols (CDP stablecoin, lending market, options vault) over shared
+    /// assets in one block pipeline; measure how failure travels between them.
+    System(system_cmd::SystemArgs),
     /// Show every position at the start: equity, margins, liquidation and bankruptcy prices, ADL rank.
     Inspect {
         /// Scenario file (TOML). Omit for the bundled default.
@@ -124,6 +128,7 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Merge { dirs, out } => stress_cmd::merge_cmd(&dirs, &out),
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
         Command::Contagion { file, json } => contagion(&file, json),
+        Command::System(args) => system_cmd::system_cmd(args),
     }
 }
 

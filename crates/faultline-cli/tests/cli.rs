@@ -373,3 +373,77 @@ fn contagion_reports_every_protocol_of_the_bundled_network() {
         "{err}"
     );
 }
+
+#[test]
+fn system_writes_a_run_with_a_cross_protocol_failure_sequence_and_a_network_contagion_reads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tmp = tempfile::tempdir().unwrap();
+    let out_dir = tmp.path().join("sys");
+    let file = root.join("scenarios/systems/stablecoin-contagion.toml");
+    let out = faultline(
+        &[
+            "system",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = String::from_utf8(read(&out_dir, "events.jsonl")).unwrap();
+    let parsed: Vec<serde_json::Value> = events
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let blocks: Vec<u64> = parsed
+        .iter()
+        .map(|e| e["block"].as_u64().unwrap())
+        .collect();
+    assert!(blocks.windows(2).all(|w| w[0] <= w[1]), "ordered by block");
+    let protocols: std::collections::BTreeSet<&str> = parsed
+        .iter()
+        .map(|e| e["protocol"].as_str().unwrap())
+        .collect();
+    assert!(protocols.contains("cdp") && protocols.contains("lending"));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&read(&out_dir, "summary.json")).unwrap();
+    assert_eq!(summary["system"]["conservation_error_atoms"], 0);
+    assert!(summary["dynamic_contagion"].as_array().unwrap().len() == 3);
+    let timeline = String::from_utf8(read(&out_dir, "timeline.csv")).unwrap();
+    assert_eq!(timeline.lines().count(), 1 + 1500);
+    // The snapshot of the exposure network is a file `faultline contagion` reads.
+    let net = out_dir.join("network-start.toml");
+    let out = faultline(&["contagion", net.to_str().unwrap(), "--json"], tmp.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A bad file: exit 2, the field named, nothing written.
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("ratio_min = 1.55", "ratio_min = 1.2"),
+    )
+    .unwrap();
+    let bad_out = tmp.path().join("bad-run");
+    let out = faultline(
+        &[
+            "system",
+            bad.to_str().unwrap(),
+            "--out",
+            bad_out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cdp.ratio_min"));
+    assert!(!bad_out.exists());
+}

@@ -19,6 +19,8 @@ pub enum Stream {
     Adl,
     /// Traders' behaviour (one stream per block).
     Agents,
+    /// A multi-protocol system's purpose `i` (populations, depositors, keepers).
+    System(u32),
 }
 
 impl Stream {
@@ -28,6 +30,7 @@ impl Stream {
             Stream::Reference(i) => (2 << 32) | u64::from(i),
             Stream::Adl => 3 << 32,
             Stream::Agents => 4 << 32,
+            Stream::System(i) => (5 << 32) | u64::from(i),
         }
     }
 }

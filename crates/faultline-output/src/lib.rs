@@ -6,4 +6,6 @@ mod summary;
 mod write;
 
 pub use summary::{LiquidatorSummary, Manifest, Summary};
-pub use write::{write_run_dir, OutputError, RunArtifacts};
+pub use write::{
+    json_line, pretty, write_dir_atomically, write_run_dir, OutputError, RunArtifacts,
+};

@@ -53,14 +53,48 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     }
 }
 
-/// Write the run into `dir`: everything goes to a sibling temporary directory first,
-/// which is then renamed into place, so `dir` never holds a half-written run. An
-/// existing run directory (one with a manifest.json) is replaced.
+/// Write the run into `dir` atomically (see [`write_dir_atomically`]).
 pub fn write_run_dir(
     dir: &Path,
     run: &RunArtifacts,
     symbols: &[String],
 ) -> Result<(), OutputError> {
+    let mut events = String::new();
+    for e in &run.events {
+        events.push_str(&json_line("event", e)?);
+    }
+    write_dir_atomically(
+        dir,
+        &[
+            (
+                "manifest.json",
+                pretty("manifest", &run.manifest)?.into_bytes(),
+            ),
+            (
+                "summary.json",
+                pretty("summary", &run.summary)?.into_bytes(),
+            ),
+            ("events.jsonl", events.into_bytes()),
+            ("timeline.csv", timeline_csv(&run.timeline, symbols)?),
+        ],
+    )
+}
+
+/// One JSON line (for `.jsonl` files).
+pub fn json_line<T: serde::Serialize>(what: &'static str, v: &T) -> Result<String, OutputError> {
+    let mut s = serde_json::to_string(v).map_err(|e| OutputError::Serialize {
+        what,
+        message: e.to_string(),
+    })?;
+    s.push('\n');
+    Ok(s)
+}
+
+/// Write `files` into `dir`: everything goes to a sibling temporary directory first,
+/// which is then renamed into place, so `dir` never holds a half-written run. An
+/// existing run directory (one with a manifest.json) is replaced; any other non-empty
+/// directory is refused.
+pub fn write_dir_atomically(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), OutputError> {
     if dir.exists()
         && !dir.join("manifest.json").exists()
         && fs::read_dir(dir).map_err(io(dir))?.next().is_some()
@@ -81,7 +115,9 @@ pub fn write_run_dir(
         fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
     }
     fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    let result = write_files(&tmp, run, symbols);
+    let result = files
+        .iter()
+        .try_for_each(|(name, bytes)| write(&tmp.join(name), bytes));
     if let Err(e) = result {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
@@ -90,32 +126,6 @@ pub fn write_run_dir(
         fs::remove_dir_all(dir).map_err(io(dir))?;
     }
     fs::rename(&tmp, dir).map_err(io(dir))
-}
-
-fn write_files(tmp: &Path, run: &RunArtifacts, symbols: &[String]) -> Result<(), OutputError> {
-    write(
-        &tmp.join("manifest.json"),
-        pretty("manifest", &run.manifest)?.as_bytes(),
-    )?;
-    write(
-        &tmp.join("summary.json"),
-        pretty("summary", &run.summary)?.as_bytes(),
-    )?;
-    let mut events = String::new();
-    for e in &run.events {
-        events.push_str(
-            &serde_json::to_string(e).map_err(|e| OutputError::Serialize {
-                what: "event",
-                message: e.to_string(),
-            })?,
-        );
-        events.push('\n');
-    }
-    write(&tmp.join("events.jsonl"), events.as_bytes())?;
-    write(
-        &tmp.join("timeline.csv"),
-        &timeline_csv(&run.timeline, symbols)?,
-    )
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
@@ -205,7 +215,8 @@ fn timeline_csv(rows: &[MarketRecord], symbols: &[String]) -> Result<Vec<u8>, Ou
     })
 }
 
-fn pretty<T: serde::Serialize>(what: &'static str, v: &T) -> Result<String, OutputError> {
+/// Pretty JSON with a final newline.
+pub fn pretty<T: serde::Serialize>(what: &'static str, v: &T) -> Result<String, OutputError> {
     let mut s = serde_json::to_string_pretty(v).map_err(|e| OutputError::Serialize {
         what,
         message: e.to_string(),

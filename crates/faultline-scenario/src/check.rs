@@ -450,6 +450,17 @@ impl<'s> Checker<'s> {
                 return;
             }
         }
+        // An optional value (`T` or null): a present value is checked as `T`, so its
+        // problems are reported field by field.
+        let non_null: Vec<&'s Json> = resolved
+            .iter()
+            .copied()
+            .filter(|v| v.get("type").and_then(Json::as_str) != Some("null"))
+            .collect();
+        if non_null.len() == 1 && resolved.len() == 2 {
+            self.check(non_null[0], node, span, path, hint);
+            return;
+        }
         // Untagged: accept the first variant that checks clean.
         for v in &resolved {
             let mut probe = Checker::new(self.root);

@@ -14,6 +14,7 @@ mod load;
 mod locate;
 pub mod network;
 pub mod schema;
+pub mod system_file;
 mod wiring;
 
 pub use build::{build, BuildError, Built};

@@ -1,0 +1,226 @@
+//! System files: several protocols over shared assets (`faultline system`). The format
+//! is [`faultline_system::SystemConfig`]; this module checks it like a scenario (every
+//! error with its line, then the rules across fields).
+
+use crate::check::Issue;
+use crate::error::ValidationReport;
+use crate::load::{issue, parse_checked, to_errors};
+use crate::locate::locate;
+use faultline_system::config::{Asset, BreakerAction};
+use faultline_system::SystemConfig;
+use std::path::Path;
+
+/// Read and check a system file.
+pub fn load_system(path: &Path) -> Result<SystemConfig, ValidationReport> {
+    let text = std::fs::read_to_string(path).map_err(|e| ValidationReport {
+        file: path.to_path_buf(),
+        errors: to_errors(
+            "",
+            vec![issue(
+                "",
+                "a readable file",
+                &e.to_string(),
+                "check the path",
+            )],
+        ),
+    })?;
+    parse_system(&text, path)
+}
+
+/// Parse and check system text.
+pub fn parse_system(text: &str, path: &Path) -> Result<SystemConfig, ValidationReport> {
+    let (cfg, doc): (SystemConfig, _) = parse_checked(text, path, "a valid system")?;
+    let mut issues = rules(&cfg);
+    if issues.is_empty() {
+        return Ok(cfg);
+    }
+    for is in &mut issues {
+        is.span = locate(doc.as_table(), &is.path);
+    }
+    Err(ValidationReport {
+        file: path.to_path_buf(),
+        errors: to_errors(text, issues),
+    })
+}
+
+fn rules(c: &SystemConfig) -> Vec<Issue> {
+    let mut v = Vec::new();
+    for (i, g) in c.eth.gaps.iter().enumerate() {
+        if g.block == 0 || g.block > c.blocks {
+            v.push(issue(
+                &format!("eth.gaps[{i}].block"),
+                &format!("a block in 1..={}", c.blocks),
+                &g.block.to_string(),
+                "gaps happen inside the run",
+            ));
+        }
+    }
+    if let Some(k) = c.eth.path.iter().position(|p| !(p.is_finite() && *p > 0.0)) {
+        v.push(issue(
+            &format!("eth.path[{k}]"),
+            "a positive price",
+            &c.eth.path[k].to_string(),
+            "replayed prices must be positive",
+        ));
+    }
+    if let Some(k) = c
+        .gas
+        .path
+        .iter()
+        .position(|p| !(p.is_finite() && *p >= 0.0))
+    {
+        v.push(issue(
+            &format!("gas.path[{k}]"),
+            "a gas price ≥ 0",
+            &c.gas.path[k].to_string(),
+            "",
+        ));
+    }
+    for (i, s) in c.gas.spikes.iter().enumerate() {
+        if s.start > s.end {
+            v.push(issue(
+                &format!("gas.spikes[{i}].end"),
+                &format!("a block ≥ start ({})", s.start),
+                &s.end.to_string(),
+                "swap start and end",
+            ));
+        }
+    }
+    if let Some(cdp) = &c.cdp {
+        if cdp.ratio_min > cdp.ratio_max {
+            v.push(issue(
+                "cdp.ratio_max",
+                &format!("≥ ratio_min ({})", cdp.ratio_min),
+                &cdp.ratio_max.to_string(),
+                "the range is [ratio_min, ratio_max]",
+            ));
+        }
+        if cdp.ratio_min < cdp.liquidation_ratio {
+            v.push(issue(
+                "cdp.ratio_min",
+                &format!("≥ liquidation_ratio ({})", cdp.liquidation_ratio),
+                &cdp.ratio_min.to_string(),
+                "vaults cannot open below the liquidation ratio",
+            ));
+        }
+        if let faultline_system::config::CurveConfig::Stairstep { cut, .. } = cdp.auction.curve {
+            if !(cut > 0.0 && cut < 1.0) {
+                v.push(issue(
+                    "cdp.auction.curve.cut",
+                    "a factor in (0, 1)",
+                    &cut.to_string(),
+                    "e.g. 0.99 for 1% per step",
+                ));
+            }
+        }
+    }
+    if let Some(l) = &c.lending {
+        for (i, col) in l.collateral.iter().enumerate() {
+            if col.ltv > col.liquidation_threshold {
+                v.push(issue(
+                    &format!("lending.collateral[{i}].ltv"),
+                    &format!("≤ liquidation_threshold ({})", col.liquidation_threshold),
+                    &col.ltv.to_string(),
+                    "Aave requires LTV ≤ liquidation threshold",
+                ));
+            }
+            if l.collateral[..i].iter().any(|o| o.asset == col.asset) {
+                v.push(issue(
+                    &format!("lending.collateral[{i}].asset"),
+                    "each asset once",
+                    &format!("{:?} again", col.asset),
+                    "merge the two entries",
+                ));
+            }
+        }
+        for (i, b) in l.borrowers.iter().enumerate() {
+            if !l.collateral.iter().any(|col| col.asset == b.collateral) {
+                v.push(issue(
+                    &format!("lending.borrowers[{i}].collateral"),
+                    "an asset listed in [[lending.collateral]]",
+                    &format!("{:?}", b.collateral),
+                    "add a [[lending.collateral]] entry for it",
+                ));
+            }
+            if b.hf_min > b.hf_max {
+                v.push(issue(
+                    &format!("lending.borrowers[{i}].hf_max"),
+                    &format!("≥ hf_min ({})", b.hf_min),
+                    &b.hf_max.to_string(),
+                    "the range is [hf_min, hf_max]",
+                ));
+            }
+            if b.collateral == Asset::Fusd && c.cdp.is_none() {
+                v.push(issue(
+                    &format!("lending.borrowers[{i}].collateral"),
+                    "FUSD only with a [cdp] that issues it",
+                    "FUSD",
+                    "add a [cdp] section or use ETH",
+                ));
+            }
+        }
+        if l.reserve_fund.fusd > 0.0 && c.cdp.is_none() {
+            v.push(issue(
+                "lending.reserve_fund.fusd",
+                "0 without a [cdp]",
+                &l.reserve_fund.fusd.to_string(),
+                "add a [cdp] section or hold USDC",
+            ));
+        }
+    }
+    if let Some(vault) = &c.vault {
+        if vault.lending_share > 0.0 && c.lending.is_none() {
+            v.push(issue(
+                "vault.lending_share",
+                "0 without a [lending] market",
+                &vault.lending_share.to_string(),
+                "add a [lending] section or set it to 0",
+            ));
+        }
+    }
+    for (i, b) in c.breaker.iter().enumerate() {
+        let missing = match b.action {
+            BreakerAction::LendingFixFusdPrice
+            | BreakerAction::LendingFreezeFusd
+            | BreakerAction::LendingPauseWithdrawals => c.lending.is_none().then_some("[lending]"),
+            BreakerAction::CdpStopKicks => c.cdp.is_none().then_some("[cdp]"),
+            BreakerAction::VaultStopWriting => c.vault.is_none().then_some("[vault]"),
+        };
+        if let Some(m) = missing {
+            v.push(issue(
+                &format!("breaker[{i}].action"),
+                &format!("an action on a protocol in the system (needs {m})"),
+                &format!("{:?}", b.action),
+                "add the protocol or remove the breaker",
+            ));
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cross_field_error_is_reported_with_its_line() {
+        let text = include_str!("../../../scenarios/systems/stablecoin-contagion.toml")
+            .replace("ratio_min = 1.55", "ratio_min = 1.2")
+            .replace("hf_max = 1.15", "hf_max = 1.005");
+        let err = parse_system(&text, Path::new("s.toml")).unwrap_err();
+        let shown = err.to_string();
+        assert!(shown.contains("cdp.ratio_min"), "{shown}");
+        assert!(shown.contains("hf_max"), "{shown}");
+        assert!(err.errors.iter().all(|e| e.line > 0), "{shown}");
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let text = include_str!("../../../scenarios/systems/stablecoin-contagion.toml")
+            .replace("[cdp]\n", "[cdp]\nvualts = 3\n");
+        let shown = parse_system(&text, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(shown.contains("vualts"), "{shown}");
+    }
+}

@@ -1,0 +1,754 @@
+//! The system file: protocols composed over shared assets. These types are both the
+//! file's schema (checked by `faultline-scenario` against their JSON Schema, so every
+//! error is reported with its line) and the run's configuration.
+//!
+//! Amounts are in token units (USDC, ETH, FUSD — the CDP's stablecoin — and MKR, the
+//! CDP's governance token); durations in seconds; rates as fractions (0.05 = 5%).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A whole system.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SystemConfig {
+    /// Format version; must be 1.
+    #[schemars(range(min = 1, max = 1))]
+    pub schema_version: u32,
+    /// Short name, used for the run directory.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    /// Run seed.
+    #[serde(default)]
+    pub seed: u64,
+    /// Blocks to simulate after the opening one.
+    #[schemars(range(min = 1, max = 10_000_000))]
+    pub blocks: u64,
+    /// Block length in milliseconds (Ethereum: 12,000).
+    #[serde(default = "d_block_time")]
+    #[schemars(range(min = 1))]
+    pub block_time_ms: u64,
+    /// The shared collateral asset's reference price.
+    pub eth: EthConfig,
+    /// The ETH/USDC pool where liquidators and keepers sell collateral.
+    pub eth_pool: EthPoolConfig,
+    /// Gas prices every protocol's transactions pay.
+    #[serde(default)]
+    pub gas: GasConfig,
+    /// The CDP stablecoin (Maker-like), if any.
+    #[serde(default)]
+    pub cdp: Option<CdpConfig>,
+    /// The lending market (Aave v3-like), if any.
+    #[serde(default)]
+    pub lending: Option<LendingConfig>,
+    /// The options vault, if any.
+    #[serde(default)]
+    pub vault: Option<VaultConfig>,
+    /// Cross-protocol circuit breakers.
+    #[serde(default)]
+    pub breaker: Vec<BreakerConfig>,
+}
+
+fn d_block_time() -> u64 {
+    12_000
+}
+
+/// ETH's reference price: geometric Brownian motion with scheduled gaps, or a replayed
+/// series (one price per block).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EthConfig {
+    /// Opening price (USD).
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub initial: f64,
+    /// Annual volatility.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 20.0))]
+    pub volatility_annual: f64,
+    /// Scheduled gaps.
+    #[serde(default)]
+    pub gaps: Vec<GapConfig>,
+    /// A replayed path, one price per block from the opening one (overrides the
+    /// generator; gaps still apply).
+    #[serde(default)]
+    pub path: Vec<f64>,
+}
+
+/// A scheduled jump.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GapConfig {
+    /// Block at which it happens.
+    pub block: u64,
+    /// Relative move (−0.3 is 30% down).
+    #[schemars(range(min = -0.99, max = 10.0))]
+    pub fraction: f64,
+}
+
+/// The ETH/USDC constant-product pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EthPoolConfig {
+    /// ETH in the pool at the start (its USDC side is set at the opening price).
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub eth: f64,
+    /// Swap fee.
+    #[serde(default = "d_pool_fee")]
+    #[schemars(range(min = 0.0, max = 0.1))]
+    pub fee: f64,
+    /// USDC (or its worth in ETH) an arbitrageur may trade per block pulling the pool
+    /// back to the reference price.
+    #[schemars(range(min = 0.0))]
+    pub arbitrage_per_block: f64,
+    /// Blocks' worth of USDC, and of ETH, the arbitrageur holds at the start; once one
+    /// side is spent it can no longer pull the pool that way.
+    #[serde(default = "d_inventory")]
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub arbitrage_inventory_blocks: u32,
+}
+
+fn d_inventory() -> u32 {
+    100
+}
+
+fn d_pool_fee() -> f64 {
+    0.003
+}
+
+/// Gas: a base price with spikes, in gwei.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GasConfig {
+    /// Gas price outside spikes.
+    #[serde(default = "d_gwei")]
+    #[schemars(range(min = 0.0))]
+    pub base_gwei: f64,
+    /// Periods of congestion.
+    #[serde(default)]
+    pub spikes: Vec<GasSpike>,
+    /// Gas used by one liquidation, auction take or kick.
+    #[serde(default = "d_liq_gas")]
+    #[schemars(range(min = 0))]
+    pub liquidation_gas: u64,
+    /// A replayed gas price per block (gwei), overriding base and spikes.
+    #[serde(default)]
+    pub path: Vec<f64>,
+}
+
+impl Default for GasConfig {
+    fn default() -> Self {
+        Self {
+            base_gwei: d_gwei(),
+            spikes: Vec::new(),
+            liquidation_gas: d_liq_gas(),
+            path: Vec::new(),
+        }
+    }
+}
+
+fn d_gwei() -> f64 {
+    30.0
+}
+fn d_liq_gas() -> u64 {
+    500_000
+}
+
+/// A congestion period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GasSpike {
+    /// First block.
+    pub start: u64,
+    /// Last block (inclusive).
+    pub end: u64,
+    /// Gas price during the spike.
+    #[schemars(range(min = 0.0))]
+    pub gwei: f64,
+}
+
+/// A Maker-like CDP (Liquidations 2.0) issuing FUSD against ETH.
+///
+/// The FUSD that exists at the start is exactly what the vaults drew: the sum of the
+/// allocations below (holders, the peg pool, keepers, debt-auction bidders and, if a
+/// lending market lists FUSD, its FUSD-collateral borrowers) is spread over the vaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CdpConfig {
+    /// Number of vaults.
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub vaults: u32,
+    /// Lowest starting collateralization (collateral value / debt).
+    #[schemars(range(min = 1.0))]
+    pub ratio_min: f64,
+    /// Highest starting collateralization.
+    #[schemars(range(min = 1.0))]
+    pub ratio_max: f64,
+    /// Liquidation ratio `mat` (Maker ETH-A: 1.45; 1.5 in March 2020).
+    #[serde(default = "d_mat")]
+    #[schemars(range(min = 1.0))]
+    pub liquidation_ratio: f64,
+    /// Liquidation penalty (`chop − 1`; 0.13 in March 2020).
+    #[serde(default = "d_chop")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub penalty: f64,
+    /// Annual stability fee, paid to the surplus buffer.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub stability_fee_annual: f64,
+    /// Oracle security module delay (`hop`, seconds): the price the CDP uses is the
+    /// market price of one hop ago, updated once a hop.
+    #[serde(default = "d_hop")]
+    #[schemars(range(min = 0))]
+    pub osm_delay_s: u64,
+    /// The Dutch auction.
+    #[serde(default)]
+    pub auction: AuctionConfig,
+    /// FUSD held by ordinary holders at the start.
+    #[schemars(range(min = 0.0))]
+    pub holders_fusd: f64,
+    /// Holders' run on the stablecoin.
+    #[serde(default)]
+    pub holder_run: RunConfig,
+    /// The FUSD/USDC stableswap pool that holds the peg.
+    pub peg_pool: PegPoolConfig,
+    /// USDC vault owners may spend per block buying FUSD below the peg to repay debt
+    /// (the arbitrage that defends the peg from below).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub repay_arbitrage_per_block: f64,
+    /// Keepers bidding in auctions.
+    #[schemars(length(min = 1))]
+    pub keeper: Vec<KeeperConfig>,
+    /// Debt auctions (Flopper): MKR minted and sold for FUSD when bad debt exceeds the
+    /// surplus.
+    #[serde(default)]
+    pub debt_auction: Option<DebtAuctionConfig>,
+    /// Clipper breaker level at the start: 0 all allowed, 1 no new auctions, 2 also no
+    /// resets, 3 also no takes.
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 3))]
+    pub breaker_level: u8,
+}
+
+fn d_mat() -> f64 {
+    1.5
+}
+fn d_chop() -> f64 {
+    0.13
+}
+fn d_hop() -> u64 {
+    3_600
+}
+
+/// Liquidations 2.0 auction parameters (`Clipper`, `Dog`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuctionConfig {
+    /// Price curve (`Abacus`).
+    #[serde(default)]
+    pub curve: CurveConfig,
+    /// Starting price multiplier on the oracle price (`buf`).
+    #[serde(default = "d_buf")]
+    #[schemars(range(min = 0.5, max = 5.0))]
+    pub buf: f64,
+    /// Seconds before an auction must be reset (`tail`).
+    #[serde(default = "d_tail")]
+    pub tail_s: u64,
+    /// Price drop (price/top) below which it must be reset (`cusp`).
+    #[serde(default = "d_cusp")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub cusp: f64,
+    /// Flat keeper reward per kick or reset, FUSD (`tip`).
+    #[serde(default = "d_tip")]
+    #[schemars(range(min = 0.0))]
+    pub tip: f64,
+    /// Keeper reward as a share of the debt auctioned (`chip`).
+    #[serde(default = "d_chip")]
+    #[schemars(range(min = 0.0, max = 0.1))]
+    pub chip: f64,
+    /// Per-collateral limit on debt in auction, FUSD (`ilk.hole`).
+    #[serde(default = "d_hole")]
+    #[schemars(range(min = 0.0))]
+    pub hole: f64,
+    /// Global limit on debt in auction, FUSD (`Hole`).
+    #[serde(default = "d_hole")]
+    #[schemars(range(min = 0.0))]
+    pub global_hole: f64,
+}
+
+impl Default for AuctionConfig {
+    fn default() -> Self {
+        Self {
+            curve: CurveConfig::default(),
+            buf: d_buf(),
+            tail_s: d_tail(),
+            cusp: d_cusp(),
+            tip: d_tip(),
+            chip: d_chip(),
+            hole: d_hole(),
+            global_hole: d_hole(),
+        }
+    }
+}
+
+fn d_buf() -> f64 {
+    1.2
+}
+fn d_tail() -> u64 {
+    8_400
+}
+fn d_cusp() -> f64 {
+    0.4
+}
+fn d_tip() -> f64 {
+    300.0
+}
+fn d_chip() -> f64 {
+    0.001
+}
+fn d_hole() -> f64 {
+    100_000_000.0
+}
+
+/// An auction price curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CurveConfig {
+    /// Falls linearly to zero over `duration_s` (`LinearDecrease.tau`).
+    Linear {
+        /// Seconds to reach zero.
+        duration_s: u64,
+    },
+    /// Multiplied by `cut` every `step_s` seconds (`StairstepExponentialDecrease`).
+    Stairstep {
+        /// Seconds between steps.
+        step_s: u64,
+        /// Multiplier per step, in (0, 1).
+        cut: f64,
+    },
+}
+
+impl Default for CurveConfig {
+    fn default() -> Self {
+        CurveConfig::Stairstep {
+            step_s: 90,
+            cut: 0.99,
+        }
+    }
+}
+
+/// A keeper: capital, the gas price above which it stops bidding, and the discount to
+/// the market it wants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeeperConfig {
+    /// FUSD it holds to pay for collateral.
+    #[schemars(range(min = 0.0))]
+    pub capital_fusd: f64,
+    /// Above this gas price it sends nothing.
+    #[schemars(range(min = 0.0))]
+    pub max_gas_gwei: f64,
+    /// Discount to the ETH pool's price it requires (0.02 = buys at ≤ 98%).
+    #[serde(default = "d_margin")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub min_discount: f64,
+}
+
+fn d_margin() -> f64 {
+    0.02
+}
+
+/// Debt auctions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DebtAuctionConfig {
+    /// FUSD raised per auction (`sump`).
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub sump: f64,
+    /// FUSD bidders hold to buy MKR with.
+    #[schemars(range(min = 0.0))]
+    pub bidders_fusd: f64,
+    /// Discount to MKR's pool price at which bidders buy.
+    #[serde(default = "d_discount")]
+    #[schemars(range(min = 0.0, max = 0.9))]
+    pub discount: f64,
+    /// MKR in the MKR/USDC pool.
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub mkr_pool_mkr: f64,
+    /// MKR's opening price.
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub mkr_price: f64,
+}
+
+fn d_discount() -> f64 {
+    0.05
+}
+
+/// A run by holders or depositors: each block, every holder that sees distress leaves
+/// with probability `base + herd × (share that left last block)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunConfig {
+    /// Number of holders the balance is spread over.
+    #[serde(default = "d_holders")]
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub holders: u32,
+    /// Probability per block of leaving once distressed.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub base: f64,
+    /// Herding weight on the share that left last block.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub herd: f64,
+    /// Distress when the watched price falls below this (FUSD holders: FUSD's pool
+    /// price) or, for depositors, when utilization exceeds it.
+    #[serde(default = "d_trigger")]
+    pub trigger: f64,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            holders: d_holders(),
+            base: 0.0,
+            herd: 0.0,
+            trigger: d_trigger(),
+        }
+    }
+}
+
+fn d_holders() -> u32 {
+    100
+}
+fn d_trigger() -> f64 {
+    0.98
+}
+
+/// The FUSD/USDC stableswap pool.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PegPoolConfig {
+    /// FUSD and USDC each in the pool at the start.
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub each_side: f64,
+    /// Amplification `A`.
+    #[serde(default = "d_amp")]
+    #[schemars(range(min = 1.0, max = 10_000.0))]
+    pub amplification: f64,
+    /// Swap fee.
+    #[serde(default = "d_stable_fee")]
+    #[schemars(range(min = 0.0, max = 0.05))]
+    pub fee: f64,
+}
+
+fn d_amp() -> f64 {
+    100.0
+}
+fn d_stable_fee() -> f64 {
+    0.0004
+}
+
+/// An Aave v3-like lending market: USDC is borrowed against ETH and FUSD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LendingConfig {
+    /// The USDC reserve.
+    pub usdc: BorrowReserveConfig,
+    /// Collateral reserves (ETH, FUSD).
+    #[schemars(length(min = 1))]
+    pub collateral: Vec<CollateralConfig>,
+    /// Borrower populations.
+    #[schemars(length(min = 1))]
+    pub borrowers: Vec<BorrowerConfig>,
+    /// Retail USDC depositors.
+    pub depositors: DepositorConfig,
+    /// How the market prices FUSD: at its pool price, or fixed at $1 (as markets that
+    /// hard-code a stablecoin's price do).
+    #[serde(default)]
+    pub fusd_oracle: FusdOracle,
+    /// USDC the liquidators may spend per block.
+    #[schemars(range(min = 0.0))]
+    pub liquidator_usdc_per_block: f64,
+    /// Minimum profit a liquidation must leave after slippage and gas (USD).
+    #[serde(default = "d_min_profit")]
+    #[schemars(range(min = 0.0))]
+    pub liquidator_min_profit: f64,
+    /// A reserve fund (Aave's Umbrella / safety module) that covers deficits, held in
+    /// USDC and FUSD.
+    #[serde(default)]
+    pub reserve_fund: ReserveFundConfig,
+}
+
+fn d_min_profit() -> f64 {
+    10.0
+}
+
+/// How the lending market prices FUSD.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FusdOracle {
+    /// The FUSD/USDC pool price.
+    #[default]
+    Market,
+    /// Always $1.
+    Fixed,
+}
+
+/// The borrowable USDC reserve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BorrowReserveConfig {
+    /// Borrow rate at zero utilization.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub base_rate: f64,
+    /// Added up to the kink.
+    #[serde(default = "d_slope1")]
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub slope1: f64,
+    /// Added from the kink to 100%.
+    #[serde(default = "d_slope2")]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub slope2: f64,
+    /// The kink.
+    #[serde(default = "d_uopt")]
+    #[schemars(range(min = 0.01, max = 0.99))]
+    pub optimal_utilization: f64,
+    /// Share of interest kept by the treasury.
+    #[serde(default = "d_rf")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub reserve_factor: f64,
+    /// Supply cap (USDC; 0 = none).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub supply_cap: f64,
+    /// Borrow cap (USDC; 0 = none).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub borrow_cap: f64,
+}
+
+fn d_slope1() -> f64 {
+    0.04
+}
+fn d_slope2() -> f64 {
+    0.6
+}
+fn d_uopt() -> f64 {
+    0.9
+}
+fn d_rf() -> f64 {
+    0.1
+}
+
+/// A collateral asset's risk parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollateralConfig {
+    /// The asset.
+    pub asset: Asset,
+    /// Loan-to-value for new borrowing.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub ltv: f64,
+    /// Liquidation threshold.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub liquidation_threshold: f64,
+    /// Liquidation bonus (0.05 = the liquidator takes 105% of what it repays).
+    #[schemars(range(min = 0.0, max = 0.5))]
+    pub liquidation_bonus: f64,
+    /// Share of the bonus the protocol keeps.
+    #[serde(default = "d_pfee")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub protocol_fee: f64,
+    /// Supply cap (units; 0 = none).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub supply_cap: f64,
+}
+
+fn d_pfee() -> f64 {
+    0.1
+}
+
+/// A collateral asset.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Asset {
+    /// Ether.
+    Eth,
+    /// The CDP's stablecoin.
+    Fusd,
+}
+
+/// A borrower population: USDC debt against one collateral, health factors spread
+/// evenly over `[hf_min, hf_max]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BorrowerConfig {
+    /// Their collateral.
+    pub collateral: Asset,
+    /// How many.
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub count: u32,
+    /// Collateral they supply in total (units).
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub total_collateral: f64,
+    /// Lowest starting health factor.
+    #[schemars(range(min = 1.0))]
+    pub hf_min: f64,
+    /// Highest starting health factor.
+    #[schemars(range(min = 1.0))]
+    pub hf_max: f64,
+    /// Borrowers repay part of their debt (selling collateral) when the borrow rate
+    /// exceeds this (0 = never).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub repay_above_rate: f64,
+}
+
+/// Retail USDC depositors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepositorConfig {
+    /// USDC they deposit in total.
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub total_usdc: f64,
+    /// Their run: distressed when the market has a deficit or utilization exceeds
+    /// `trigger`.
+    #[serde(default)]
+    pub run: RunConfig,
+}
+
+/// The lending market's reserve fund.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReserveFundConfig {
+    /// USDC.
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub usdc: f64,
+    /// FUSD (sold into the peg pool when needed).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub fusd: f64,
+}
+
+/// An options vault writing cash-secured puts or covered calls on ETH each epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VaultConfig {
+    /// Puts (collateral USDC) or calls (collateral ETH).
+    pub kind: VaultKind,
+    /// Collateral deposited (USDC for puts, ETH for calls).
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub deposits: f64,
+    /// Strike distance from spot (0.1 = 10% out of the money).
+    #[serde(default = "d_otm")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub otm: f64,
+    /// Option life, seconds (an epoch).
+    #[serde(default = "d_expiry")]
+    #[schemars(range(min = 60))]
+    pub expiry_s: u64,
+    /// Implied volatility floor; the vault marks at max(this, realized).
+    #[serde(default = "d_iv")]
+    #[schemars(range(min = 0.01, max = 10.0))]
+    pub implied_vol: f64,
+    /// Cap on the volatility it marks at (a single gap annualizes to absurd realized
+    /// volatility; quoted implied volatility after crashes stays within a few times
+    /// normal).
+    #[serde(default = "d_max_iv")]
+    #[schemars(range(min = 0.01, max = 20.0))]
+    pub max_implied_vol: f64,
+    /// Collateral per unit of maximum payoff (1 = fully secured; 0.5 writes twice as
+    /// many options).
+    #[serde(default = "d_one")]
+    #[schemars(range(min = 0.05, max = 1.0))]
+    pub collateral_ratio: f64,
+    /// Price move its greeks margin must survive (delta-gamma).
+    #[serde(default = "d_shock")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub margin_shock: f64,
+    /// Share of idle USDC it deposits in the lending market (puts only).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub lending_share: f64,
+}
+
+fn d_otm() -> f64 {
+    0.1
+}
+fn d_expiry() -> u64 {
+    7 * 86_400
+}
+fn d_iv() -> f64 {
+    0.8
+}
+fn d_max_iv() -> f64 {
+    2.5
+}
+fn d_one() -> f64 {
+    1.0
+}
+fn d_shock() -> f64 {
+    0.15
+}
+
+/// Puts or calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultKind {
+    /// Cash-secured puts.
+    Put,
+    /// Covered calls.
+    Call,
+}
+
+/// A cross-protocol circuit breaker: when `when` crosses `threshold`, `action` is taken
+/// on another protocol (and stays).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerConfig {
+    /// What is watched.
+    pub when: BreakerSignal,
+    /// The level that trips it.
+    pub threshold: f64,
+    /// What happens.
+    pub action: BreakerAction,
+}
+
+/// A distress signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerSignal {
+    /// FUSD's pool price falls below the threshold.
+    FusdBelow,
+    /// The CDP's uncovered bad debt exceeds the threshold (FUSD).
+    CdpBadDebtAbove,
+    /// The lending market's deficit exceeds the threshold (USD).
+    LendingDeficitAbove,
+    /// The lending market's utilization exceeds the threshold.
+    LendingUtilizationAbove,
+    /// ETH has fallen more than the threshold from its opening price.
+    EthDrawdownAbove,
+}
+
+/// A breaker's action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakerAction {
+    /// The lending market prices FUSD at $1 from now on (a governance oracle freeze).
+    LendingFixFusdPrice,
+    /// The lending market freezes the FUSD reserve: no new FUSD collateral and no
+    /// repay-by-selling into the peg pool; liquidations of FUSD collateral stop.
+    LendingFreezeFusd,
+    /// The lending market pauses withdrawals.
+    LendingPauseWithdrawals,
+    /// The CDP's Clipper stops new auctions (breaker level 1).
+    CdpStopKicks,
+    /// The options vault stops writing new options.
+    VaultStopWriting,
+}

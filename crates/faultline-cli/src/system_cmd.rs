@@ -5,8 +5,9 @@ use anyhow::{Context, Result};
 use clap::Args;
 use faultline_output::{json_line, pretty, write_dir_atomically};
 use faultline_scenario::network::{analyse, from_exposures, to_toml};
-use faultline_scenario::system_file::load_system;
+use faultline_scenario::system_file::{load_perp, load_system, perp_factory};
 use faultline_system::system::{dynamic_contagion, Isolation};
+use faultline_system::{run_with, PerpFactory};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `faultline system`.
@@ -28,16 +29,19 @@ pub struct SystemArgs {
 /// Run it.
 pub fn system_cmd(a: SystemArgs) -> Result<()> {
     let cfg = load_system(&a.file).map_err(InvalidInput)?;
+    let perp_scenario = load_perp(&cfg, &a.file).map_err(InvalidInput)?;
+    let factory = perp_scenario.as_ref().map(perp_factory);
+    let perp = factory.as_ref().map(|f| f as PerpFactory<'_>);
     let seed = a.seed.unwrap_or(cfg.seed);
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", cfg.name)));
-    let run = faultline_system::run(&cfg, seed, Isolation::default())
+    let run = run_with(&cfg, seed, Isolation::default(), perp)
         .map_err(|e| anyhow::anyhow!("{}: {e}", a.file.display()))?;
     let dynamic = if a.no_contagion || run.summary.error.is_some() {
         Vec::new()
     } else {
-        dynamic_contagion(&cfg, seed, &run).context("counterfactual runs")?
+        dynamic_contagion(&cfg, seed, &run, perp).context("counterfactual runs")?
     };
     let net_start = from_exposures(&format!("{} at the start", cfg.name), &run.exposures_start);
     let net_end = from_exposures(&format!("{} at the end", cfg.name), &run.exposures_end);
@@ -53,6 +57,7 @@ pub fn system_cmd(a: SystemArgs) -> Result<()> {
         cfg.cdp.as_ref().map(|_| "cdp"),
         cfg.lending.as_ref().map(|_| "lending"),
         cfg.vault.as_ref().map(|_| "vault"),
+        cfg.perp.as_ref().map(|_| "perp"),
     ]
     .into_iter()
     .flatten()
@@ -127,6 +132,12 @@ fn render(
         t.push_str(&format!(
             "lending: {} liquidations ({:.0} repaid), {} unprofitable, deficit recorded {:.0}, reserve fund paid {:.0}, withdrawn {:.0}, max borrow rate {:.1}%\n",
             l.liquidations, l.repaid, l.unprofitable, l.deficit_recorded, l.reserve_paid, l.withdrawn, l.max_borrow_rate * 100.0
+        ));
+    }
+    if let Some(p) = &s.perp {
+        t.push_str(&format!(
+            "perp: insurance fund refilled {:.0} from its reserve ({:.0} it could not raise), loss {:.0}\n",
+            p.refilled, p.reserve_short, s.losses.perp
         ));
     }
     if let Some(v) = &s.vault {

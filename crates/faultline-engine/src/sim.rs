@@ -220,6 +220,15 @@ impl Simulation {
         })
     }
 
+    /// Money paid into the insurance fund from outside the venue (a reserve held in
+    /// other protocols, say): an external flow, counted in `insurance_topped_up`.
+    pub fn inject_insurance(&mut self, amount: Quote) -> Result<(), EngineError> {
+        self.venue
+            .inject(faultline_state::Pot::InsuranceFund, amount)?;
+        self.totals.insurance_topped_up = self.totals.insurance_topped_up.checked_add(amount)?;
+        Ok(())
+    }
+
     /// Schedule faults.
     pub fn with_faults(mut self, faults: Faults) -> Self {
         self.faults = faults;

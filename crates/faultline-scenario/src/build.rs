@@ -61,8 +61,27 @@ fn fx<T>(what: &str, r: Result<T, ArithmeticError>) -> Result<T, BuildError> {
 
 /// Build the simulation for `seed`.
 pub fn build(s: &Scenario, seed: u64) -> Result<Built, BuildError> {
+    build_on(s, seed, reference_paths(s, seed))
+}
+
+/// Build the simulation for `seed` with market `market`'s reference price replaced by
+/// `path` (one price per block from the opening one): how a multi-protocol system drives
+/// a perp venue with its shared ETH price. Positions open at the path's first price.
+pub fn build_with_reference(
+    s: &Scenario,
+    seed: u64,
+    market: usize,
+    path: &[f64],
+) -> Result<Built, BuildError> {
+    let mut paths = reference_paths(s, seed);
+    if let Some(p) = paths.get_mut(market) {
+        *p = path.to_vec();
+    }
+    build_on(s, seed, paths)
+}
+
+fn build_on(s: &Scenario, seed: u64, paths: Vec<Vec<f64>>) -> Result<Built, BuildError> {
     let f = &s.file;
-    let paths = reference_paths(s, seed);
     let mut markets = Vec::new();
     let mut runtimes = Vec::new();
     for (i, m) in f.market.iter().enumerate() {

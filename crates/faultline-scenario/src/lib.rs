@@ -17,7 +17,7 @@ pub mod schema;
 pub mod system_file;
 mod wiring;
 
-pub use build::{build, BuildError, Built};
+pub use build::{build, build_with_reference, BuildError, Built};
 pub use error::{ValidationError, ValidationReport};
 pub use load::{load, parse, Scenario};
 pub use schema::ScenarioFile;

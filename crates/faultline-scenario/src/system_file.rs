@@ -6,6 +6,8 @@ use crate::check::Issue;
 use crate::error::ValidationReport;
 use crate::load::{issue, parse_checked, to_errors};
 use crate::locate::locate;
+use crate::{build_with_reference, load, Scenario};
+use faultline_engine::Simulation;
 use faultline_system::config::{Asset, BreakerAction};
 use faultline_system::SystemConfig;
 use std::path::Path;
@@ -41,6 +43,59 @@ pub fn parse_system(text: &str, path: &Path) -> Result<SystemConfig, ValidationR
         file: path.to_path_buf(),
         errors: to_errors(text, issues),
     })
+}
+
+/// Load the perp venue's scenario named by `[perp] scenario` (relative to the system
+/// file), checking that it can run in lockstep with the system.
+pub fn load_perp(
+    cfg: &SystemConfig,
+    system_path: &Path,
+) -> Result<Option<Scenario>, ValidationReport> {
+    let Some(p) = &cfg.perp else { return Ok(None) };
+    let dir = system_path.parent().unwrap_or(Path::new("."));
+    let s = load(&dir.join(&p.scenario))?;
+    let mut issues = Vec::new();
+    if s.file.block_time_ms != cfg.block_time_ms {
+        issues.push(issue(
+            "perp.scenario",
+            &format!("a scenario with block_time_ms = {}", cfg.block_time_ms),
+            &format!("{} ms", s.file.block_time_ms),
+            "the venue steps in lockstep with the system: use the same block length",
+        ));
+    }
+    if s.file.blocks < cfg.blocks {
+        issues.push(issue(
+            "perp.scenario",
+            &format!("a scenario of at least {} blocks", cfg.blocks),
+            &format!("{} blocks", s.file.blocks),
+            "raise the scenario's `blocks`",
+        ));
+    }
+    if issues.is_empty() {
+        return Ok(Some(s));
+    }
+    let text = std::fs::read_to_string(system_path).unwrap_or_default();
+    let mut issues = issues;
+    if let Ok(doc) = toml_edit::Document::parse(text.clone()) {
+        for is in &mut issues {
+            is.span = locate(doc.as_table(), &is.path);
+        }
+    }
+    Err(ValidationReport {
+        file: system_path.to_path_buf(),
+        errors: to_errors(&text, issues),
+    })
+}
+
+/// Builds the perp venue of `s` for a seed with its first market on the system's ETH path.
+pub fn perp_factory(
+    s: &Scenario,
+) -> impl Fn(u64, &[f64]) -> Result<Simulation, String> + Sync + '_ {
+    move |seed, path| {
+        build_with_reference(s, seed, 0, path)
+            .map(|b| b.sim)
+            .map_err(|e| format!("building the perp venue ({}): {e}", s.path.display()))
+    }
 }
 
 fn rules(c: &SystemConfig) -> Vec<Issue> {
@@ -178,6 +233,24 @@ fn rules(c: &SystemConfig) -> Vec<Issue> {
             ));
         }
     }
+    if let Some(p) = &c.perp {
+        if p.reserve_in_lending > 0.0 && c.lending.is_none() {
+            v.push(issue(
+                "perp.reserve_in_lending",
+                "0 without a [lending] market",
+                &p.reserve_in_lending.to_string(),
+                "add a [lending] section or hold USDC",
+            ));
+        }
+        if p.reserve_fusd > 0.0 && c.cdp.is_none() {
+            v.push(issue(
+                "perp.reserve_fusd",
+                "0 without a [cdp]",
+                &p.reserve_fusd.to_string(),
+                "add a [cdp] section or hold USDC",
+            ));
+        }
+    }
     for (i, b) in c.breaker.iter().enumerate() {
         let missing = match b.action {
             BreakerAction::LendingFixFusdPrice
@@ -185,6 +258,7 @@ fn rules(c: &SystemConfig) -> Vec<Issue> {
             | BreakerAction::LendingPauseWithdrawals => c.lending.is_none().then_some("[lending]"),
             BreakerAction::CdpStopKicks => c.cdp.is_none().then_some("[cdp]"),
             BreakerAction::VaultStopWriting => c.vault.is_none().then_some("[vault]"),
+            BreakerAction::PerpStopRefills => c.perp.is_none().then_some("[perp]"),
         };
         if let Some(m) = missing {
             v.push(issue(

@@ -13,7 +13,14 @@ use std::path::Path;
 
 const DEMO: &str = include_str!("../../../scenarios/systems/stablecoin-contagion.toml");
 
+/// The bundled system without its perp venue (tested on its own below).
 fn demo() -> SystemConfig {
+    let mut c = demo_with_perp();
+    c.perp = None;
+    c
+}
+
+fn demo_with_perp() -> SystemConfig {
     parse_system(DEMO, Path::new("stablecoin-contagion.toml")).expect("bundled system is valid")
 }
 
@@ -116,7 +123,7 @@ fn lending_bad_debt_arrives_only_through_the_stablecoin_and_vanishes_when_the_li
         7,
         Isolation {
             cdp: true,
-            deposits: false,
+            ..Isolation::default()
         },
     );
     assert!(
@@ -132,7 +139,7 @@ fn lending_bad_debt_arrives_only_through_the_stablecoin_and_vanishes_when_the_li
 fn the_dynamic_contagion_index_names_the_stablecoin() {
     let c = demo();
     let base = go(&c, 7, Isolation::default());
-    let d = dynamic_contagion(&c, 7, &base).unwrap();
+    let d = dynamic_contagion(&c, 7, &base, None).unwrap();
     let cdp = d.iter().find(|x| x.protocol == Protocol::Cdp).unwrap();
     assert!(cdp.contagion_index > 0.5, "{d:?}");
     assert!((cdp.loss_caused - (cdp.others_loss - cdp.others_loss_isolated)).abs() < 1e-6);
@@ -330,7 +337,7 @@ fn caps_refuse_borrowers_and_deposits() {
     let u = &mut c.lending.as_mut().unwrap().usdc;
     u.borrow_cap = 5_000_000.0;
     u.supply_cap = 100_000_000.0;
-    let s = faultline_system::System::new(&c, 7, Isolation::default()).unwrap();
+    let s = faultline_system::System::new(&c, 7, Isolation::default(), None).unwrap();
     let l = s.lending.as_ref().unwrap();
     assert!(l.totals.borrowers_refused > 0);
     assert!(l.debt() <= faultline_system::ledger::Token::Usdc.atoms(5_000_000.0));
@@ -355,4 +362,49 @@ fn a_cross_protocol_breaker_fixing_the_stablecoin_price_saves_the_lending_market
         b.summary.losses,
         a.summary.losses
     );
+}
+
+fn with_perp(c: &SystemConfig, iso: Isolation) -> faultline_system::Run {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/systems/stablecoin-contagion.toml");
+    let perp = faultline_scenario::system_file::load_perp(c, &path)
+        .unwrap()
+        .expect("a [perp] venue");
+    let factory = faultline_scenario::system_file::perp_factory(&perp);
+    let r = faultline_system::run_with(c, 7, iso, Some(&factory)).unwrap();
+    assert_eq!(r.summary.error, None);
+    r
+}
+
+#[test]
+fn a_perp_fund_kept_in_the_stablecoin_is_worth_less_when_it_depegs() {
+    let mut c = demo_with_perp();
+    let p = c.perp.as_mut().unwrap();
+    p.reserve_in_lending = 0.0;
+    p.reserve_fusd = 6_000_000.0;
+    p.refill_below = 1.0;
+    // A third fall after the stablecoin has collapsed: the venue now needs its reserve.
+    c.eth.gaps.push(faultline_system::config::GapConfig {
+        block: 500,
+        fraction: -0.2,
+    });
+    let base = with_perp(&c, Isolation::default());
+    // The same reserve held as USDC: the depeg cannot reach it.
+    let cut = with_perp(
+        &c,
+        Isolation {
+            perp: true,
+            ..Isolation::default()
+        },
+    );
+    let (b, k) = (
+        base.summary.perp.as_ref().unwrap(),
+        cut.summary.perp.as_ref().unwrap(),
+    );
+    assert!(b.liquidations > 0);
+    assert!(b.reserve_short > 0.0, "{b:?}");
+    assert!(k.refilled > b.refilled, "{k:?} vs {b:?}");
+    assert!(kinds(&base, Protocol::Perp).contains(&SysEventKind::PerpReserveShort));
+    // Both runs balanced the venue's top-ups against the system's ledger every block.
+    assert_eq!(base.summary.conservation_error_atoms, 0);
 }

@@ -44,9 +44,47 @@ pub struct SystemConfig {
     /// The options vault, if any.
     #[serde(default)]
     pub vault: Option<VaultConfig>,
+    /// A perpetual-futures venue driven by the system's ETH price, if any.
+    #[serde(default)]
+    pub perp: Option<PerpConfig>,
     /// Cross-protocol circuit breakers.
     #[serde(default)]
     pub breaker: Vec<BreakerConfig>,
+}
+
+/// A perpetual-futures venue: any scenario file, whose first market's reference price is
+/// replaced by the system's ETH path, and whose insurance fund is refilled from a
+/// reserve kept in other protocols (FUSD, a lending deposit) and plain USDC.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerpConfig {
+    /// The venue's scenario file, relative to the system file. Its block length must
+    /// match the system's and it must run at least as many blocks.
+    #[schemars(length(min = 1))]
+    pub scenario: String,
+    /// Reserve held as USDC.
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub reserve_usdc: f64,
+    /// Reserve deposited in the lending market (USDC).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub reserve_in_lending: f64,
+    /// Reserve held as FUSD (sold into the peg pool when needed).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub reserve_fusd: f64,
+    /// Refill the insurance fund when it falls below this share of its opening level.
+    #[serde(default = "d_refill")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub refill_below: f64,
+    /// At most this much USDC per block.
+    #[schemars(range(min = 0.0))]
+    pub refill_per_block: f64,
+}
+
+fn d_refill() -> f64 {
+    0.5
 }
 
 fn d_block_time() -> u64 {
@@ -734,6 +772,8 @@ pub enum BreakerSignal {
     LendingUtilizationAbove,
     /// ETH has fallen more than the threshold from its opening price.
     EthDrawdownAbove,
+    /// The perp venue's insurance fund has fallen below this share of its opening level.
+    PerpFundBelow,
 }
 
 /// A breaker's action.
@@ -751,4 +791,7 @@ pub enum BreakerAction {
     CdpStopKicks,
     /// The options vault stops writing new options.
     VaultStopWriting,
+    /// The perp venue stops refilling its insurance fund from its reserve (it keeps
+    /// the reserve out of a failing system).
+    PerpStopRefills,
 }

@@ -15,6 +15,8 @@ pub enum Protocol {
     Lending,
     /// The options vault.
     Vault,
+    /// The perp venue.
+    Perp,
 }
 
 /// Kinds of system events.
@@ -61,6 +63,22 @@ pub enum SysEventKind {
     VaultDeRisk,
     /// The options vault could not pay an expiry in full.
     VaultShortfall,
+    /// First perp liquidation.
+    PerpLiquidation,
+    /// A perp liquidation filled past the bankruptcy price.
+    PerpLossPastBankruptcy,
+    /// The perp's insurance fund paid for a loss.
+    InsuranceFundDrawn,
+    /// The perp's insurance fund reached zero.
+    InsuranceFundDepleted,
+    /// The perp auto-deleveraged a counterparty.
+    PerpAdl,
+    /// The perp haircut profitable accounts.
+    PerpSocializedLoss,
+    /// The perp's insurance fund was refilled from its reserve.
+    PerpFundRefilled,
+    /// The perp's reserve could not raise what its fund needed.
+    PerpReserveShort,
     /// A cross-protocol circuit breaker tripped.
     BreakerTripped,
 }

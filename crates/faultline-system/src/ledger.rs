@@ -105,11 +105,15 @@ pub enum Holder {
     VaultDepositors,
     /// Option buyers.
     OptionBuyers,
+    /// The perp venue's reserve for its insurance fund.
+    PerpReserve,
+    /// USDC that crossed into the perp venue's own books (its insurance fund).
+    PerpVenue,
 }
 
 impl Holder {
     /// All holders, in ledger order.
-    pub const ALL: [Holder; 20] = [
+    pub const ALL: [Holder; 22] = [
         Holder::EthPool,
         Holder::Arbitrageur,
         Holder::PegPool,
@@ -130,6 +134,8 @@ impl Holder {
         Holder::OptionsVault,
         Holder::VaultDepositors,
         Holder::OptionBuyers,
+        Holder::PerpReserve,
+        Holder::PerpVenue,
     ];
 
     fn index(self) -> usize {

@@ -1,6 +1,7 @@
 //! Several protocols over shared assets in one block pipeline: a Maker-like CDP issuing
-//! FUSD, an Aave-like lending market that takes FUSD and ETH as collateral, and an
-//! options vault that keeps its cash in the lending market — with the pools they trade
+//! FUSD, an Aave-like lending market that takes FUSD and ETH as collateral, an
+//! options vault that keeps its cash in the lending market, and a perp venue (the full
+//! engine) whose insurance fund is refilled from a reserve held in those protocols — with the pools they trade
 //! in, the gas they pay, cross-protocol circuit breakers, and the measures of how
 //! failure travels between them.
 //!
@@ -15,8 +16,10 @@
 //!    peg defence by vault owners, holders' run.
 //! 5. Lending: interest, liquidations, rate-driven repayment, reserve fund, depositors'
 //!    run and withdrawals.
-//! 6. Options vault: volatility, settlement and roll, mark, greeks margin.
-//! 7. Checks: every token conserved, pools match their holders' balances, Maker's and
+//! 6. Perp venue: its insurance fund refilled from its reserve if low, then one block
+//!    of the full engine on the system's ETH price.
+//! 7. Options vault: volatility, settlement and roll, mark, greeks margin.
+//! 8. Checks: every token conserved, pools match their holders' balances, Maker's and
 //!    the lending market's balance identities hold; then the block is recorded.
 
 pub mod cdp;
@@ -25,12 +28,13 @@ pub mod events;
 pub mod ledger;
 pub mod lending;
 pub mod market;
+pub mod perp;
 pub mod system;
 pub mod vault;
 
 pub use config::SystemConfig;
 pub use events::{Protocol, SysEvent, SysEventKind};
-pub use system::{run, Isolation, Run, System, SystemRecord, SystemSummary};
+pub use system::{run, run_with, Isolation, PerpFactory, Run, System, SystemRecord, SystemSummary};
 
 /// What every protocol needs to know about the block.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -7,6 +7,7 @@ use crate::events::{Protocol, SysEvent, SysEventKind, SysEvents};
 use crate::ledger::{Holder, Ledger, Token};
 use crate::lending::Lending;
 use crate::market::{eth_path, gas_cost_usd, gas_gwei, PoolId, Pools};
+use crate::perp::PerpLeg;
 use crate::vault::OptionsVault;
 use crate::{Ctx, SystemError};
 use faultline_engine::rng::{stream, Stream};
@@ -22,10 +23,17 @@ pub struct Isolation {
     /// Other protocols see FUSD at $1 and the lending reserve fund holds USDC instead of
     /// FUSD: the CDP's distress cannot reach them.
     pub cdp: bool,
-    /// The options vault keeps its cash out of the lending market: neither can reach
-    /// the other through that deposit.
+    /// The options vault and the perp's reserve keep their cash out of the lending
+    /// market: neither side can reach the other through those deposits.
     pub deposits: bool,
+    /// The perp venue's reserve is plain USDC: its refills neither withdraw from the
+    /// lending market nor sell FUSD.
+    pub perp: bool,
 }
+
+/// Builds the perp venue for a seed, its first market following the given ETH path.
+pub type PerpFactory<'a> =
+    &'a (dyn Fn(u64, &[f64]) -> Result<faultline_engine::Simulation, String> + Sync);
 
 /// One block's state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,6 +78,10 @@ pub struct SystemRecord {
     pub vault_requirement: f64,
     /// Unpaid at expiry so far (USD).
     pub vault_shortfall: f64,
+    /// The perp's insurance fund (USDC).
+    pub perp_insurance_fund: f64,
+    /// The perp's loss: uncovered and latent bad debt (USD).
+    pub perp_loss: f64,
     /// Σ losses (USD).
     pub system_loss: f64,
 }
@@ -84,12 +96,14 @@ pub struct Losses {
     /// Vault shortfall to option buyers: unpaid at expiry, and marked liability beyond
     /// its assets.
     pub vault: f64,
+    /// Perp bad debt, uncovered and latent.
+    pub perp: f64,
 }
 
 impl Losses {
     /// Σ.
     pub fn total(&self) -> f64 {
-        self.cdp + self.lending + self.vault
+        self.cdp + self.lending + self.vault + self.perp
     }
 
     fn others(&self, p: Protocol) -> f64 {
@@ -98,6 +112,7 @@ impl Losses {
                 Protocol::Cdp => self.cdp,
                 Protocol::Lending => self.lending,
                 Protocol::Vault => self.vault,
+                Protocol::Perp => self.perp,
                 Protocol::Market => 0.0,
             }
     }
@@ -118,6 +133,8 @@ pub struct System {
     pub lending: Option<Lending>,
     /// The options vault.
     pub vault: Option<OptionsVault>,
+    /// The perp venue.
+    pub perp: Option<PerpLeg>,
     /// Failure sequence.
     pub events: SysEvents,
     block: u64,
@@ -129,7 +146,12 @@ pub struct System {
 
 impl System {
     /// Genesis at block 0.
-    pub fn new(cfg: &SystemConfig, seed: u64, isolation: Isolation) -> Result<Self, SystemError> {
+    pub fn new(
+        cfg: &SystemConfig,
+        seed: u64,
+        isolation: Isolation,
+        perp: Option<PerpFactory<'_>>,
+    ) -> Result<Self, SystemError> {
         if cfg
             .lending
             .as_ref()
@@ -168,11 +190,15 @@ impl System {
             });
             let hop = c.osm_delay_s * 1000 / cfg.block_time_ms;
             let bidders = c.debt_auction.as_ref().map_or(0.0, |d| d.bidders_fusd);
-            let holders = if isolation.cdp {
-                c.holders_fusd + reserve_fusd
+            let perp_fusd = cfg.perp.as_ref().map_or(0.0, |p| p.reserve_fusd);
+            let perp_fusd_held = if isolation.cdp || isolation.perp {
+                0.0
             } else {
-                c.holders_fusd
+                perp_fusd
             };
+            let holders = c.holders_fusd
+                + if isolation.cdp { reserve_fusd } else { 0.0 }
+                + (perp_fusd - perp_fusd_held);
             let reserve = if isolation.cdp { 0.0 } else { reserve_fusd };
             let fusd = Token::Fusd;
             let allocated = fusd.atoms(holders)
@@ -180,7 +206,8 @@ impl System {
                 + Cdp::keepers_fusd(c)
                 + fusd.atoms(bidders)
                 + fusd.atoms(lend_fusd)
-                + fusd.atoms(reserve);
+                + fusd.atoms(reserve)
+                + fusd.atoms(perp_fusd_held);
             cdp = Some(Cdp::open(
                 c,
                 &mut ledger,
@@ -194,6 +221,15 @@ impl System {
             ledger.genesis(Holder::MkrBidders, fusd, fusd.atoms(bidders))?;
             ledger.genesis(Holder::Borrowers, fusd, fusd.atoms(lend_fusd))?;
             ledger.genesis(Holder::LendingReserveFund, fusd, fusd.atoms(reserve))?;
+            ledger.genesis(Holder::PerpReserve, fusd, fusd.atoms(perp_fusd_held))?;
+            if perp_fusd > perp_fusd_held {
+                // Isolated: the reserve holds the same value as USDC.
+                ledger.genesis(
+                    Holder::PerpReserve,
+                    Token::Usdc,
+                    Token::Usdc.atoms(perp_fusd),
+                )?;
+            }
             let peg = &c.peg_pool;
             pools.open(
                 &mut ledger,
@@ -229,6 +265,24 @@ impl System {
             }
             lending = Some(lm);
         }
+        let mut perp_leg = None;
+        if let Some(pc) = &cfg.perp {
+            let factory = perp.ok_or_else(|| {
+                SystemError::Config(
+                    "the system has a [perp] venue but no way to build it was given".into(),
+                )
+            })?;
+            let sim = factory(seed, &path).map_err(SystemError::Config)?;
+            let leg = PerpLeg::open(pc, sim, &mut ledger)?;
+            let in_lending = Token::Usdc.atoms(pc.reserve_in_lending);
+            ledger.genesis(Holder::PerpReserve, Token::Usdc, in_lending)?;
+            if let Some(l) = lending.as_mut() {
+                if !(isolation.deposits || isolation.perp) {
+                    l.deposit(&mut ledger, Holder::PerpReserve, in_lending)?;
+                }
+            }
+            perp_leg = Some(leg);
+        }
         let mut vault = None;
         if let Some(v) = &cfg.vault {
             let mut vc = v.clone();
@@ -246,6 +300,7 @@ impl System {
             cdp,
             lending,
             vault,
+            perp: perp_leg,
             events: SysEvents::default(),
             block: 0,
             rng_cdp: stream(seed, Stream::System(1)),
@@ -301,6 +356,10 @@ impl System {
             lending: self.lending.as_ref().map_or(0.0, |l| {
                 Token::Usdc.units(l.deficit) + l.latent_deficit(reference, fusd)
             }),
+            perp: match &self.perp {
+                Some(p) => p.loss()?,
+                None => 0.0,
+            },
             vault: self.vault.as_ref().map_or(0.0, |v| {
                 let lending = self.lending.as_ref();
                 v.totals.shortfall
@@ -369,6 +428,15 @@ impl System {
                 &mut self.rng_lending,
             )?;
         }
+        if let Some(p) = self.perp.as_mut() {
+            p.step(
+                &ctx,
+                &mut self.ledger,
+                &mut self.pools,
+                self.lending.as_mut(),
+                &mut self.events,
+            )?;
+        }
         if let Some(v) = self.vault.as_mut() {
             v.step(
                 &ctx,
@@ -429,6 +497,10 @@ impl System {
                 }
                 BreakerSignal::LendingUtilizationAbove => (utilization, utilization > br.threshold),
                 BreakerSignal::EthDrawdownAbove => (drawdown, drawdown > br.threshold),
+                BreakerSignal::PerpFundBelow => {
+                    let share = self.perp.as_ref().map_or(1.0, PerpLeg::fund_share);
+                    (share, share < br.threshold)
+                }
             };
             if !trips {
                 continue;
@@ -458,6 +530,12 @@ impl System {
                         c.stopped = c.stopped.max(1);
                     }
                     Protocol::Cdp
+                }
+                BreakerAction::PerpStopRefills => {
+                    if let Some(p) = self.perp.as_mut() {
+                        p.stopped = true;
+                    }
+                    Protocol::Perp
                 }
                 BreakerAction::VaultStopWriting => {
                     if let Some(v) = self.vault.as_mut() {
@@ -507,6 +585,13 @@ impl System {
                 return Err(fail("keepers' FUSD differs from their wallets".into()));
             }
         }
+        if let Some(p) = &self.perp {
+            if p.injected() != self.ledger.balance(Holder::PerpVenue, Token::Usdc) {
+                return Err(fail(
+                    "the perp venue's top-ups differ from what the system sent it".into(),
+                ));
+            }
+        }
         if let Some(l) = &self.lending {
             let d = l.identity_error(&self.ledger);
             if d != 0 {
@@ -551,6 +636,11 @@ impl System {
             }),
             vault_requirement: vault.map_or(0.0, |v| v.requirement),
             vault_shortfall: losses.vault,
+            perp_insurance_fund: self
+                .perp
+                .as_ref()
+                .map_or(0.0, |p| Token::Usdc.units(p.fund())),
+            perp_loss: losses.perp,
             system_loss: losses.total(),
         })
     }
@@ -636,6 +726,23 @@ pub struct Exposures {
     pub external_assets: Vec<f64>,
 }
 
+/// The perp venue's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PerpTotals {
+    /// USDC paid into the insurance fund from the reserve.
+    pub refilled: f64,
+    /// What the fund needed and the reserve could not raise (summed per block).
+    pub reserve_short: f64,
+    /// Liquidations.
+    pub liquidations: u64,
+    /// ADL fills.
+    pub adl_events: u64,
+    /// Loss past bankruptcy prices.
+    pub loss_past_bankruptcy: f64,
+    /// Insurance fund at the end.
+    pub insurance_fund_end: f64,
+}
+
 /// Per-protocol outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SystemSummary {
@@ -662,6 +769,8 @@ pub struct SystemSummary {
     pub lending: Option<crate::lending::LendingTotals>,
     /// Vault totals.
     pub vault: Option<crate::vault::VaultTotals>,
+    /// Perp venue: its reserve's refills.
+    pub perp: Option<PerpTotals>,
     /// Tokens minted and burned (units): FUSD and MKR.
     pub fusd_minted: f64,
     /// FUSD burned.
@@ -687,9 +796,19 @@ pub struct Run {
     pub exposures_end: Exposures,
 }
 
-/// Run a system to the end.
+/// Run a system without a perp venue to the end.
 pub fn run(cfg: &SystemConfig, seed: u64, isolation: Isolation) -> Result<Run, SystemError> {
-    let mut s = System::new(cfg, seed, isolation)?;
+    run_with(cfg, seed, isolation, None)
+}
+
+/// Run a system to the end; `perp` builds its perp venue, if it has one.
+pub fn run_with(
+    cfg: &SystemConfig,
+    seed: u64,
+    isolation: Isolation,
+    perp: Option<PerpFactory<'_>>,
+) -> Result<Run, SystemError> {
+    let mut s = System::new(cfg, seed, isolation, perp)?;
     let exposures_start = s.exposures()?;
     let mut records = Vec::with_capacity(usize::try_from(cfg.blocks).unwrap_or(0));
     let (mut fusd_min, mut eth_min) = (s.fusd_price()?, 1.0f64);
@@ -721,6 +840,14 @@ pub fn run(cfg: &SystemConfig, seed: u64, isolation: Isolation) -> Result<Run, S
         cdp: s.cdp.as_ref().map(|c| c.totals.clone()),
         lending: s.lending.as_ref().map(|l| l.totals.clone()),
         vault: s.vault.as_ref().map(|v| v.totals.clone()),
+        perp: s.perp.as_ref().map(|p| PerpTotals {
+            refilled: p.refilled,
+            reserve_short: p.reserve_short,
+            liquidations: p.sim.totals().liquidations,
+            adl_events: p.sim.totals().adl_events,
+            loss_past_bankruptcy: p.sim.totals().loss_past_bankruptcy.to_f64(),
+            insurance_fund_end: Token::Usdc.units(p.fund()),
+        }),
         fusd_minted: Token::Fusd.units(s.ledger.minted(Token::Fusd)),
         fusd_burned: Token::Fusd.units(s.ledger.burned(Token::Fusd)),
         mkr_minted: Token::Mkr.units(s.ledger.minted(Token::Mkr)),
@@ -759,13 +886,14 @@ pub struct DynamicContagion {
 /// The dynamic Contagion Index: for each protocol, rerun on the same seed with its links
 /// to the others cut ([`Isolation`]); what the others lose less is the loss its failure
 /// causes, and its share of the system-wide loss is its index. The CDP's link is FUSD
-/// (price and reserve holdings); the lending market's and the vault's is the vault's
-/// deposit (for the lending market, the vault's loss avoided; for the vault, the lending
-/// market's).
+/// (price and reserve holdings); the lending market's and the vault's is the deposits
+/// others keep in it (for the lending market, its depositors' losses avoided; for the
+/// vault, the lending market's); the perp's is its reserve's withdrawals and FUSD sales.
 pub fn dynamic_contagion(
     cfg: &SystemConfig,
     seed: u64,
     base: &Run,
+    perp: Option<PerpFactory<'_>>,
 ) -> Result<Vec<DynamicContagion>, SystemError> {
     let total = base.summary.system_loss;
     let mut out = Vec::new();
@@ -775,23 +903,31 @@ pub fn dynamic_contagion(
             cfg.cdp.is_some(),
             Isolation {
                 cdp: true,
-                deposits: false,
+                ..Isolation::default()
             },
         ),
         (
             Protocol::Lending,
             cfg.lending.is_some(),
             Isolation {
-                cdp: false,
                 deposits: true,
+                ..Isolation::default()
             },
         ),
         (
             Protocol::Vault,
             cfg.vault.is_some(),
             Isolation {
-                cdp: false,
                 deposits: true,
+                ..Isolation::default()
+            },
+        ),
+        (
+            Protocol::Perp,
+            cfg.perp.is_some(),
+            Isolation {
+                perp: true,
+                ..Isolation::default()
             },
         ),
     ];
@@ -799,7 +935,7 @@ pub fn dynamic_contagion(
         if !present {
             continue;
         }
-        let cut = run(cfg, seed, iso)?;
+        let cut = run_with(cfg, seed, iso, perp)?;
         let others = base.summary.losses.others(p);
         let others_iso = cut.summary.losses.others(p);
         let caused = others - others_iso;

@@ -408,11 +408,13 @@ fn system_writes_a_run_with_a_cross_protocol_failure_sequence_and_a_network_cont
         .iter()
         .map(|e| e["protocol"].as_str().unwrap())
         .collect();
-    assert!(protocols.contains("cdp") && protocols.contains("lending"));
+    for p in ["market", "cdp", "lending", "vault", "perp"] {
+        assert!(protocols.contains(p), "{p} missing from {protocols:?}");
+    }
     let summary: serde_json::Value =
         serde_json::from_slice(&read(&out_dir, "summary.json")).unwrap();
     assert_eq!(summary["system"]["conservation_error_atoms"], 0);
-    assert!(summary["dynamic_contagion"].as_array().unwrap().len() == 3);
+    assert_eq!(summary["dynamic_contagion"].as_array().unwrap().len(), 4);
     let timeline = String::from_utf8(read(&out_dir, "timeline.csv")).unwrap();
     assert_eq!(timeline.lines().count(), 1 + 1500);
     // The snapshot of the exposure network is a file `faultline contagion` reads.

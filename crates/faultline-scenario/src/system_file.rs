@@ -75,7 +75,6 @@ pub fn load_perp(
         return Ok(Some(s));
     }
     let text = std::fs::read_to_string(system_path).unwrap_or_default();
-    let mut issues = issues;
     if let Ok(doc) = toml_edit::Document::parse(text.clone()) {
         for is in &mut issues {
             is.span = locate(doc.as_table(), &is.path);

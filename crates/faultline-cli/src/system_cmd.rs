@@ -130,8 +130,8 @@ fn render(
     }
     if let Some(l) = &s.lending {
         t.push_str(&format!(
-            "lending: {} liquidations ({:.0} repaid), {} unprofitable, deficit recorded {:.0}, reserve fund paid {:.0}, withdrawn {:.0}, max borrow rate {:.1}%\n",
-            l.liquidations, l.repaid, l.unprofitable, l.deficit_recorded, l.reserve_paid, l.withdrawn, l.max_borrow_rate * 100.0
+            "lending: {} liquidations ({:.0} repaid), {} skipped as unprofitable (position-blocks), deficit recorded {:.0}, reserve fund paid {:.0}, withdrawn {:.0}, max borrow rate {:.1}%\n",
+            l.liquidations, l.repaid, l.skipped_unprofitable, l.deficit_recorded, l.reserve_paid, l.withdrawn, l.max_borrow_rate * 100.0
         ));
     }
     if let Some(p) = &s.perp {

@@ -82,8 +82,8 @@ pub struct LendingTotals {
     pub liquidations: u64,
     /// Debt repaid by liquidators (USD).
     pub repaid: f64,
-    /// Liquidations skipped as unprofitable.
-    pub unprofitable: u64,
+    /// Liquidations skipped as unprofitable (a position counts once per block it waits).
+    pub skipped_unprofitable: u64,
     /// Deficit recorded (USD), before the reserve fund.
     pub deficit_recorded: f64,
     /// Reserve fund paid (USD).
@@ -509,7 +509,7 @@ impl Lending {
                 if repaid == budget {
                     break; // out of capital for this block, not an unprofitable position
                 }
-                self.totals.unprofitable += 1;
+                self.totals.skipped_unprofitable += 1;
                 events.first(
                     ctx.block,
                     Protocol::Lending,

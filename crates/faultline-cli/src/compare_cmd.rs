@@ -80,5 +80,6 @@ pub fn compare_cmd(args: CompareArgs) -> Result<()> {
         }
     }
     t.push_str(&format!("wrote {}/compare.json", out.display()));
-    print(&t)
+    print(&t)?;
+    crate::report_cmd::report(&out)
 }

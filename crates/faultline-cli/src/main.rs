@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod compare_cmd;
+mod report_cmd;
 mod stress_cmd;
 mod sweep_cmd;
 mod system_cmd;
@@ -77,6 +78,12 @@ enum Command {
     /// Run several protocols (CDP stablecoin, lending market, options vault) over shared
     /// assets in one block pipeline; measure how failure travels between them.
     System(system_cmd::SystemArgs),
+    /// Write a self-contained HTML report (charts also as SVG and PNG) of a run directory
+    /// written by run, system, stress, compare or replay.
+    Report {
+        /// The run directory.
+        dir: PathBuf,
+    },
     /// Show every position at the start: equity, margins, liquidation and bankruptcy prices, ADL rank.
     Inspect {
         /// Scenario file (TOML). Omit for the bundled default.
@@ -129,6 +136,7 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
         Command::Contagion { file, json } => contagion(&file, json),
         Command::System(args) => system_cmd::system_cmd(args),
+        Command::Report { dir } => report_cmd::report(&dir),
     }
 }
 
@@ -249,6 +257,7 @@ fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<(
     };
     write_run_dir(&out, &run, &symbols)?;
     print(&render_summary(&s, &summary, &run, &out))?;
+    report_cmd::report(&out)?;
     match error {
         Some(e) => Err(anyhow::anyhow!(
             "the run stopped early at block {}: {e} (completed blocks were written to {})",

@@ -84,7 +84,10 @@ pub fn stress(args: StressArgs) -> Result<()> {
         .with_context(|| format!("stress run into {}", out.display()))?;
     bar.finish_and_clear();
     match outcome.distribution {
-        Some(d) => print(&render(&s.file.name, seed, &d, &out)),
+        Some(d) => {
+            print(&render(&s.file.name, seed, &d, &out))?;
+            crate::report_cmd::report(&out)
+        }
         None => print(&format!(
             "{} of {} paths of shard {}/{} written to {}; {}",
             outcome.paths_done,
@@ -112,7 +115,8 @@ fn shard_paths(cfg: &StressConfig) -> u64 {
 /// `faultline merge`.
 pub fn merge_cmd(dirs: &[PathBuf], out: &Path) -> Result<()> {
     let d = merge(dirs, out).with_context(|| format!("merging into {}", out.display()))?;
-    print(&render("merged run", 0, &d, out))
+    print(&render("merged run", 0, &d, out))?;
+    crate::report_cmd::report(out)
 }
 
 fn render(name: &str, seed: u64, d: &Distribution, out: &Path) -> String {

@@ -94,6 +94,7 @@ pub fn system_cmd(a: SystemArgs) -> Result<()> {
         ],
     )?;
     print(&render(&cfg.name, &run, &dynamic, &out))?;
+    crate::report_cmd::report(&out)?;
     match &run.summary.error {
         Some(e) => Err(anyhow::anyhow!(
             "the run stopped early at block {}: {e} (completed blocks were written to {})",

@@ -1,0 +1,754 @@
+//! What each kind of run directory shows.
+
+use crate::chart::{short, Chart, Series};
+use crate::{json, read, Page, ReportError};
+use serde_json::Value;
+use std::path::Path;
+
+/// A CSV file as named columns of strings.
+struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn read(path: &Path) -> Result<Self, ReportError> {
+        let text = read(path)?;
+        let fmt = |e: csv::Error| ReportError::Format {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let header = r.headers().map_err(fmt)?.iter().map(String::from).collect();
+        let mut rows = Vec::new();
+        for rec in r.records() {
+            rows.push(rec.map_err(fmt)?.iter().map(String::from).collect());
+        }
+        Ok(Self { header, rows })
+    }
+
+    fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// (x, y) of rows where `keep` holds.
+    fn xy(&self, x: &str, y: &str, keep: impl Fn(&[String]) -> bool) -> Vec<(f64, f64)> {
+        let (Some(xi), Some(yi)) = (self.col(x), self.col(y)) else {
+            return Vec::new();
+        };
+        self.rows
+            .iter()
+            .filter(|r| keep(r))
+            .filter_map(|r| Some((r.get(xi)?.parse().ok()?, r.get(yi)?.parse().ok()?)))
+            .collect()
+    }
+
+    fn values(&self, name: &str) -> Vec<f64> {
+        let Some(i) = self.col(name) else {
+            return Vec::new();
+        };
+        self.rows
+            .iter()
+            .filter_map(|r| r.get(i)?.parse().ok())
+            .collect()
+    }
+}
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn figures_of(summary: &Value, keys: &[(&str, &str)]) -> Vec<(String, String)> {
+    keys.iter()
+        .filter_map(|(k, label)| {
+            let v = summary.pointer(k)?;
+            let s = match v {
+                Value::Number(n) => short(n.as_f64()?),
+                Value::Bool(b) => b.to_string(),
+                Value::String(s) => s.clone(),
+                _ => return None,
+            };
+            Some(((*label).to_string(), s))
+        })
+        .collect()
+}
+
+fn events(
+    dir: &Path,
+    who: impl Fn(&Value) -> String,
+) -> Result<Vec<(f64, String, String)>, ReportError> {
+    let path = dir.join("events.jsonl");
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (i, line) in read(&path)?.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line).map_err(|e| ReportError::Format {
+            path: path.clone(),
+            message: format!("line {}: {e}", i + 1),
+        })?;
+        let block = v.get("block").and_then(Value::as_f64).unwrap_or(0.0);
+        let detail = v
+            .get("detail")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        out.push((block, who(&v), detail));
+    }
+    Ok(out)
+}
+
+fn markers(events: &[(f64, String, String)], kinds: &[&str]) -> Vec<(f64, String)> {
+    events
+        .iter()
+        .filter(|(_, who, _)| kinds.iter().any(|k| who.ends_with(k)))
+        .map(|(b, who, _)| (*b, who.rsplit(' ').next().unwrap_or(who).replace('_', " ")))
+        .collect()
+}
+
+/// A single perp run (also a replay).
+pub(crate) fn run(dir: &Path, manifest: &Value) -> Result<crate::Page, ReportError> {
+    let summary = json(&dir.join("summary.json"))?;
+    let t = Table::read(&dir.join("timeline.csv"))?;
+    let markets: Vec<String> = manifest
+        .get("markets")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ev = events(dir, |v| {
+        v.get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    })?;
+    let marks = markers(
+        &ev,
+        &[
+            "first_liquidation",
+            "insurance_fund_depleted",
+            "first_adl",
+            "price_shock",
+        ],
+    );
+    let mut p = Page {
+        title: manifest
+            .get("scenario")
+            .and_then(Value::as_str)
+            .unwrap_or("run")
+            .to_string(),
+        subtitle: format!(
+            "seed {} · {} blocks of {} ms · {} accounts · {}",
+            manifest
+                .get("seed")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            manifest
+                .get("blocks")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            manifest
+                .get("block_time_ms")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            manifest
+                .get("accounts")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            manifest
+                .get("scenario_path")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+        ),
+        figures: figures_of(
+            &summary,
+            &[
+                ("/liquidations", "liquidations"),
+                ("/liquidation_volume", "liquidation volume (USD)"),
+                ("/loss_past_bankruptcy", "loss past bankruptcy (USD)"),
+                ("/insurance_fund_start", "insurance fund at start (USD)"),
+                ("/insurance_fund_end", "insurance fund at end (USD)"),
+                ("/adl_events", "ADL fills"),
+                ("/adl_volume", "ADL volume (USD)"),
+                ("/socialized_loss", "socialized loss (USD)"),
+                ("/bad_debt", "uncovered bad debt (USD)"),
+                ("/latent_bad_debt", "latent bad debt (USD)"),
+                ("/conservation_error", "conservation error (atoms)"),
+            ],
+        ),
+        events_x_max: manifest.get("blocks").and_then(num).unwrap_or(1.0),
+        ..Page::default()
+    };
+    for (i, m) in markets.iter().enumerate().take(4) {
+        let is = |r: &[String]| r.get(1).is_some_and(|c| c == m);
+        let mut c = Chart::new(
+            &format!("price-{i}"),
+            &format!("{m}: reference, oracle and mark price"),
+            "block",
+            "USD",
+        );
+        for col in ["reference_price", "oracle_price", "mark_price"] {
+            c.series.push(Series::line(
+                &col.replace("_price", ""),
+                t.xy("block", col, is),
+            ));
+        }
+        c.markers = marks.clone();
+        p.charts.push(c);
+        let mut d = Chart::new(
+            &format!("depth-{i}"),
+            &format!("{m}: book depth near mid"),
+            "block",
+            "USD",
+        );
+        d.series
+            .push(Series::line("bid depth", t.xy("block", "bid_depth", is)));
+        d.series
+            .push(Series::line("ask depth", t.xy("block", "ask_depth", is)));
+        p.charts.push(d);
+    }
+    let all = |_: &[String]| true;
+    let first = |r: &[String]| {
+        markets
+            .first()
+            .is_none_or(|m| r.get(1).is_some_and(|c| c == m))
+    };
+    let mut v = Chart::new(
+        "volume",
+        "Liquidation and ADL volume per block",
+        "block",
+        "USD",
+    );
+    v.series.push(Series::bars(
+        "liquidations",
+        sum_by_x(t.xy("block", "liquidation_volume", all)),
+    ));
+    v.series.push(Series::bars(
+        "ADL",
+        sum_by_x(t.xy("block", "adl_volume", all)),
+    ));
+    p.charts.push(v);
+    let mut f = Chart::new("fund", "Insurance fund and bad debt", "block", "USD");
+    f.series.push(Series::line(
+        "insurance fund",
+        t.xy("block", "insurance_fund", first),
+    ));
+    f.series
+        .push(Series::line("bad debt", t.xy("block", "bad_debt", first)));
+    f.series.push(Series::line(
+        "socialized loss",
+        t.xy("block", "socialized_loss", first),
+    ));
+    f.markers = marks;
+    p.charts.push(f);
+    if t.values("gas_price_gwei").iter().any(|g| *g > 0.0) {
+        let mut g = Chart::new("gas", "Gas price", "block", "gwei");
+        g.series
+            .push(Series::line("gas", t.xy("block", "gas_price_gwei", first)));
+        p.charts.push(g);
+    }
+    p.events = ev
+        .into_iter()
+        .map(|(b, k, d)| (b, k.replace('_', " "), d))
+        .collect();
+    if dir.join("replay.json").exists() {
+        replay_tables(dir, &mut p)?;
+    }
+    Ok(p)
+}
+
+fn sum_by_x(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (x, y) in points {
+        match out.last_mut() {
+            Some(l) if (l.0 - x).abs() < 1e-12 => l.1 += y,
+            _ => out.push((x, y)),
+        }
+    }
+    out
+}
+
+/// A replay's published figures beside the simulated ones, and its calibration.
+fn replay_tables(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
+    let r = json(&dir.join("replay.json"))?;
+    if let Some(t) = r.get("title").and_then(Value::as_str) {
+        p.title = t.to_string();
+    }
+    if let Some(s) = r.get("summary").and_then(Value::as_str) {
+        p.notes.push(s.to_string());
+    }
+    let rows: Vec<Vec<String>> = r
+        .get("outcomes")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|o| {
+                    let f = |k: &str| {
+                        o.get(k).map_or(String::new(), |v| {
+                            v.as_str().map_or_else(
+                                || v.as_f64().map_or(String::new(), short),
+                                String::from,
+                            )
+                        })
+                    };
+                    vec![f("what"), f("simulated"), f("published"), f("source")]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    p.tables.push((
+        "Simulated beside the published record".into(),
+        vec![
+            "".into(),
+            "simulated".into(),
+            "published".into(),
+            "source".into(),
+        ],
+        rows,
+    ));
+    let cal: Vec<Vec<String>> = r
+        .get("calibration")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .map(|o| {
+                    let f = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+                    vec![f("parameter"), f("value"), f("source")]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    p.tables.push((
+        "Calibration".into(),
+        vec!["parameter".into(), "value".into(), "source".into()],
+        cal,
+    ));
+    Ok(())
+}
+
+/// A system run.
+pub(crate) fn system(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
+    let summary = json(&dir.join("summary.json"))?;
+    let t = Table::read(&dir.join("timeline.csv"))?;
+    let all = |_: &[String]| true;
+    let ev = events(dir, |v| {
+        format!(
+            "{} {}",
+            v.get("protocol").and_then(Value::as_str).unwrap_or(""),
+            v.get("kind").and_then(Value::as_str).unwrap_or("")
+        )
+    })?;
+    let marks = markers(
+        &ev,
+        &[
+            "price_shock",
+            "depeg",
+            "lending_deficit",
+            "bank_run",
+            "auction_kicked",
+        ],
+    );
+    let mut p = Page {
+        title: manifest
+            .get("system")
+            .and_then(Value::as_str)
+            .unwrap_or("system")
+            .to_string(),
+        subtitle: format!(
+            "system run · seed {} · {} blocks of {} ms · protocols: {}",
+            manifest
+                .get("seed")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            manifest
+                .get("blocks")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            manifest
+                .get("block_time_ms")
+                .map(Value::to_string)
+                .unwrap_or_default(),
+            manifest
+                .get("protocols")
+                .and_then(Value::as_array)
+                .map(|a| a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        ),
+        figures: figures_of(
+            &summary,
+            &[
+                ("/system/system_loss", "system-wide loss (USD)"),
+                ("/system/losses/cdp", "CDP bad debt (FUSD)"),
+                ("/system/losses/lending", "lending deficit (USD)"),
+                ("/system/losses/vault", "options-vault shortfall (USD)"),
+                ("/system/losses/perp", "perp bad debt (USD)"),
+                ("/system/fusd_min", "lowest FUSD price"),
+                ("/system/eth_pool_min_ratio", "lowest ETH pool / reference"),
+                (
+                    "/system/conservation_error_atoms",
+                    "conservation error (atoms)",
+                ),
+            ],
+        ),
+        events_x_max: manifest.get("blocks").and_then(num).unwrap_or(1.0),
+        ..Page::default()
+    };
+    let line = |id: &str, title: &str, unit: &str, cols: &[(&str, &str)]| {
+        let mut c = Chart::new(id, title, "block", unit);
+        for (col, name) in cols {
+            c.series.push(Series::line(name, t.xy("block", col, all)));
+        }
+        c
+    };
+    let mut eth = line(
+        "eth",
+        "ETH: reference, pool and the CDP's oracle",
+        "USD",
+        &[
+            ("eth_reference", "reference"),
+            ("eth_pool", "pool"),
+            ("osm_price", "OSM"),
+        ],
+    );
+    eth.markers = marks.clone();
+    p.charts.push(eth);
+    p.charts.push(line(
+        "fusd",
+        "FUSD in the peg pool",
+        "USD",
+        &[("fusd_price", "FUSD")],
+    ));
+    p.charts.push(line(
+        "cdp",
+        "CDP: vault debt, debt in auction, bad debt",
+        "FUSD",
+        &[
+            ("cdp_vault_debt", "vault debt"),
+            ("cdp_in_auction", "in auction"),
+            ("cdp_bad_debt", "bad debt"),
+        ],
+    ));
+    p.charts.push(line(
+        "lending-cash",
+        "Lending: cash and deficit",
+        "USD",
+        &[("lending_cash", "cash"), ("lending_deficit", "deficit")],
+    ));
+    p.charts.push(line(
+        "lending-rate",
+        "Lending: utilization and borrow rate",
+        "fraction",
+        &[
+            ("lending_utilization", "utilization"),
+            ("lending_borrow_rate", "borrow rate"),
+        ],
+    ));
+    p.charts.push(line(
+        "vault",
+        "Options vault: liability, equity, margin requirement",
+        "USD",
+        &[
+            ("vault_liability", "liability"),
+            ("vault_equity", "equity"),
+            ("vault_requirement", "requirement"),
+        ],
+    ));
+    if t.values("perp_insurance_fund").iter().any(|v| *v != 0.0) {
+        p.charts.push(line(
+            "perp",
+            "Perp venue: insurance fund and loss",
+            "USD",
+            &[
+                ("perp_insurance_fund", "insurance fund"),
+                ("perp_loss", "loss"),
+            ],
+        ));
+    }
+    let mut loss = line(
+        "losses",
+        "System-wide loss",
+        "USD",
+        &[("system_loss", "system loss")],
+    );
+    loss.markers = marks;
+    p.charts.push(loss);
+    if let Some(d) = summary.get("dynamic_contagion").and_then(Value::as_array) {
+        let rows = d
+            .iter()
+            .map(|x| {
+                let f = |k: &str| {
+                    x.get(k)
+                        .and_then(Value::as_f64)
+                        .map_or(String::new(), short)
+                };
+                vec![
+                    x.get("protocol")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    f("others_loss"),
+                    f("others_loss_isolated"),
+                    f("loss_caused"),
+                    x.get("contagion_index")
+                        .and_then(Value::as_f64)
+                        .map_or(String::new(), |v| format!("{v:.3}")),
+                ]
+            })
+            .collect();
+        p.tables.push((
+            "Dynamic Contagion Index (same seed, links cut)".into(),
+            [
+                "protocol",
+                "others lose",
+                "others lose when cut",
+                "loss caused",
+                "index",
+            ]
+            .iter()
+            .map(|s| (*s).to_string())
+            .collect(),
+            rows,
+        ));
+    }
+    p.events = ev;
+    Ok(p)
+}
+
+/// Histogram of `values` in about 30 bins, as bars at the bin centres.
+fn histogram(values: &[f64]) -> Vec<(f64, f64)> {
+    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return Vec::new();
+    }
+    let (lo, hi) = v
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+            (a.min(x), b.max(x))
+        });
+    if hi <= lo {
+        return vec![(lo, v.len() as f64)];
+    }
+    let bins = 30usize;
+    let w = (hi - lo) / bins as f64;
+    let mut counts = vec![0.0; bins];
+    for x in v {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // bounded by bins
+        let k = (((x - lo) / w) as usize).min(bins - 1);
+        counts[k] += 1.0;
+    }
+    counts
+        .iter()
+        .enumerate()
+        .map(|(k, c)| (lo + (k as f64 + 0.5) * w, *c))
+        .collect()
+}
+
+/// A Monte Carlo stress run.
+pub(crate) fn stress(dir: &Path) -> Result<Page, ReportError> {
+    let d = json(&dir.join("distribution.json"))?;
+    let manifest = if dir.join("stress-manifest.json").exists() {
+        json(&dir.join("stress-manifest.json"))?
+    } else {
+        Value::Null
+    };
+    let mut p = Page {
+        title: manifest
+            .get("scenario")
+            .and_then(Value::as_str)
+            .unwrap_or("stress run")
+            .to_string(),
+        subtitle: format!(
+            "Monte Carlo · {} paths · seed {}",
+            d.get("paths").map(Value::to_string).unwrap_or_default(),
+            manifest
+                .get("seed")
+                .map(Value::to_string)
+                .unwrap_or_default()
+        ),
+        ..Page::default()
+    };
+    if dir.join("paths.csv").exists() {
+        let t = Table::read(&dir.join("paths.csv"))?;
+        let bad: Vec<f64> = t
+            .values("bad_debt")
+            .iter()
+            .zip(t.values("latent_bad_debt"))
+            .map(|(a, b)| a + b)
+            .collect();
+        for (id, title, unit, values) in [
+            (
+                "dist-bad-debt",
+                "Total bad debt across paths (recorded + latent)",
+                "USD",
+                bad,
+            ),
+            (
+                "dist-loss",
+                "Loss past bankruptcy across paths",
+                "USD",
+                t.values("loss_past_bankruptcy"),
+            ),
+            (
+                "dist-fund",
+                "Insurance fund at the end across paths",
+                "USD",
+                t.values("insurance_fund_end"),
+            ),
+            (
+                "dist-liquidations",
+                "Liquidations across paths",
+                "count",
+                t.values("liquidations"),
+            ),
+            (
+                "dist-adl",
+                "ADL fills across paths",
+                "count",
+                t.values("adl_events"),
+            ),
+        ] {
+            let mut c = Chart::new(id, title, unit, "paths");
+            c.series.push(Series::bars("paths", histogram(&values)));
+            p.charts.push(c);
+        }
+    }
+    if let Some(m) = d.get("metrics").and_then(Value::as_object) {
+        let rows = m
+            .iter()
+            .map(|(k, v)| {
+                let q = |key: &str| {
+                    v.pointer(key)
+                        .and_then(Value::as_f64)
+                        .map_or(String::new(), short)
+                };
+                vec![
+                    k.clone(),
+                    q("/mean"),
+                    q("/quantiles/p50"),
+                    q("/quantiles/p95"),
+                    q("/quantiles/p99"),
+                    q("/max"),
+                ]
+            })
+            .collect();
+        p.tables.push((
+            "Distribution".into(),
+            ["metric", "mean", "p50", "p95", "p99", "max"]
+                .iter()
+                .map(|s| (*s).to_string())
+                .collect(),
+            rows,
+        ));
+    }
+    if let Some(probs) = d.get("probabilities").and_then(Value::as_object) {
+        for (key, v) in probs {
+            let g = |k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(f64::NAN);
+            p.figures.push((
+                format!("P({})", key.replace('_', " ")),
+                format!("{:.3} [{:.3}, {:.3}]", g("p"), g("ci_low"), g("ci_high")),
+            ));
+        }
+    }
+    Ok(p)
+}
+
+/// A comparison of mitigations on common random numbers.
+pub(crate) fn compare(dir: &Path) -> Result<Page, ReportError> {
+    let c = json(&dir.join("compare.json"))?;
+    let variants = c
+        .get("variants")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut p = Page {
+        title: format!("Comparison against {}", c.get("baseline").and_then(Value::as_str).unwrap_or("the baseline")),
+        subtitle: format!(
+            "{} paths per scenario on the same seeds (seed {}); each chart shows the paired mean difference variant − baseline with its 95% interval",
+            c.get("paths").map(Value::to_string).unwrap_or_default(),
+            c.get("seed").map(Value::to_string).unwrap_or_default()
+        ),
+        ..Page::default()
+    };
+    let names: Vec<String> = variants
+        .iter()
+        .map(|v| {
+            v.get("variant")
+                .or_else(|| v.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or("variant")
+                .to_string()
+        })
+        .collect();
+    let metrics: Vec<String> = variants
+        .first()
+        .and_then(|v| v.get("metrics"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.get("metric").and_then(Value::as_str).map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    for metric in &metrics {
+        let mut chart = Chart::new(
+            &format!("delta-{metric}"),
+            &format!("Δ {}", metric.replace('_', " ")),
+            "variant",
+            "variant − baseline",
+        );
+        chart.categories = names.clone();
+        for (i, v) in variants.iter().enumerate() {
+            let Some(m) = v.get("metrics").and_then(Value::as_array).and_then(|a| {
+                a.iter()
+                    .find(|m| m.get("metric").and_then(Value::as_str) == Some(metric))
+            }) else {
+                continue;
+            };
+            let g = |k: &str| m.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+            let ci = m.get("diff_ci").and_then(Value::as_array);
+            let lo = ci
+                .and_then(|a| a.first())
+                .and_then(Value::as_f64)
+                .unwrap_or(g("diff_mean"));
+            let hi = ci
+                .and_then(|a| a.get(1))
+                .and_then(Value::as_f64)
+                .unwrap_or(g("diff_mean"));
+            chart.intervals.push((i as f64, lo, g("diff_mean"), hi));
+            rows.push(vec![
+                names[i].clone(),
+                metric.clone(),
+                short(g("base_mean")),
+                short(g("variant_mean")),
+                format!("{} [{}, {}]", short(g("diff_mean")), short(lo), short(hi)),
+            ]);
+        }
+        p.charts.push(chart);
+    }
+    p.tables.push((
+        "Paired differences".into(),
+        [
+            "variant",
+            "metric",
+            "baseline mean",
+            "variant mean",
+            "Δ [95% interval]",
+        ]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect(),
+        rows,
+    ));
+    Ok(p)
+}

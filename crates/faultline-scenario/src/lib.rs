@@ -13,6 +13,7 @@ mod error;
 mod load;
 mod locate;
 pub mod network;
+pub mod replay;
 pub mod schema;
 pub mod system_file;
 mod wiring;

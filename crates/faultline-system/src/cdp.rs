@@ -44,10 +44,18 @@ pub struct Auction {
     pub tab: i128,
     /// ETH left to sell (atoms).
     pub lot: i128,
-    /// Starting price.
+        /// Starting price.
     pub top: f64,
     /// Block it (re)started.
     pub start: u64,
+    /// English auctions: the standing bid (FUSD atoms), 0 before the first.
+    pub bid: i128,
+    /// English auctions: the keeper holding the standing bid.
+    pub winner: Option<usize>,
+    /// English auctions: the block from which the standing bid wins (`tic`).
+    pub tic: u64,
+    /// English auctions: the block at which the auction ends regardless (`end`).
+    pub end: u64,
 }
 
 /// A keeper's state.
@@ -59,6 +67,8 @@ pub struct Keeper {
     pub max_gas_gwei: f64,
     /// Discount to the market it wants.
     pub min_discount: f64,
+        /// How it bids in English auctions.
+    pub strategy: crate::config::KeeperStrategy,
     /// Collateral it bought (ETH atoms).
     pub bought: i128,
     /// FUSD it paid.
@@ -94,17 +104,32 @@ pub struct CdpTotals {
     pub kicks_priced_out: u64,
     /// Kicks cut short by the `hole` limits.
     pub kicks_limited: u64,
-    /// FUSD sold by running holders (units).
+        /// FUSD sold by running holders (units).
     pub holders_sold: f64,
+    /// Auctions settled for less than 1% of their collateral's market value ("zero
+    /// bids").
+    pub zero_bid_auctions: u64,
+    /// Market value of the collateral those auctions gave away (USD).
+    pub zero_bid_value: f64,
     /// FUSD bought back below the peg and repaid (units).
     pub repaid_below_peg: f64,
+}
+
+impl CdpTotals {
+    /// Record a sale of collateral worth `value` at the market (the raise is already
+    /// counted in `raised`).
+    pub(crate) fn note_sale(&mut self, value: f64) {
+        self.market_value += value;
+        self.price_to_market = self.raised / self.market_value.max(1e-9);
+    }
 }
 
 /// The CDP.
 #[derive(Debug, Clone)]
 pub struct Cdp {
-    cfg: CdpConfig,
-    curve: PriceCurve,
+    pub(crate) cfg: CdpConfig,
+    /// Dutch auctions' price curve; `None` for English auctions.
+    curve: Option<PriceCurve>,
     /// Vaults.
     pub vaults: Vec<Vault>,
     /// Running auctions.
@@ -119,8 +144,9 @@ pub struct Cdp {
     pub stopped: u8,
     /// Totals.
     pub totals: CdpTotals,
-    holders_active: u32,
+        holders_active: u32,
     holders_left_last: f64,
+    bad_since: Option<u64>,
 }
 
 impl Cdp {
@@ -159,20 +185,22 @@ impl Cdp {
             let fusd = Token::Fusd.atoms(k.capital_fusd);
             keepers.push(Keeper {
                 fusd,
-                max_gas_gwei: k.max_gas_gwei,
+                                max_gas_gwei: k.max_gas_gwei,
                 min_discount: k.min_discount,
+                strategy: k.strategy,
                 bought: 0,
                 paid: 0,
             });
         }
-        let curve = match cfg.auction.curve {
-            CurveConfig::Linear { duration_s } => PriceCurve::LinearDecrease {
+                let curve = match cfg.auction.curve {
+            CurveConfig::Linear { duration_s } => Some(PriceCurve::LinearDecrease {
                 tau: duration_s as f64,
-            },
-            CurveConfig::Stairstep { step_s, cut } => PriceCurve::StairstepExponentialDecrease {
+            }),
+            CurveConfig::Stairstep { step_s, cut } => Some(PriceCurve::StairstepExponentialDecrease {
                 cut,
                 step: step_s as f64,
-            },
+            }),
+            CurveConfig::English { .. } => None,
         };
         Ok(Self {
             cfg: cfg.clone(),
@@ -184,8 +212,9 @@ impl Cdp {
             vice: 0,
             stopped: cfg.breaker_level,
             totals: CdpTotals::default(),
-            holders_active: cfg.holder_run.holders,
+                        holders_active: cfg.holder_run.holders,
             holders_left_last: 0.0,
+            bad_since: None,
         })
     }
 
@@ -203,8 +232,8 @@ impl Cdp {
     }
 
     /// Debt still being auctioned (atoms).
-    pub fn dirt(&self) -> i128 {
-        self.auctions.iter().map(|a| a.tab).sum()
+        pub fn dirt(&self) -> i128 {
+        self.auctions.iter().map(|a| a.tab - a.bid).sum()
     }
 
     /// Bad debt: `sin` that neither the surplus nor running auctions can cover (FUSD units).
@@ -220,7 +249,11 @@ impl Cdp {
         let auctions: f64 = self
             .auctions
             .iter()
-            .map(|a| (Token::Fusd.units(a.tab) - Token::Eth.units(a.lot) * eth).max(0.0))
+            .map(|a| {
+                // What it can still raise: its lot's worth, or the standing bid if higher.
+                let raise = (Token::Eth.units(a.lot) * eth).max(Token::Fusd.units(a.bid));
+                (Token::Fusd.units(a.tab) - raise).max(0.0)
+            })
             .sum();
         let vaults: f64 = self
             .vaults
@@ -270,8 +303,13 @@ impl Cdp {
         ledger.mint(Token::Fusd, Holder::CdpVow, total)
     }
 
-    fn keeper_for_gas(&self, ctx: &Ctx, reward_usd: f64) -> Option<usize> {
-        if reward_usd < ctx.gas_usd {
+            /// The first keeper who will send a kick or reset now: gas under its limit and, when
+    /// the protocol pays an incentive, the incentive covering the gas. Without an
+    /// incentive (Liquidations 1.x, `cat.bite`) keepers kick to get the auction and pay
+    /// the gas themselves.
+    pub(crate) fn keeper_for_gas(&self, ctx: &Ctx, reward_usd: f64) -> Option<usize> {
+        let paid = self.cfg.auction.tip > 0.0 || self.cfg.auction.chip > 0.0;
+        if paid && reward_usd < ctx.gas_usd {
             return None;
         }
         self.keepers
@@ -279,7 +317,7 @@ impl Cdp {
             .position(|k| ctx.gas_gwei <= k.max_gas_gwei)
     }
 
-    fn pay_incentive(
+        pub(crate) fn pay_incentive(
         &mut self,
         keeper: usize,
         tab: i128,
@@ -338,29 +376,36 @@ impl Cdp {
                 priced_out = true;
                 continue;
             };
-            // Only what fits in the room is liquidated (dog.bark's partial liquidation).
-            let (debt, ink, tab) = if tab_full <= room {
+                        // Only what fits in the room is liquidated (dog.bark's partial liquidation),
+            // and no more collateral than `lump` per auction (cat.bite).
+            let mut f = 1.0f64;
+            if tab_full > room {
+                self.totals.kicks_limited += 1;
+                f = room as f64 / tab_full as f64;
+            }
+            let lump = Token::Eth.atoms(self.cfg.lump);
+            if lump > 0 && v.ink > lump {
+                f = f.min(lump as f64 / v.ink as f64);
+            }
+            #[allow(clippy::cast_possible_truncation)] // fractions of the vault
+            let (debt, ink, tab) = if f >= 1.0 {
                 (v.debt, v.ink, tab_full)
             } else {
-                self.totals.kicks_limited += 1;
-                let f = room as f64 / tab_full as f64;
-                #[allow(clippy::cast_possible_truncation)] // fractions of the vault
-                let part = (
-                    (v.debt as f64 * f) as i128,
-                    (v.ink as f64 * f) as i128,
-                    room,
-                );
-                part
+                ((v.debt as f64 * f) as i128, (v.ink as f64 * f) as i128, (tab_full as f64 * f) as i128)
             };
             self.vaults[i].debt -= debt;
             self.vaults[i].ink -= ink;
             ledger.transfer(Token::Eth, Holder::CdpVat, Holder::CdpClipper, ink)?;
             self.vice += debt;
-            self.auctions.push(Auction {
+                        self.auctions.push(Auction {
                 tab,
                 lot: ink,
                 top: self.osm.current * self.cfg.auction.buf,
                 start: ctx.block,
+                bid: 0,
+                winner: None,
+                tic: 0,
+                end: ctx.block + self.english_blocks(ctx).map_or(0, |e| e.1),
             });
             self.pay_incentive(k, tab, ledger)?;
             self.totals.kicks += 1;
@@ -403,12 +448,15 @@ impl Cdp {
         pools: &mut Pools,
         events: &mut SysEvents,
     ) -> Result<(), SystemError> {
-        let a = self.cfg.auction.clone();
+                let a = self.cfg.auction.clone();
+        let Some(curve) = self.curve else {
+            return self.english_step(ctx, ledger, pools, events);
+        };
         let mut i = 0;
         while i < self.auctions.len() {
             let au = self.auctions[i];
             let elapsed = (ctx.block - au.start) as f64 * ctx.block_s;
-            let price = self.curve.price(au.top, elapsed);
+            let price = curve.price(au.top, elapsed);
             if needs_redo(au.top, price, elapsed, a.tail_s as f64, a.cusp) {
                 if self.stopped < 2 {
                     let reward = keeper_incentive(Token::Fusd.units(au.tab), a.tip, a.chip);
@@ -515,8 +563,7 @@ impl Cdp {
             self.totals.takes += 1;
             self.totals.raised += Token::Fusd.units(owe);
             self.totals.eth_sold += Token::Eth.units(slice);
-            self.totals.market_value += value;
-            self.totals.price_to_market = self.totals.raised / self.totals.market_value.max(1e-9);
+                        self.totals.note_sale(value);
             if price < 0.5 * ctx.eth_market {
                 events.first(
                     ctx.block,
@@ -560,7 +607,15 @@ impl Cdp {
         let Some(d) = self.cfg.debt_auction.clone() else {
             return Ok(());
         };
-        if self.bad_debt(ledger) < d.sump {
+                if self.bad_debt(ledger) < d.sump {
+            self.bad_since = None;
+            return Ok(());
+        }
+        // Bad debt waits in the queue `wait` seconds before it may be auctioned (vow.wait).
+        let since = *self.bad_since.get_or_insert(ctx.block);
+        #[allow(clippy::cast_precision_loss)] // block counts
+        let waited_s = (ctx.block - since) as f64 * ctx.block_s;
+        if waited_s < d.wait_s as f64 {
             return Ok(());
         }
         let sump = Token::Fusd.atoms(d.sump);

@@ -106,10 +106,67 @@ pub struct EthConfig {
     /// Scheduled gaps.
     #[serde(default)]
     pub gaps: Vec<GapConfig>,
-    /// A replayed path, one price per block from the opening one (overrides the
+        /// A replayed path, one price per block from the opening one (overrides the
     /// generator; gaps still apply).
     #[serde(default)]
     pub path: Vec<f64>,
+    /// A market-data file replayed as the path (read when the system file is loaded).
+    #[serde(default)]
+    pub replay: Option<PriceReplay>,
+}
+
+/// A price file to replay, resampled to one price per block (the last close at or
+/// before each block's time).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceReplay {
+    /// Path relative to the system file.
+    #[schemars(length(min = 1))]
+    pub file: String,
+    /// Layout.
+    pub format: ReplayFormat,
+    /// First block's time (UTC, `YYYY-MM-DDTHH:MM:SSZ`); the file's first bar if omitted.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Clip single-bar prints far from the rolling median (e.g. the 323.00 ETH wick at
+    /// 2020-03-13T02:39Z in Binance's data).
+    #[serde(default = "d_true")]
+    pub filter_bad_prints: bool,
+}
+
+fn d_true() -> bool {
+    true
+}
+
+/// Price file layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayFormat {
+    /// Binance kline CSV.
+    BinanceKlines,
+    /// 1-minute OHLCV CSV (`minute_start_ms, open, high, low, close`).
+    MinuteOhlcv,
+    /// CoinAPI OHLCV JSON.
+    CoinapiJson,
+}
+
+/// A gas-price series to replay (StableSims' pandas "table" JSON, wei per column).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GasReplay {
+    /// Path relative to the system file.
+    #[schemars(length(min = 1))]
+    pub file: String,
+    /// Column to read (`avgGasDay` is the mean; `60.0 Perc`, `90.0 Perc` percentiles).
+    #[serde(default = "d_gas_col")]
+    pub column: String,
+    /// First block's time (UTC); the series' first point if omitted.
+    #[serde(default)]
+    pub start: Option<String>,
+}
+
+fn d_gas_col() -> String {
+    "avgGasDay".into()
 }
 
 /// A scheduled jump.
@@ -168,9 +225,12 @@ pub struct GasConfig {
     #[serde(default = "d_liq_gas")]
     #[schemars(range(min = 0))]
     pub liquidation_gas: u64,
-    /// A replayed gas price per block (gwei), overriding base and spikes.
+        /// A replayed gas price per block (gwei), overriding base and spikes.
     #[serde(default)]
     pub path: Vec<f64>,
+    /// A gas file replayed as the path (read when the system file is loaded).
+    #[serde(default)]
+    pub replay: Option<GasReplay>,
 }
 
 impl Default for GasConfig {
@@ -178,8 +238,9 @@ impl Default for GasConfig {
         Self {
             base_gwei: d_gwei(),
             spikes: Vec::new(),
-            liquidation_gas: d_liq_gas(),
+                        liquidation_gas: d_liq_gas(),
             path: Vec::new(),
+            replay: None,
         }
     }
 }
@@ -261,6 +322,11 @@ pub struct CdpConfig {
     /// surplus.
     #[serde(default)]
     pub debt_auction: Option<DebtAuctionConfig>,
+        /// Most collateral (ETH) one auction may sell (`cat.lump`, Liquidations 1.x; 0 = the
+    /// whole vault). A larger vault is liquidated in several auctions.
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
+    pub lump: f64,
     /// Clipper breaker level at the start: 0 all allowed, 1 no new auctions, 2 also no
     /// resets, 3 also no takes.
     #[serde(default)]
@@ -357,12 +423,24 @@ pub enum CurveConfig {
         /// Seconds to reach zero.
         duration_s: u64,
     },
-    /// Multiplied by `cut` every `step_s` seconds (`StairstepExponentialDecrease`).
+        /// Multiplied by `cut` every `step_s` seconds (`StairstepExponentialDecrease`).
     Stairstep {
         /// Seconds between steps.
         step_s: u64,
         /// Multiplier per step, in (0, 1).
         cut: f64,
+    },
+    /// Liquidations 1.2's English auction (`flip.sol`): keepers raise the FUSD bid
+    /// for the whole lot up to the tab (`tend`), then lower the collateral they accept
+    /// for the tab (`dent`); each bid must beat the last by `beg`; the auction ends
+    /// `ttl_s` after the last bid or `tau_s` after it started, and restarts if nobody bid.
+    English {
+        /// Seconds a bid stands before the auction can be settled (`ttl`).
+        ttl_s: u64,
+        /// Longest auction, seconds (`tau`).
+        tau_s: u64,
+        /// Minimum raise over the last bid (`beg − 1`, e.g. 0.03).
+        beg: f64,
     },
 }
 
@@ -386,10 +464,26 @@ pub struct KeeperConfig {
     /// Above this gas price it sends nothing.
     #[schemars(range(min = 0.0))]
     pub max_gas_gwei: f64,
-    /// Discount to the ETH pool's price it requires (0.02 = buys at ≤ 98%).
+        /// Discount to the ETH pool's price it requires (0.02 = buys at ≤ 98%).
     #[serde(default = "d_margin")]
     #[schemars(range(min = 0.0, max = 1.0))]
     pub min_discount: f64,
+    /// How it bids in English auctions.
+    #[serde(default)]
+    pub strategy: KeeperStrategy,
+}
+
+/// A keeper's bidding in English auctions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeeperStrategy {
+    /// Bids its valuation (market less its discount) at once, as Maker's reference
+    /// `auction-keeper` with a price model does.
+    #[default]
+    Model,
+    /// Opens with the smallest bid the contract accepts and raises only by the minimum
+    /// when outbid: it wins for almost nothing when no one else is bidding.
+    Lowball,
 }
 
 fn d_margin() -> f64 {
@@ -413,9 +507,13 @@ pub struct DebtAuctionConfig {
     /// MKR in the MKR/USDC pool.
     #[schemars(extend("exclusiveMinimum" = 0.0))]
     pub mkr_pool_mkr: f64,
-    /// MKR's opening price.
+        /// MKR's opening price.
     #[schemars(extend("exclusiveMinimum" = 0.0))]
     pub mkr_price: f64,
+    /// Seconds bad debt waits before it may be auctioned (`vow.wait`; 48 hours in March
+    /// 2020).
+    #[serde(default)]
+    pub wait_s: u64,
 }
 
 fn d_discount() -> f64 {

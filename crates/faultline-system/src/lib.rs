@@ -25,6 +25,7 @@
 pub mod cdp;
 pub mod config;
 pub mod events;
+mod flip;
 pub mod ledger;
 pub mod lending;
 pub mod market;

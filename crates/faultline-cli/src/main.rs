@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod compare_cmd;
+mod replay_cmd;
 mod report_cmd;
 mod stress_cmd;
 mod sweep_cmd;
@@ -78,6 +79,9 @@ enum Command {
     /// Run several protocols (CDP stablecoin, lending market, options vault) over shared
     /// assets in one block pipeline; measure how failure travels between them.
     System(system_cmd::SystemArgs),
+        /// Replay a real event (`--list` shows them): real data or a stylized scenario, with
+    /// the published figures beside the simulated ones and every parameter's source.
+    Replay(replay_cmd::ReplayArgs),
     /// Write a self-contained HTML report (charts also as SVG and PNG) of a run directory
     /// written by run, system, stress, compare or replay.
     Report {
@@ -136,7 +140,8 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
         Command::Contagion { file, json } => contagion(&file, json),
         Command::System(args) => system_cmd::system_cmd(args),
-        Command::Report { dir } => report_cmd::report(&dir),
+                Command::Report { dir } => report_cmd::report(&dir),
+        Command::Replay(args) => replay_cmd::replay_cmd(args),
     }
 }
 
@@ -205,7 +210,7 @@ fn validate(file: &Path) -> Result<()> {
     ))
 }
 
-fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<()> {
+pub(crate) fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<()> {
     let s = scenario(file)?;
     let seed = seed.unwrap_or(s.file.seed);
     let stem = file.and_then(Path::file_stem).map_or_else(
@@ -247,7 +252,7 @@ fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<(
         markets: symbols.clone(),
         accounts: sim.venue().accounts.len(),
     };
-    let summary = Summary::of(&sim, error.clone());
+        let summary = Summary::of(&sim, error.clone()).with_open_interest(&timeline);
     let run = RunArtifacts {
         manifest,
         timeline,

@@ -117,6 +117,11 @@ pub struct Summary {
     pub openings_refused_by_oi_cap: u64,
     /// What each competing liquidator did (empty without `[[liquidator]]`).
     pub liquidators: Vec<LiquidatorSummary>,
+        /// Long open interest at the mark, all markets, at block 0 (set from the timeline
+    /// by [`Summary::with_open_interest`]; 0 otherwise).
+    pub open_interest_start: f64,
+    /// The same at the last block.
+    pub open_interest_end: f64,
     /// True when every configured block ran.
     pub completed: bool,
     /// The engine error that stopped the run early, if any.
@@ -197,8 +202,26 @@ impl Summary {
                     reverted: s.reverted,
                 })
                 .collect(),
+                        open_interest_start: 0.0,
+            open_interest_end: 0.0,
             completed: sim.is_done() && error.is_none(),
             error,
         }
+    }
+
+    /// Fill the open-interest figures from the run's timeline.
+    pub fn with_open_interest(mut self, timeline: &[faultline_engine::MarketRecord]) -> Self {
+        let at = |block| -> f64 {
+            timeline
+                .iter()
+                .filter(|r| r.block == block)
+                .map(|r| r.long_oi.to_f64() * r.mark_price.to_f64())
+                .sum()
+        };
+        if let (Some(first), Some(last)) = (timeline.first(), timeline.last()) {
+            self.open_interest_start = at(first.block);
+            self.open_interest_end = at(last.block);
+        }
+        self
     }
 }

@@ -79,7 +79,7 @@ enum Command {
     /// Run several protocols (CDP stablecoin, lending market, options vault) over shared
     /// assets in one block pipeline; measure how failure travels between them.
     System(system_cmd::SystemArgs),
-        /// Replay a real event (`--list` shows them): real data or a stylized scenario, with
+    /// Replay a real event (`--list` shows them): real data or a stylized scenario, with
     /// the published figures beside the simulated ones and every parameter's source.
     Replay(replay_cmd::ReplayArgs),
     /// Write a self-contained HTML report (charts also as SVG and PNG) of a run directory
@@ -140,7 +140,7 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
         Command::Contagion { file, json } => contagion(&file, json),
         Command::System(args) => system_cmd::system_cmd(args),
-                Command::Report { dir } => report_cmd::report(&dir),
+        Command::Report { dir } => report_cmd::report(&dir),
         Command::Replay(args) => replay_cmd::replay_cmd(args),
     }
 }
@@ -252,7 +252,7 @@ pub(crate) fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) 
         markets: symbols.clone(),
         accounts: sim.venue().accounts.len(),
     };
-        let summary = Summary::of(&sim, error.clone()).with_open_interest(&timeline);
+    let summary = Summary::of(&sim, error.clone()).with_open_interest(&timeline);
     let run = RunArtifacts {
         manifest,
         timeline,

@@ -36,7 +36,10 @@ fn replays_dir(given: Option<&Path>) -> PathBuf {
     if here.is_dir() {
         return here;
     }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/replays"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/replays"
+    ))
 }
 
 /// Run it.
@@ -62,10 +65,19 @@ pub fn replay_cmd(a: ReplayArgs) -> Result<()> {
     let event = a.event.unwrap_or_default();
     let Some(r) = found.iter().find(|r| r.name == event) else {
         let names: Vec<&str> = found.iter().map(|r| r.name.as_str()).collect();
-        bail!("no replay named \"{event}\"; the bundled ones are: {}", names.join(", "));
+        bail!(
+            "no replay named \"{event}\"; the bundled ones are: {}",
+            names.join(", ")
+        );
     };
-    let out = a.out.unwrap_or_else(|| PathBuf::from("runs").join(format!("replay-{event}")));
-    let file = r.path.parent().unwrap_or(Path::new(".")).join(&r.manifest.file);
+    let out = a
+        .out
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("replay-{event}")));
+    let file = r
+        .path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&r.manifest.file);
     match r.manifest.kind {
         ReplayKind::System => crate::system_cmd::system_cmd(crate::system_cmd::SystemArgs {
             file: file.clone(),
@@ -82,7 +94,10 @@ pub fn replay_cmd(a: ReplayArgs) -> Result<()> {
     let path = out.join("replay.json");
     std::fs::write(&path, serde_json::to_string_pretty(&doc)? + "\n")
         .with_context(|| format!("writing {}", path.display()))?;
-    let mut t = format!("{} — simulated beside the published record:\n", r.manifest.title);
+    let mut t = format!(
+        "{} — simulated beside the published record:\n",
+        r.manifest.title
+    );
     for o in doc["outcomes"].as_array().into_iter().flatten() {
         t.push_str(&format!(
             "  {:<48} simulated {:>16}   published {}\n",
@@ -110,7 +125,10 @@ fn replay_json(r: &FoundReplay, summary: &serde_json::Value) -> serde_json::Valu
             let sim = if o.simulated.is_empty() {
                 serde_json::Value::Null
             } else {
-                summary.pointer(&o.simulated).cloned().unwrap_or(serde_json::Value::Null)
+                summary
+                    .pointer(&o.simulated)
+                    .cloned()
+                    .unwrap_or(serde_json::Value::Null)
             };
             serde_json::json!({
                 "what": o.what,

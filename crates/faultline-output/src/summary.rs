@@ -117,7 +117,7 @@ pub struct Summary {
     pub openings_refused_by_oi_cap: u64,
     /// What each competing liquidator did (empty without `[[liquidator]]`).
     pub liquidators: Vec<LiquidatorSummary>,
-        /// Long open interest at the mark, all markets, at block 0 (set from the timeline
+    /// Long open interest at the mark, all markets, at block 0 (set from the timeline
     /// by [`Summary::with_open_interest`]; 0 otherwise).
     pub open_interest_start: f64,
     /// The same at the last block.
@@ -202,7 +202,7 @@ impl Summary {
                     reverted: s.reverted,
                 })
                 .collect(),
-                        open_interest_start: 0.0,
+            open_interest_start: 0.0,
             open_interest_end: 0.0,
             completed: sim.is_done() && error.is_none(),
             error,

@@ -102,7 +102,15 @@ pub struct FoundReplay {
 pub fn load_replay(path: &Path) -> Result<ReplayManifest, ValidationReport> {
     let text = std::fs::read_to_string(path).map_err(|e| ValidationReport {
         file: path.to_path_buf(),
-        errors: to_errors("", vec![issue("", "a readable file", &e.to_string(), "check the path")]),
+        errors: to_errors(
+            "",
+            vec![issue(
+                "",
+                "a readable file",
+                &e.to_string(),
+                "check the path",
+            )],
+        ),
     })?;
     let (m, _): (ReplayManifest, _) = parse_checked(&text, path, "a valid replay manifest")?;
     Ok(m)
@@ -121,8 +129,15 @@ pub fn list_replays(dir: &Path) -> Result<Vec<FoundReplay>, ValidationReport> {
         let path = d.join("replay.toml");
         if path.exists() {
             let manifest = load_replay(&path)?;
-            let name = d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            out.push(FoundReplay { name, path, manifest });
+            let name = d
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push(FoundReplay {
+                name,
+                path,
+                manifest,
+            });
         }
     }
     Ok(out)

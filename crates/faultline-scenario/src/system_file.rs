@@ -7,8 +7,11 @@ use crate::error::ValidationReport;
 use crate::load::{issue, parse_checked, to_errors};
 use crate::locate::locate;
 use crate::{build_with_reference, load, Scenario};
+use faultline_data::{
+    filter_bad_prints, hold_to_blocks, load_candles, load_gas_series, parse_utc, resample,
+    BadPrintFilter, CandleFormat,
+};
 use faultline_engine::Simulation;
-use faultline_data::{filter_bad_prints, hold_to_blocks, load_candles, load_gas_series, parse_utc, resample, BadPrintFilter, CandleFormat};
 use faultline_system::config::{Asset, BreakerAction, ReplayFormat};
 use faultline_system::SystemConfig;
 use std::path::Path;
@@ -32,7 +35,7 @@ pub fn load_system(path: &Path) -> Result<SystemConfig, ValidationReport> {
 
 /// Parse and check system text.
 pub fn parse_system(text: &str, path: &Path) -> Result<SystemConfig, ValidationReport> {
-        let (mut cfg, doc): (SystemConfig, _) = parse_checked(text, path, "a valid system")?;
+    let (mut cfg, doc): (SystemConfig, _) = parse_checked(text, path, "a valid system")?;
     let mut issues = rules(&cfg);
     if issues.is_empty() {
         issues = resolve_data(&mut cfg, path.parent().unwrap_or(Path::new(".")));
@@ -114,12 +117,28 @@ fn resolve_data(c: &mut SystemConfig, base: &Path) -> Vec<Issue> {
         match load_candles(&base.join(&r.file), &format) {
             Ok(mut bars) => {
                 if r.filter_bad_prints {
-                    filter_bad_prints(&mut bars, BadPrintFilter { window: 7, max_deviation: 0.25 });
+                    filter_bad_prints(
+                        &mut bars,
+                        BadPrintFilter {
+                            window: 7,
+                            max_deviation: 0.25,
+                        },
+                    );
                 }
                 let (first, last) = (bars[0].open_time_ms, bars[bars.len() - 1].open_time_ms);
                 match r.start.as_deref().map(parse_utc) {
-                    Some(None) => v.push(issue("eth.replay.start", "a UTC time", r.start.as_deref().unwrap_or(""), "write it as YYYY-MM-DDTHH:MM:SSZ")),
-                    Some(Some(t)) if t < first || t > last => v.push(issue("eth.replay.start", &format!("a time inside the file ({first}..={last} ms)"), &t.to_string(), "choose a start inside the data")),
+                    Some(None) => v.push(issue(
+                        "eth.replay.start",
+                        "a UTC time",
+                        r.start.as_deref().unwrap_or(""),
+                        "write it as YYYY-MM-DDTHH:MM:SSZ",
+                    )),
+                    Some(Some(t)) if t < first || t > last => v.push(issue(
+                        "eth.replay.start",
+                        &format!("a time inside the file ({first}..={last} ms)"),
+                        &t.to_string(),
+                        "choose a start inside the data",
+                    )),
                     s => {
                         let start = s.flatten().unwrap_or(first);
                         c.eth.path = resample(&bars, start, step, c.blocks);
@@ -127,17 +146,31 @@ fn resolve_data(c: &mut SystemConfig, base: &Path) -> Vec<Issue> {
                     }
                 }
             }
-            Err(e) => v.push(issue("eth.replay.file", "a readable price file", &e.to_string(), "the path is relative to the system file; check `format`")),
+            Err(e) => v.push(issue(
+                "eth.replay.file",
+                "a readable price file",
+                &e.to_string(),
+                "the path is relative to the system file; check `format`",
+            )),
         }
     }
     if let Some(g) = c.gas.replay.clone() {
         match load_gas_series(&base.join(&g.file), &g.column) {
             Ok(series) => {
-                let t0 = g.start.as_deref().and_then(parse_utc).unwrap_or(series[0].time_ms);
+                let t0 = g
+                    .start
+                    .as_deref()
+                    .and_then(parse_utc)
+                    .unwrap_or(series[0].time_ms);
                 let points: Vec<(i64, f64)> = series.iter().map(|p| (p.time_ms, p.gwei)).collect();
                 c.gas.path = hold_to_blocks(&points, t0, step, c.blocks);
             }
-            Err(e) => v.push(issue("gas.replay.file", "a readable gas-price series", &e.to_string(), "the path is relative to the system file; check `column`")),
+            Err(e) => v.push(issue(
+                "gas.replay.file",
+                "a readable gas-price series",
+                &e.to_string(),
+                "the path is relative to the system file; check `column`",
+            )),
         }
     }
     v

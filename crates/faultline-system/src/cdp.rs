@@ -44,7 +44,7 @@ pub struct Auction {
     pub tab: i128,
     /// ETH left to sell (atoms).
     pub lot: i128,
-        /// Starting price.
+    /// Starting price.
     pub top: f64,
     /// Block it (re)started.
     pub start: u64,
@@ -67,7 +67,7 @@ pub struct Keeper {
     pub max_gas_gwei: f64,
     /// Discount to the market it wants.
     pub min_discount: f64,
-        /// How it bids in English auctions.
+    /// How it bids in English auctions.
     pub strategy: crate::config::KeeperStrategy,
     /// Collateral it bought (ETH atoms).
     pub bought: i128,
@@ -104,7 +104,7 @@ pub struct CdpTotals {
     pub kicks_priced_out: u64,
     /// Kicks cut short by the `hole` limits.
     pub kicks_limited: u64,
-        /// FUSD sold by running holders (units).
+    /// FUSD sold by running holders (units).
     pub holders_sold: f64,
     /// Auctions settled for less than 1% of their collateral's market value ("zero
     /// bids").
@@ -144,7 +144,7 @@ pub struct Cdp {
     pub stopped: u8,
     /// Totals.
     pub totals: CdpTotals,
-        holders_active: u32,
+    holders_active: u32,
     holders_left_last: f64,
     bad_since: Option<u64>,
 }
@@ -185,21 +185,23 @@ impl Cdp {
             let fusd = Token::Fusd.atoms(k.capital_fusd);
             keepers.push(Keeper {
                 fusd,
-                                max_gas_gwei: k.max_gas_gwei,
+                max_gas_gwei: k.max_gas_gwei,
                 min_discount: k.min_discount,
                 strategy: k.strategy,
                 bought: 0,
                 paid: 0,
             });
         }
-                let curve = match cfg.auction.curve {
+        let curve = match cfg.auction.curve {
             CurveConfig::Linear { duration_s } => Some(PriceCurve::LinearDecrease {
                 tau: duration_s as f64,
             }),
-            CurveConfig::Stairstep { step_s, cut } => Some(PriceCurve::StairstepExponentialDecrease {
-                cut,
-                step: step_s as f64,
-            }),
+            CurveConfig::Stairstep { step_s, cut } => {
+                Some(PriceCurve::StairstepExponentialDecrease {
+                    cut,
+                    step: step_s as f64,
+                })
+            }
             CurveConfig::English { .. } => None,
         };
         Ok(Self {
@@ -212,7 +214,7 @@ impl Cdp {
             vice: 0,
             stopped: cfg.breaker_level,
             totals: CdpTotals::default(),
-                        holders_active: cfg.holder_run.holders,
+            holders_active: cfg.holder_run.holders,
             holders_left_last: 0.0,
             bad_since: None,
         })
@@ -232,7 +234,7 @@ impl Cdp {
     }
 
     /// Debt still being auctioned (atoms).
-        pub fn dirt(&self) -> i128 {
+    pub fn dirt(&self) -> i128 {
         self.auctions.iter().map(|a| a.tab - a.bid).sum()
     }
 
@@ -303,7 +305,7 @@ impl Cdp {
         ledger.mint(Token::Fusd, Holder::CdpVow, total)
     }
 
-            /// The first keeper who will send a kick or reset now: gas under its limit and, when
+    /// The first keeper who will send a kick or reset now: gas under its limit and, when
     /// the protocol pays an incentive, the incentive covering the gas. Without an
     /// incentive (Liquidations 1.x, `cat.bite`) keepers kick to get the auction and pay
     /// the gas themselves.
@@ -317,7 +319,7 @@ impl Cdp {
             .position(|k| ctx.gas_gwei <= k.max_gas_gwei)
     }
 
-        pub(crate) fn pay_incentive(
+    pub(crate) fn pay_incentive(
         &mut self,
         keeper: usize,
         tab: i128,
@@ -376,7 +378,7 @@ impl Cdp {
                 priced_out = true;
                 continue;
             };
-                        // Only what fits in the room is liquidated (dog.bark's partial liquidation),
+            // Only what fits in the room is liquidated (dog.bark's partial liquidation),
             // and no more collateral than `lump` per auction (cat.bite).
             let mut f = 1.0f64;
             if tab_full > room {
@@ -391,13 +393,17 @@ impl Cdp {
             let (debt, ink, tab) = if f >= 1.0 {
                 (v.debt, v.ink, tab_full)
             } else {
-                ((v.debt as f64 * f) as i128, (v.ink as f64 * f) as i128, (tab_full as f64 * f) as i128)
+                (
+                    (v.debt as f64 * f) as i128,
+                    (v.ink as f64 * f) as i128,
+                    (tab_full as f64 * f) as i128,
+                )
             };
             self.vaults[i].debt -= debt;
             self.vaults[i].ink -= ink;
             ledger.transfer(Token::Eth, Holder::CdpVat, Holder::CdpClipper, ink)?;
             self.vice += debt;
-                        self.auctions.push(Auction {
+            self.auctions.push(Auction {
                 tab,
                 lot: ink,
                 top: self.osm.current * self.cfg.auction.buf,
@@ -448,7 +454,7 @@ impl Cdp {
         pools: &mut Pools,
         events: &mut SysEvents,
     ) -> Result<(), SystemError> {
-                let a = self.cfg.auction.clone();
+        let a = self.cfg.auction.clone();
         let Some(curve) = self.curve else {
             return self.english_step(ctx, ledger, pools, events);
         };
@@ -563,7 +569,7 @@ impl Cdp {
             self.totals.takes += 1;
             self.totals.raised += Token::Fusd.units(owe);
             self.totals.eth_sold += Token::Eth.units(slice);
-                        self.totals.note_sale(value);
+            self.totals.note_sale(value);
             if price < 0.5 * ctx.eth_market {
                 events.first(
                     ctx.block,
@@ -607,7 +613,7 @@ impl Cdp {
         let Some(d) = self.cfg.debt_auction.clone() else {
             return Ok(());
         };
-                if self.bad_debt(ledger) < d.sump {
+        if self.bad_debt(ledger) < d.sump {
             self.bad_since = None;
             return Ok(());
         }

@@ -106,7 +106,7 @@ pub struct EthConfig {
     /// Scheduled gaps.
     #[serde(default)]
     pub gaps: Vec<GapConfig>,
-        /// A replayed path, one price per block from the opening one (overrides the
+    /// A replayed path, one price per block from the opening one (overrides the
     /// generator; gaps still apply).
     #[serde(default)]
     pub path: Vec<f64>,
@@ -225,7 +225,7 @@ pub struct GasConfig {
     #[serde(default = "d_liq_gas")]
     #[schemars(range(min = 0))]
     pub liquidation_gas: u64,
-        /// A replayed gas price per block (gwei), overriding base and spikes.
+    /// A replayed gas price per block (gwei), overriding base and spikes.
     #[serde(default)]
     pub path: Vec<f64>,
     /// A gas file replayed as the path (read when the system file is loaded).
@@ -238,7 +238,7 @@ impl Default for GasConfig {
         Self {
             base_gwei: d_gwei(),
             spikes: Vec::new(),
-                        liquidation_gas: d_liq_gas(),
+            liquidation_gas: d_liq_gas(),
             path: Vec::new(),
             replay: None,
         }
@@ -322,7 +322,7 @@ pub struct CdpConfig {
     /// surplus.
     #[serde(default)]
     pub debt_auction: Option<DebtAuctionConfig>,
-        /// Most collateral (ETH) one auction may sell (`cat.lump`, Liquidations 1.x; 0 = the
+    /// Most collateral (ETH) one auction may sell (`cat.lump`, Liquidations 1.x; 0 = the
     /// whole vault). A larger vault is liquidated in several auctions.
     #[serde(default)]
     #[schemars(range(min = 0.0))]
@@ -423,7 +423,7 @@ pub enum CurveConfig {
         /// Seconds to reach zero.
         duration_s: u64,
     },
-        /// Multiplied by `cut` every `step_s` seconds (`StairstepExponentialDecrease`).
+    /// Multiplied by `cut` every `step_s` seconds (`StairstepExponentialDecrease`).
     Stairstep {
         /// Seconds between steps.
         step_s: u64,
@@ -464,7 +464,7 @@ pub struct KeeperConfig {
     /// Above this gas price it sends nothing.
     #[schemars(range(min = 0.0))]
     pub max_gas_gwei: f64,
-        /// Discount to the ETH pool's price it requires (0.02 = buys at ≤ 98%).
+    /// Discount to the ETH pool's price it requires (0.02 = buys at ≤ 98%).
     #[serde(default = "d_margin")]
     #[schemars(range(min = 0.0, max = 1.0))]
     pub min_discount: f64,
@@ -507,7 +507,7 @@ pub struct DebtAuctionConfig {
     /// MKR in the MKR/USDC pool.
     #[schemars(extend("exclusiveMinimum" = 0.0))]
     pub mkr_pool_mkr: f64,
-        /// MKR's opening price.
+    /// MKR's opening price.
     #[schemars(extend("exclusiveMinimum" = 0.0))]
     pub mkr_price: f64,
     /// Seconds bad debt waits before it may be auctioned (`vow.wait`; 48 hours in March

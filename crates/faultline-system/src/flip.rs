@@ -29,7 +29,8 @@ impl Cdp {
         match self.cfg.auction.curve {
             CurveConfig::English { ttl_s, tau_s, beg } => {
                 let blocks = |s: u64| {
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // positive, small
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    // positive, small
                     let b = (s as f64 / ctx.block_s).ceil().max(1.0) as u64;
                     b
                 };
@@ -68,7 +69,14 @@ impl Cdp {
         Ok(())
     }
 
-    fn bids(&mut self, i: usize, ttl: u64, beg: f64, ctx: &Ctx, ledger: &mut Ledger) -> Result<(), SystemError> {
+    fn bids(
+        &mut self,
+        i: usize,
+        ttl: u64,
+        beg: f64,
+        ctx: &Ctx,
+        ledger: &mut Ledger,
+    ) -> Result<(), SystemError> {
         for k in 0..self.keepers.len() {
             let au = self.auctions[i];
             let kp = &self.keepers[k];
@@ -80,13 +88,21 @@ impl Cdp {
             if au.bid < au.tab {
                 // tend: raise the FUSD bid for the whole lot.
                 #[allow(clippy::cast_possible_truncation)] // a raise over a bid
-                let min_next = if au.bid == 0 { 1 } else { (au.bid as f64 * (1.0 + beg)).ceil() as i128 };
+                let min_next = if au.bid == 0 {
+                    1
+                } else {
+                    (au.bid as f64 * (1.0 + beg)).ceil() as i128
+                };
                 let want = match kp.strategy {
                     KeeperStrategy::Model => worth.min(au.tab),
                     KeeperStrategy::Lowball => min_next.min(au.tab),
                 };
                 let valid = want >= min_next || want == au.tab;
-                if !valid || want > worth || want > kp.fusd || value - Token::Fusd.units(want) <= ctx.gas_usd {
+                if !valid
+                    || want > worth
+                    || want > kp.fusd
+                    || value - Token::Fusd.units(want) <= ctx.gas_usd
+                {
                     continue;
                 }
                 if let Some(j) = au.winner {
@@ -116,7 +132,8 @@ impl Cdp {
                 if lot > max_lot || lot < needed || lot <= 0 || kp.fusd < au.tab {
                     continue;
                 }
-                if Token::Eth.units(lot) * ctx.eth_market - Token::Fusd.units(au.tab) <= ctx.gas_usd {
+                if Token::Eth.units(lot) * ctx.eth_market - Token::Fusd.units(au.tab) <= ctx.gas_usd
+                {
                     continue;
                 }
                 if let Some(j) = au.winner {
@@ -125,7 +142,12 @@ impl Cdp {
                 }
                 self.keepers[k].fusd -= au.bid;
                 self.keepers[k].paid += au.bid;
-                ledger.transfer(Token::Eth, Holder::CdpClipper, Holder::VaultOwners, au.lot - lot)?;
+                ledger.transfer(
+                    Token::Eth,
+                    Holder::CdpClipper,
+                    Holder::VaultOwners,
+                    au.lot - lot,
+                )?;
                 let a = &mut self.auctions[i];
                 a.lot = lot;
                 a.winner = Some(k);
@@ -152,21 +174,33 @@ impl Cdp {
         self.totals.takes += 1;
         self.totals.raised += raised;
         self.totals.eth_sold += Token::Eth.units(au.lot);
-                self.totals.note_sale(value);
+        self.totals.note_sale(value);
         if raised < 0.01 * value {
             self.totals.zero_bid_auctions += 1;
             self.totals.zero_bid_value += value;
         }
         if raised < 0.5 * value {
-            events.first(ctx.block, Protocol::Cdp, SysEventKind::AuctionBelowHalfMarket, Some(raised), || {
-                format!("an auction settled at {raised:.2} FUSD for collateral worth {value:.0}")
-            });
+            events.first(
+                ctx.block,
+                Protocol::Cdp,
+                SysEventKind::AuctionBelowHalfMarket,
+                Some(raised),
+                || {
+                    format!(
+                        "an auction settled at {raised:.2} FUSD for collateral worth {value:.0}"
+                    )
+                },
+            );
         }
         if au.bid < au.tab {
             let short = Token::Fusd.units(au.tab - au.bid);
-            events.first(ctx.block, Protocol::Cdp, SysEventKind::CdpBadDebt, Some(short), || {
-                format!("an auction settled {short:.0} FUSD short of its tab")
-            });
+            events.first(
+                ctx.block,
+                Protocol::Cdp,
+                SysEventKind::CdpBadDebt,
+                Some(short),
+                || format!("an auction settled {short:.0} FUSD short of its tab"),
+            );
         }
         // The keeper recycles: sells the ETH and buys FUSD back.
         let usdc = pools.sell(ledger, PoolId::Eth, Holder::Keepers, au.lot)?;

@@ -252,7 +252,7 @@ pub(crate) fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) 
         markets: symbols.clone(),
         accounts: sim.venue().accounts.len(),
     };
-    let summary = Summary::of(&sim, error.clone()).with_open_interest(&timeline);
+    let summary = Summary::of(&sim, error.clone()).with_timeline(&timeline);
     let run = RunArtifacts {
         manifest,
         timeline,

@@ -120,8 +120,12 @@ pub struct Summary {
     /// Long open interest at the mark, all markets, at block 0 (set from the timeline
     /// by [`Summary::with_open_interest`]; 0 otherwise).
     pub open_interest_start: f64,
-    /// The same at the last block.
+        /// The same at the last block.
     pub open_interest_end: f64,
+    /// Highest oracle price relative to its opening price, over all markets.
+    pub oracle_max_ratio: f64,
+    /// Lowest oracle price relative to its opening price, over all markets.
+    pub oracle_min_ratio: f64,
     /// True when every configured block ran.
     pub completed: bool,
     /// The engine error that stopped the run early, if any.
@@ -202,15 +206,29 @@ impl Summary {
                     reverted: s.reverted,
                 })
                 .collect(),
-            open_interest_start: 0.0,
+                        open_interest_start: 0.0,
             open_interest_end: 0.0,
+            oracle_max_ratio: 1.0,
+            oracle_min_ratio: 1.0,
             completed: sim.is_done() && error.is_none(),
             error,
         }
     }
 
-    /// Fill the open-interest figures from the run's timeline.
-    pub fn with_open_interest(mut self, timeline: &[faultline_engine::MarketRecord]) -> Self {
+        /// Fill the open-interest and oracle-range figures from the run's timeline.
+    pub fn with_timeline(mut self, timeline: &[faultline_engine::MarketRecord]) -> Self {
+        let first_block = timeline.first().map(|r| r.block);
+        for r in timeline {
+            let open = timeline
+                .iter()
+                .find(|o| Some(o.block) == first_block && o.market == r.market)
+                .map_or(0.0, |o| o.oracle_price.to_f64());
+            if open > 0.0 {
+                let x = r.oracle_price.to_f64() / open;
+                self.oracle_max_ratio = self.oracle_max_ratio.max(x);
+                self.oracle_min_ratio = self.oracle_min_ratio.min(x);
+            }
+        }
         let at = |block| -> f64 {
             timeline
                 .iter()

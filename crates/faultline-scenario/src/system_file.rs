@@ -236,6 +236,14 @@ fn rules(c: &SystemConfig) -> Vec<Issue> {
                 "vaults cannot open below the liquidation ratio",
             ));
         }
+                if cdp.algorithmic.is_some() && cdp.debt_auction.is_none() {
+            v.push(issue("cdp.algorithmic", "a [cdp.debt_auction] section, which defines MKR's pool", "none", "add [cdp.debt_auction] (set a large sump if debt auctions should not run)"));
+        }
+        for (i, d) in cdp.dumps.iter().enumerate() {
+            if d.block == 0 || d.block > c.blocks {
+                v.push(issue(&format!("cdp.dumps[{i}].block"), &format!("a block in 1..={}", c.blocks), &d.block.to_string(), "sales happen inside the run"));
+            }
+        }
         if let faultline_system::config::CurveConfig::Stairstep { cut, .. } = cdp.auction.curve {
             if !(cut > 0.0 && cut < 1.0) {
                 v.push(issue(

@@ -305,9 +305,13 @@ pub struct CdpConfig {
     /// FUSD held by ordinary holders at the start.
     #[schemars(range(min = 0.0))]
     pub holders_fusd: f64,
-    /// Holders' run on the stablecoin.
+        /// Holders' run on the stablecoin.
     #[serde(default)]
     pub holder_run: RunConfig,
+    /// Scheduled sales of FUSD into the peg pool by large holders (from the holders'
+    /// balance).
+    #[serde(default)]
+    pub dumps: Vec<DumpConfig>,
     /// The FUSD/USDC stableswap pool that holds the peg.
     pub peg_pool: PegPoolConfig,
     /// USDC vault owners may spend per block buying FUSD below the peg to repay debt
@@ -322,6 +326,9 @@ pub struct CdpConfig {
     /// surplus.
     #[serde(default)]
     pub debt_auction: Option<DebtAuctionConfig>,
+        /// Terra-style algorithmic backing, if any.
+    #[serde(default)]
+    pub algorithmic: Option<AlgorithmicConfig>,
     /// Most collateral (ETH) one auction may sell (`cat.lump`, Liquidations 1.x; 0 = the
     /// whole vault). A larger vault is liquidated in several auctions.
     #[serde(default)]
@@ -342,6 +349,48 @@ fn d_chop() -> f64 {
 }
 fn d_hop() -> u64 {
     3_600
+}
+
+/// Terra-style algorithmic backing (Terra's market module): part of the FUSD supply is
+/// issued without vaults (the float), and anyone may swap 1 FUSD for $1 of newly
+/// minted MKR at MKR's pool price, less a spread, within a capacity per block.
+/// Arbitrageurs do so whenever FUSD trades below $1 by more than the spread, and sell
+/// the MKR: each redemption dilutes MKR, and a falling MKR needs more MKR per FUSD.
+/// MKR's pool is the one `[cdp.debt_auction]` defines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlgorithmicConfig {
+    /// FUSD issued without vaults at the start (units), out of the allocations.
+    #[schemars(range(min = 0.0))]
+    pub float: f64,
+    /// Most FUSD redeemed per block (the market module's capacity).
+    #[schemars(range(min = 0.0))]
+    pub redeem_per_block: f64,
+    /// Spread the swap keeps (Terra's minimum: 0.5%).
+    #[serde(default = "d_spread")]
+    #[schemars(range(min = 0.0, max = 0.5))]
+    pub spread: f64,
+        /// USDC the arbitrageurs start with.
+    #[schemars(range(min = 0.0))]
+    pub arbitrage_usdc: f64,
+    /// From this block on no more swaps (Terra's validators halted the chain).
+    #[serde(default)]
+    pub halt_block: Option<u64>,
+}
+
+fn d_spread() -> f64 {
+    0.005
+}
+
+/// A scheduled sale of FUSD.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DumpConfig {
+    /// Block.
+    pub block: u64,
+    /// FUSD sold (units).
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub fusd: f64,
 }
 
 /// Liquidations 2.0 auction parameters (`Clipper`, `Dog`).

@@ -107,13 +107,15 @@ pub enum Holder {
     OptionBuyers,
     /// The perp venue's reserve for its insurance fund.
     PerpReserve,
-    /// USDC that crossed into the perp venue's own books (its insurance fund).
+        /// USDC that crossed into the perp venue's own books (its insurance fund).
     PerpVenue,
+    /// Arbitrageurs redeeming an algorithmic stablecoin for the governance token.
+    Redeemers,
 }
 
 impl Holder {
     /// All holders, in ledger order.
-    pub const ALL: [Holder; 22] = [
+    pub const ALL: [Holder; 23] = [
         Holder::EthPool,
         Holder::Arbitrageur,
         Holder::PegPool,
@@ -135,7 +137,8 @@ impl Holder {
         Holder::VaultDepositors,
         Holder::OptionBuyers,
         Holder::PerpReserve,
-        Holder::PerpVenue,
+                Holder::PerpVenue,
+        Holder::Redeemers,
     ];
 
     fn index(self) -> usize {

@@ -414,7 +414,9 @@ impl Lending {
         self.liquidate_all(ctx, ledger, pools, events)?;
         self.repay_on_rate(ctx, ledger, pools)?;
         self.cover_deficit(ctx, ledger, pools, events)?;
-        self.run(ctx, ledger, events, rng)?;
+                let fusd = if pools.has(PoolId::Peg) { pools.price(PoolId::Peg)? } else { 1.0 };
+        let underwater = self.latent_deficit(ctx.eth_reference, fusd) > 0.0;
+        self.run(ctx, ledger, events, rng, underwater)?;
         Ok(())
     }
 
@@ -665,10 +667,13 @@ impl Lending {
         ctx: &Ctx,
         ledger: &mut Ledger,
         events: &mut SysEvents,
-        rng: &mut ChaCha12Rng,
+                rng: &mut ChaCha12Rng,
+        underwater: bool,
     ) -> Result<(), SystemError> {
+        // Depositors see the books: a recorded deficit, loans already worth less than
+        // their collateral, or utilization past their trigger.
         let run = self.cfg.depositors.run.clone();
-        let distressed = self.deficit > 0 || self.utilization(ledger) > run.trigger;
+        let distressed = self.deficit > 0 || underwater || self.utilization(ledger) > run.trigger;
         if run.base > 0.0 && distressed {
             let p = (run.base + run.herd * self.left_last).min(1.0);
             let active = self.deposits[..self.retail]

@@ -154,6 +154,15 @@ fn resolve_data(c: &mut SystemConfig, base: &Path) -> Vec<Issue> {
             )),
         }
     }
+        if let Some(l) = c.lending.as_mut() {
+        for (i, b) in l.borrowers.iter_mut().enumerate() {
+            let Some(f) = b.debts_file.clone() else { continue };
+            match read_column(&base.join(&f.file), &f.column) {
+                Ok(values) => b.debts = values.into_iter().map(|x| x * f.scale).collect(),
+                Err(e) => v.push(issue(&format!("lending.borrowers[{i}].debts_file"), "a readable CSV with that column", &e, "the path is relative to the system file")),
+            }
+        }
+    }
     if let Some(g) = c.gas.replay.clone() {
         match load_gas_series(&base.join(&g.file), &g.column) {
             Ok(series) => {
@@ -174,6 +183,31 @@ fn resolve_data(c: &mut SystemConfig, base: &Path) -> Vec<Issue> {
         }
     }
     v
+}
+
+/// One numeric column of a CSV with a header row.
+fn read_column(path: &Path, column: &str) -> Result<Vec<f64>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().map_err(|e| e.to_string())?.clone();
+    let i = header
+        .iter()
+        .position(|h| h == column)
+        .ok_or_else(|| format!("no column `{column}` (columns: {})", header.iter().collect::<Vec<_>>().join(", ")))?;
+    let mut out = Vec::new();
+    for (k, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| e.to_string())?;
+        let x: f64 = rec
+            .get(i)
+            .and_then(|s| s.trim().parse().ok())
+            .filter(|x: &f64| x.is_finite() && *x > 0.0)
+            .ok_or_else(|| format!("row {}: `{column}` is not a positive number", k + 2))?;
+        out.push(x);
+    }
+    if out.is_empty() {
+        return Err("no rows".into());
+    }
+    Ok(out)
 }
 
 fn rules(c: &SystemConfig) -> Vec<Issue> {
@@ -283,6 +317,13 @@ fn rules(c: &SystemConfig) -> Vec<Issue> {
                     "add a [[lending.collateral]] entry for it",
                 ));
             }
+                        let listed = !b.debts.is_empty() || b.debts_file.is_some();
+            if !listed && (b.count == 0 || b.total_collateral <= 0.0) {
+                v.push(issue(&format!("lending.borrowers[{i}].count"), "count ≥ 1 and total_collateral > 0, or `debts` / `debts_file`", &format!("count {}, total_collateral {}", b.count, b.total_collateral), "say how many borrowers and their collateral, or list their debts"));
+            }
+            if listed && b.collateral != Asset::Eth {
+                v.push(issue(&format!("lending.borrowers[{i}].debts"), "listed debts only with ETH collateral", &format!("{:?}", b.collateral), "give FUSD borrowers a count and total_collateral"));
+            }
             if b.hf_min > b.hf_max {
                 v.push(issue(
                     &format!("lending.borrowers[{i}].hf_max"),
@@ -298,6 +339,11 @@ fn rules(c: &SystemConfig) -> Vec<Issue> {
                     "FUSD",
                     "add a [cdp] section or use ETH",
                 ));
+            }
+        }
+                for (k, s) in l.debt_oracle.iter().enumerate() {
+            if s.start > s.end {
+                v.push(issue(&format!("lending.debt_oracle[{k}].end"), &format!("a block ≥ start ({})", s.start), &s.end.to_string(), "swap start and end"));
             }
         }
         if l.reserve_fund.fusd > 0.0 && c.cdp.is_none() {

@@ -659,10 +659,17 @@ pub struct LendingConfig {
     #[serde(default = "d_min_profit")]
     #[schemars(range(min = 0.0))]
     pub liquidator_min_profit: f64,
-    /// A reserve fund (Aave's Umbrella / safety module) that covers deficits, held in
+        /// A reserve fund (Aave's Umbrella / safety module) that covers deficits, held in
     /// USDC and FUSD.
     #[serde(default)]
     pub reserve_fund: ReserveFundConfig,
+    /// A fixed close factor (Compound v2: 0.5 always) instead of Aave v3's rule.
+    #[serde(default)]
+    #[schemars(range(min = 0.01, max = 1.0))]
+    pub close_factor: Option<f64>,
+    /// The borrowed asset's oracle price departs from $1 (a faulty source).
+    #[serde(default)]
+    pub debt_oracle: Vec<PriceSpike>,
 }
 
 fn d_min_profit() -> f64 {
@@ -775,12 +782,21 @@ pub enum Asset {
 pub struct BorrowerConfig {
     /// Their collateral.
     pub collateral: Asset,
-    /// How many.
-    #[schemars(range(min = 1, max = 1_000_000))]
+        /// How many (ignored when `debts` or `debts_file` gives each borrower).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 1_000_000))]
     pub count: u32,
-    /// Collateral they supply in total (units).
-    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    /// Collateral they supply in total (units; ignored with `debts`).
+    #[serde(default)]
+    #[schemars(range(min = 0.0))]
     pub total_collateral: f64,
+    /// Each borrower's debt (USD), one borrower per entry; collateral follows from the
+    /// health factor.
+    #[serde(default)]
+    pub debts: Vec<f64>,
+    /// Each borrower's debt read from a CSV column (relative to the system file).
+    #[serde(default)]
+    pub debts_file: Option<DebtsFile>,
     /// Lowest starting health factor.
     #[schemars(range(min = 1.0))]
     pub hf_min: f64,
@@ -792,6 +808,34 @@ pub struct BorrowerConfig {
     #[serde(default)]
     #[schemars(range(min = 0.0))]
     pub repay_above_rate: f64,
+}
+
+/// Borrowers' debts from a CSV file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DebtsFile {
+    /// Path relative to the system file.
+    #[schemars(length(min = 1))]
+    pub file: String,
+    /// Column holding each borrower's debt (USD).
+    pub column: String,
+    /// Multiply each value by this.
+    #[serde(default = "d_one")]
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub scale: f64,
+}
+
+/// The borrowed asset's oracle price for a stretch of blocks (1 otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PriceSpike {
+    /// First block.
+    pub start: u64,
+    /// Last block (inclusive).
+    pub end: u64,
+    /// Oracle price of the borrowed asset meanwhile.
+    #[schemars(extend("exclusiveMinimum" = 0.0))]
+    pub price: f64,
 }
 
 /// Retail USDC depositors.

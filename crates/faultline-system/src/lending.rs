@@ -60,8 +60,12 @@ pub struct Borrower {
     pub collateral: i128,
     /// USDC debt (atoms).
     pub debt: i128,
-    /// Population index.
+        /// Population index.
     pub population: usize,
+        /// Liquidated at least once.
+    pub liquidated: bool,
+    /// Debt repaid by liquidators so far (atoms).
+    pub repaid: i128,
 }
 
 /// A depositor's claim.
@@ -80,8 +84,12 @@ pub struct Deposit {
 pub struct LendingTotals {
     /// Liquidations.
     pub liquidations: u64,
-    /// Debt repaid by liquidators (USD).
+        /// Debt repaid by liquidators (USD).
     pub repaid: f64,
+    /// Borrowers liquidated at least once.
+    pub borrowers_liquidated: u64,
+    /// Largest debt repaid in one borrower's liquidations (USD).
+    pub largest_borrower_repaid: f64,
     /// Liquidations skipped as unprofitable (a position counts once per block it waits).
     pub skipped_unprofitable: u64,
     /// Deficit recorded (USD), before the reserve fund.
@@ -200,13 +208,27 @@ impl Lending {
                 Asset::Fusd => 1.0,
             };
             let t = token(pop.collateral);
-            let weights: Vec<f64> = (0..pop.count).map(|_| rng.random_range(0.2..1.8)).collect();
-            let wsum: f64 = weights.iter().sum();
-            for w in weights {
-                let coll_units = pop.total_collateral * w / wsum;
-                let hf = pop.hf_min + (pop.hf_max - pop.hf_min) * rng.random::<f64>();
-                let debt_usd = (coll_units * price * c.liquidation_threshold / hf)
-                    .min(coll_units * price * c.ltv);
+                        // Either listed debts (collateral follows from each health factor) or a
+            // total collateral spread over `count` borrowers.
+            let mut positions: Vec<(f64, f64)> = Vec::new();
+            if pop.debts.is_empty() {
+                let weights: Vec<f64> = (0..pop.count).map(|_| rng.random_range(0.2..1.8)).collect();
+                let wsum: f64 = weights.iter().sum();
+                for w in weights {
+                    let coll_units = pop.total_collateral * w / wsum;
+                    let hf = pop.hf_min + (pop.hf_max - pop.hf_min) * rng.random::<f64>();
+                    let debt_usd = (coll_units * price * c.liquidation_threshold / hf)
+                        .min(coll_units * price * c.ltv);
+                    positions.push((coll_units, debt_usd));
+                }
+            } else {
+                for &d in &pop.debts {
+                    let hf = pop.hf_min + (pop.hf_max - pop.hf_min) * rng.random::<f64>();
+                    let coll_units = (d * hf / (price * c.liquidation_threshold)).max(d / (price * c.ltv));
+                    positions.push((coll_units, d));
+                }
+            }
+            for (coll_units, debt_usd) in positions {
                 let coll = t.atoms(coll_units);
                 let debt = Token::Usdc.atoms(debt_usd);
                 let slot = pop.collateral as usize;
@@ -231,7 +253,9 @@ impl Lending {
                     asset: pop.collateral,
                     collateral: coll,
                     debt,
-                    population: pi,
+                                        population: pi,
+                                        liquidated: false,
+                    repaid: 0,
                 });
             }
         }
@@ -384,17 +408,25 @@ impl Lending {
         })
     }
 
+        /// The borrowed asset's oracle price in `block` (1 outside configured spikes).
+    pub fn debt_price(&self, block: u64) -> f64 {
+        self.cfg
+            .debt_oracle
+            .iter()
+            .filter(|s| (s.start..=s.end).contains(&block))
+            .map(|s| s.price)
+            .fold(1.0, |_, p| p)
+    }
+
     /// Health factor of borrower `i`.
     pub fn health(&self, i: usize, ctx: &Ctx, pools: &Pools) -> Result<f64, SystemError> {
         let b = self.borrowers[i];
         if b.debt <= 0 {
             return Ok(f64::INFINITY);
         }
-        let lt = self
-            .params(b.asset)
-            .map_or(0.0, |c| c.liquidation_threshold);
+        let lt = self.params(b.asset).map_or(0.0, |c| c.liquidation_threshold);
         let value = token(b.asset).units(b.collateral) * self.price(b.asset, ctx, pools)?;
-        Ok(value * lt / Token::Usdc.units(b.debt))
+        Ok(value * lt / (Token::Usdc.units(b.debt) * self.debt_price(ctx.block)))
     }
 
     fn params(&self, a: Asset) -> Option<&crate::config::CollateralConfig> {
@@ -485,25 +517,21 @@ impl Lending {
             };
             let t = token(b.asset);
             let p = self.price(b.asset, ctx, pools)?;
-            let coll_v = t.units(b.collateral) * p;
-            let debt_v = Token::Usdc.units(b.debt);
+                        let coll_v = t.units(b.collateral) * p;
+            // The debt at the oracle's price of the borrowed asset; liquidators repay it in
+            // the asset itself (worth $1 on the market).
+            let pd = self.debt_price(ctx.block);
+            let debt_v = Token::Usdc.units(b.debt) * pd;
+            let cf = |hf: f64| self.cfg.close_factor.unwrap_or_else(|| close_factor(hf, coll_v, debt_v));
             let bonus = 1.0 + c.liquidation_bonus;
             let req = Token::Usdc.units(budget);
-            let mut l = liquidate(
-                coll_v,
-                debt_v,
-                close_factor(hf, coll_v, debt_v),
-                req,
-                bonus,
-                c.protocol_fee,
-                true,
-            );
+                        let mut l = liquidate(coll_v, debt_v, cf(hf), req * pd, bonus, c.protocol_fee, true);
             if l.debt_repaid < debt_v
                 && leaves_dust(debt_v - l.debt_repaid, coll_v - l.collateral_seized)
             {
-                l = liquidate(coll_v, debt_v, 1.0, req, bonus, c.protocol_fee, true);
+                                l = liquidate(coll_v, debt_v, 1.0, req * pd, bonus, c.protocol_fee, true);
             }
-            let repaid = Token::Usdc.atoms(l.debt_repaid).min(b.debt).min(budget);
+            let repaid = Token::Usdc.atoms(l.debt_repaid / pd).min(b.debt).min(budget);
             let seized = t.atoms(l.collateral_seized / p).min(b.collateral);
             let fee = t.atoms(l.protocol_fee / p).min(seized);
             let proceeds = pools.quote_sell(pool(b.asset), seized - fee)?;
@@ -533,8 +561,15 @@ impl Lending {
             )?;
             ledger.transfer(t, Holder::LendingPool, Holder::Liquidators, seized - fee)?;
             ledger.transfer(t, Holder::LendingPool, Holder::LendingTreasury, fee)?;
-            let br = &mut self.borrowers[i];
+                        if !self.borrowers[i].liquidated {
+                self.borrowers[i].liquidated = true;
+                self.totals.borrowers_liquidated += 1;
+            }
+                        let br = &mut self.borrowers[i];
             br.debt -= repaid;
+            br.repaid += repaid;
+            self.totals.largest_borrower_repaid =
+                self.totals.largest_borrower_repaid.max(Token::Usdc.units(br.repaid));
             br.collateral -= seized;
             budget -= repaid;
             if br.collateral == 0 && br.debt > 0 {

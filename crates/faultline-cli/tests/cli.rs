@@ -449,3 +449,60 @@ fn system_writes_a_run_with_a_cross_protocol_failure_sequence_and_a_network_cont
     assert!(String::from_utf8_lossy(&out.stderr).contains("cdp.ratio_min"));
     assert!(!bad_out.exists());
 }
+
+#[test]
+fn every_bundled_replay_runs_and_sets_its_run_beside_the_published_record() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let list = faultline(&["replay", "--list"], &root);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let listed = String::from_utf8_lossy(&list.stdout).into_owned();
+    let events = [
+        "black-thursday",
+        "crash-2025-10-10",
+        "compound-dai-2020-11",
+        "terra-2022-05",
+        "ftx-2022-11",
+        "mango-2022-10",
+        "aave-crv-2022-11",
+    ];
+    for e in events {
+        assert!(listed.contains(e), "{e} not listed:\n{listed}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for e in events {
+        let out_dir = tmp.path().join(e);
+        let out = faultline(&["replay", e, "--out", out_dir.to_str().unwrap()], &root);
+        assert!(
+            out.status.success(),
+            "{e}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: serde_json::Value = serde_json::from_slice(&read(&out_dir, "replay.json")).unwrap();
+        let outcomes = r["outcomes"].as_array().unwrap();
+        assert!(!outcomes.is_empty(), "{e}");
+        for o in outcomes {
+            let from = o["simulated_from"].as_str().unwrap();
+            if !from.is_empty() {
+                assert!(
+                    o["simulated"].is_number(),
+                    "{e}: {from} did not resolve: {o}"
+                );
+            }
+            assert!(!o["published"].as_str().unwrap().is_empty(), "{e}: {o}");
+        }
+        assert!(!r["calibration"].as_array().unwrap().is_empty(), "{e}");
+        let html = String::from_utf8(read(&out_dir, "report.html")).unwrap();
+        assert!(
+            html.contains("Simulated beside the published record"),
+            "{e}"
+        );
+        assert!(html.contains("Calibration"), "{e}");
+    }
+    let bad = faultline(&["replay", "no-such-event"], &root);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("black-thursday"));
+}

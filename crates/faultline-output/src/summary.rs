@@ -120,7 +120,7 @@ pub struct Summary {
     /// Long open interest at the mark, all markets, at block 0 (set from the timeline
     /// by [`Summary::with_open_interest`]; 0 otherwise).
     pub open_interest_start: f64,
-        /// The same at the last block.
+    /// The same at the last block.
     pub open_interest_end: f64,
     /// Highest oracle price relative to its opening price, over all markets.
     pub oracle_max_ratio: f64,
@@ -206,7 +206,7 @@ impl Summary {
                     reverted: s.reverted,
                 })
                 .collect(),
-                        open_interest_start: 0.0,
+            open_interest_start: 0.0,
             open_interest_end: 0.0,
             oracle_max_ratio: 1.0,
             oracle_min_ratio: 1.0,
@@ -215,7 +215,7 @@ impl Summary {
         }
     }
 
-        /// Fill the open-interest and oracle-range figures from the run's timeline.
+    /// Fill the open-interest and oracle-range figures from the run's timeline.
     pub fn with_timeline(mut self, timeline: &[faultline_engine::MarketRecord]) -> Self {
         let first_block = timeline.first().map(|r| r.block);
         for r in timeline {

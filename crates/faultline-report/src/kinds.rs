@@ -521,6 +521,9 @@ pub(crate) fn system(dir: &Path, manifest: &Value) -> Result<Page, ReportError> 
         ));
     }
     p.events = ev;
+    if dir.join("replay.json").exists() {
+        replay_tables(dir, &mut p)?;
+    }
     Ok(p)
 }
 

@@ -154,12 +154,19 @@ fn resolve_data(c: &mut SystemConfig, base: &Path) -> Vec<Issue> {
             )),
         }
     }
-        if let Some(l) = c.lending.as_mut() {
+    if let Some(l) = c.lending.as_mut() {
         for (i, b) in l.borrowers.iter_mut().enumerate() {
-            let Some(f) = b.debts_file.clone() else { continue };
+            let Some(f) = b.debts_file.clone() else {
+                continue;
+            };
             match read_column(&base.join(&f.file), &f.column) {
                 Ok(values) => b.debts = values.into_iter().map(|x| x * f.scale).collect(),
-                Err(e) => v.push(issue(&format!("lending.borrowers[{i}].debts_file"), "a readable CSV with that column", &e, "the path is relative to the system file")),
+                Err(e) => v.push(issue(
+                    &format!("lending.borrowers[{i}].debts_file"),
+                    "a readable CSV with that column",
+                    &e,
+                    "the path is relative to the system file",
+                )),
             }
         }
     }
@@ -190,10 +197,12 @@ fn read_column(path: &Path, column: &str) -> Result<Vec<f64>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let header = r.headers().map_err(|e| e.to_string())?.clone();
-    let i = header
-        .iter()
-        .position(|h| h == column)
-        .ok_or_else(|| format!("no column `{column}` (columns: {})", header.iter().collect::<Vec<_>>().join(", ")))?;
+    let i = header.iter().position(|h| h == column).ok_or_else(|| {
+        format!(
+            "no column `{column}` (columns: {})",
+            header.iter().collect::<Vec<_>>().join(", ")
+        )
+    })?;
     let mut out = Vec::new();
     for (k, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| e.to_string())?;
@@ -270,12 +279,22 @@ fn rules(c: &SystemConfig) -> Vec<Issue> {
                 "vaults cannot open below the liquidation ratio",
             ));
         }
-                if cdp.algorithmic.is_some() && cdp.debt_auction.is_none() {
-            v.push(issue("cdp.algorithmic", "a [cdp.debt_auction] section, which defines MKR's pool", "none", "add [cdp.debt_auction] (set a large sump if debt auctions should not run)"));
+        if cdp.algorithmic.is_some() && cdp.debt_auction.is_none() {
+            v.push(issue(
+                "cdp.algorithmic",
+                "a [cdp.debt_auction] section, which defines MKR's pool",
+                "none",
+                "add [cdp.debt_auction] (set a large sump if debt auctions should not run)",
+            ));
         }
         for (i, d) in cdp.dumps.iter().enumerate() {
             if d.block == 0 || d.block > c.blocks {
-                v.push(issue(&format!("cdp.dumps[{i}].block"), &format!("a block in 1..={}", c.blocks), &d.block.to_string(), "sales happen inside the run"));
+                v.push(issue(
+                    &format!("cdp.dumps[{i}].block"),
+                    &format!("a block in 1..={}", c.blocks),
+                    &d.block.to_string(),
+                    "sales happen inside the run",
+                ));
             }
         }
         if let faultline_system::config::CurveConfig::Stairstep { cut, .. } = cdp.auction.curve {
@@ -317,12 +336,22 @@ fn rules(c: &SystemConfig) -> Vec<Issue> {
                     "add a [[lending.collateral]] entry for it",
                 ));
             }
-                        let listed = !b.debts.is_empty() || b.debts_file.is_some();
+            let listed = !b.debts.is_empty() || b.debts_file.is_some();
             if !listed && (b.count == 0 || b.total_collateral <= 0.0) {
-                v.push(issue(&format!("lending.borrowers[{i}].count"), "count ≥ 1 and total_collateral > 0, or `debts` / `debts_file`", &format!("count {}, total_collateral {}", b.count, b.total_collateral), "say how many borrowers and their collateral, or list their debts"));
+                v.push(issue(
+                    &format!("lending.borrowers[{i}].count"),
+                    "count ≥ 1 and total_collateral > 0, or `debts` / `debts_file`",
+                    &format!("count {}, total_collateral {}", b.count, b.total_collateral),
+                    "say how many borrowers and their collateral, or list their debts",
+                ));
             }
             if listed && b.collateral != Asset::Eth {
-                v.push(issue(&format!("lending.borrowers[{i}].debts"), "listed debts only with ETH collateral", &format!("{:?}", b.collateral), "give FUSD borrowers a count and total_collateral"));
+                v.push(issue(
+                    &format!("lending.borrowers[{i}].debts"),
+                    "listed debts only with ETH collateral",
+                    &format!("{:?}", b.collateral),
+                    "give FUSD borrowers a count and total_collateral",
+                ));
             }
             if b.hf_min > b.hf_max {
                 v.push(issue(
@@ -341,9 +370,14 @@ fn rules(c: &SystemConfig) -> Vec<Issue> {
                 ));
             }
         }
-                for (k, s) in l.debt_oracle.iter().enumerate() {
+        for (k, s) in l.debt_oracle.iter().enumerate() {
             if s.start > s.end {
-                v.push(issue(&format!("lending.debt_oracle[{k}].end"), &format!("a block ≥ start ({})", s.start), &s.end.to_string(), "swap start and end"));
+                v.push(issue(
+                    &format!("lending.debt_oracle[{k}].end"),
+                    &format!("a block ≥ start ({})", s.start),
+                    &s.end.to_string(),
+                    "swap start and end",
+                ));
             }
         }
         if l.reserve_fund.fusd > 0.0 && c.cdp.is_none() {

@@ -111,7 +111,7 @@ pub struct CdpTotals {
     pub zero_bid_auctions: u64,
     /// Market value of the collateral those auctions gave away (USD).
     pub zero_bid_value: f64,
-        /// FUSD bought back below the peg and repaid (units).
+    /// FUSD bought back below the peg and repaid (units).
     pub repaid_below_peg: f64,
     /// FUSD redeemed for newly minted MKR (units).
     pub redeemed: f64,
@@ -142,7 +142,7 @@ pub struct Cdp {
     pub osm: Osm,
     /// System debt not yet cancelled (`vice`), atoms.
     pub vice: i128,
-        /// Breaker level.
+    /// Breaker level.
     pub stopped: u8,
     /// FUSD issued without vault debt (algorithmic backing), atoms.
     pub float: i128,
@@ -165,13 +165,17 @@ impl Cdp {
         hop_blocks: u64,
         rng: &mut ChaCha12Rng,
     ) -> Result<Self, SystemError> {
-                let float_atoms = cfg
+        let float_atoms = cfg
             .algorithmic
             .as_ref()
             .map_or(0, |a| Token::Fusd.atoms(a.float).min(fusd_allocated));
         let fusd_allocated = fusd_allocated - float_atoms;
         if let Some(a) = &cfg.algorithmic {
-            ledger.genesis(Holder::Redeemers, Token::Usdc, Token::Usdc.atoms(a.arbitrage_usdc))?;
+            ledger.genesis(
+                Holder::Redeemers,
+                Token::Usdc,
+                Token::Usdc.atoms(a.arbitrage_usdc),
+            )?;
         }
         let n = cfg.vaults as usize;
         let weights: Vec<f64> = (0..n).map(|_| rng.random_range(0.2..1.8)).collect();
@@ -224,7 +228,7 @@ impl Cdp {
             keepers,
             osm: Osm::new(hop_blocks, eth_price),
             vice: 0,
-                        stopped: cfg.breaker_level,
+            stopped: cfg.breaker_level,
             float: float_atoms,
             totals: CdpTotals::default(),
             holders_active: cfg.holder_run.holders,
@@ -278,7 +282,7 @@ impl Cdp {
         auctions + vaults
     }
 
-        /// Maker's identity: FUSD supply − (Σ vault debt + vice + float), zero in a correct
+    /// Maker's identity: FUSD supply − (Σ vault debt + vice + float), zero in a correct
     /// run.
     pub fn identity_error(&self, ledger: &Ledger) -> i128 {
         ledger.supply(Token::Fusd) - self.vault_debt() - self.vice - self.float
@@ -300,7 +304,7 @@ impl Cdp {
         self.heal(ledger)?;
         self.debt_auction(ctx, ledger, pools, events)?;
         self.defend_peg(ledger, pools)?;
-                        self.dumps(ctx, ledger, pools)?;
+        self.dumps(ctx, ledger, pools)?;
         self.holder_run(ctx, ledger, pools, events, rng)?;
         self.redeem(ctx, ledger, pools, events)?;
         Ok(())
@@ -709,7 +713,7 @@ impl Cdp {
             self.vaults[i].debt -= x;
             fusd -= x;
         }
-                // With algorithmic backing, what no vault owes is burned against the float.
+        // With algorithmic backing, what no vault owes is burned against the float.
         let x = fusd.min(self.float);
         if x > 0 {
             ledger.burn(Token::Fusd, Holder::VaultOwners, x)?;
@@ -720,9 +724,22 @@ impl Cdp {
         Ok(())
     }
 
-        fn dumps(&mut self, ctx: &Ctx, ledger: &mut Ledger, pools: &mut Pools) -> Result<(), SystemError> {
-        for d in self.cfg.dumps.clone().iter().filter(|d| d.block == ctx.block) {
-            let sell = Token::Fusd.atoms(d.fusd).min(ledger.balance(Holder::FusdHolders, Token::Fusd));
+    fn dumps(
+        &mut self,
+        ctx: &Ctx,
+        ledger: &mut Ledger,
+        pools: &mut Pools,
+    ) -> Result<(), SystemError> {
+        for d in self
+            .cfg
+            .dumps
+            .clone()
+            .iter()
+            .filter(|d| d.block == ctx.block)
+        {
+            let sell = Token::Fusd
+                .atoms(d.fusd)
+                .min(ledger.balance(Holder::FusdHolders, Token::Fusd));
             if pools.has(PoolId::Peg) && sell > 0 {
                 pools.sell(ledger, PoolId::Peg, Holder::FusdHolders, sell)?;
                 self.totals.holders_sold += Token::Fusd.units(sell);
@@ -743,7 +760,7 @@ impl Cdp {
         let Some(a) = self.cfg.algorithmic.clone() else {
             return Ok(());
         };
-                if !pools.has(PoolId::Peg) || !pools.has(PoolId::Mkr) || self.float <= 0 {
+        if !pools.has(PoolId::Peg) || !pools.has(PoolId::Mkr) || self.float <= 0 {
             return Ok(());
         }
         if a.halt_block.is_some_and(|h| ctx.block >= h) {
@@ -770,9 +787,19 @@ impl Cdp {
         pools.sell(ledger, PoolId::Mkr, Holder::Redeemers, mkr)?;
         self.totals.redeemed += Token::Fusd.units(f);
         self.totals.mkr_minted += Token::Mkr.units(mkr);
-        events.first(ctx.block, Protocol::Cdp, SysEventKind::AlgorithmicRedemption, Some(Token::Fusd.units(f)), || {
-            format!("{:.0} FUSD redeemed for {:.0} new MKR at {mkr_price:.4}", Token::Fusd.units(f), Token::Mkr.units(mkr))
-        });
+        events.first(
+            ctx.block,
+            Protocol::Cdp,
+            SysEventKind::AlgorithmicRedemption,
+            Some(Token::Fusd.units(f)),
+            || {
+                format!(
+                    "{:.0} FUSD redeemed for {:.0} new MKR at {mkr_price:.4}",
+                    Token::Fusd.units(f),
+                    Token::Mkr.units(mkr)
+                )
+            },
+        );
         Ok(())
     }
 

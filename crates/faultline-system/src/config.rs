@@ -305,7 +305,7 @@ pub struct CdpConfig {
     /// FUSD held by ordinary holders at the start.
     #[schemars(range(min = 0.0))]
     pub holders_fusd: f64,
-        /// Holders' run on the stablecoin.
+    /// Holders' run on the stablecoin.
     #[serde(default)]
     pub holder_run: RunConfig,
     /// Scheduled sales of FUSD into the peg pool by large holders (from the holders'
@@ -326,7 +326,7 @@ pub struct CdpConfig {
     /// surplus.
     #[serde(default)]
     pub debt_auction: Option<DebtAuctionConfig>,
-        /// Terra-style algorithmic backing, if any.
+    /// Terra-style algorithmic backing, if any.
     #[serde(default)]
     pub algorithmic: Option<AlgorithmicConfig>,
     /// Most collateral (ETH) one auction may sell (`cat.lump`, Liquidations 1.x; 0 = the
@@ -370,7 +370,7 @@ pub struct AlgorithmicConfig {
     #[serde(default = "d_spread")]
     #[schemars(range(min = 0.0, max = 0.5))]
     pub spread: f64,
-        /// USDC the arbitrageurs start with.
+    /// USDC the arbitrageurs start with.
     #[schemars(range(min = 0.0))]
     pub arbitrage_usdc: f64,
     /// From this block on no more swaps (Terra's validators halted the chain).
@@ -659,7 +659,7 @@ pub struct LendingConfig {
     #[serde(default = "d_min_profit")]
     #[schemars(range(min = 0.0))]
     pub liquidator_min_profit: f64,
-        /// A reserve fund (Aave's Umbrella / safety module) that covers deficits, held in
+    /// A reserve fund (Aave's Umbrella / safety module) that covers deficits, held in
     /// USDC and FUSD.
     #[serde(default)]
     pub reserve_fund: ReserveFundConfig,
@@ -782,7 +782,7 @@ pub enum Asset {
 pub struct BorrowerConfig {
     /// Their collateral.
     pub collateral: Asset,
-        /// How many (ignored when `debts` or `debts_file` gives each borrower).
+    /// How many (ignored when `debts` or `debts_file` gives each borrower).
     #[serde(default)]
     #[schemars(range(min = 0, max = 1_000_000))]
     pub count: u32,

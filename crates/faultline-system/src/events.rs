@@ -41,7 +41,7 @@ pub enum SysEventKind {
     AuctionBelowHalfMarket,
     /// An auction ended with debt it did not raise: the CDP took bad debt.
     CdpBadDebt,
-        /// FUSD was redeemed for newly minted MKR (algorithmic backing).
+    /// FUSD was redeemed for newly minted MKR (algorithmic backing).
     AlgorithmicRedemption,
     /// A debt auction minted governance tokens.
     DebtAuction,

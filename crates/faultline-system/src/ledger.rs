@@ -107,7 +107,7 @@ pub enum Holder {
     OptionBuyers,
     /// The perp venue's reserve for its insurance fund.
     PerpReserve,
-        /// USDC that crossed into the perp venue's own books (its insurance fund).
+    /// USDC that crossed into the perp venue's own books (its insurance fund).
     PerpVenue,
     /// Arbitrageurs redeeming an algorithmic stablecoin for the governance token.
     Redeemers,
@@ -137,7 +137,7 @@ impl Holder {
         Holder::VaultDepositors,
         Holder::OptionBuyers,
         Holder::PerpReserve,
-                Holder::PerpVenue,
+        Holder::PerpVenue,
         Holder::Redeemers,
     ];
 

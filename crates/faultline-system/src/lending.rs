@@ -60,9 +60,9 @@ pub struct Borrower {
     pub collateral: i128,
     /// USDC debt (atoms).
     pub debt: i128,
-        /// Population index.
+    /// Population index.
     pub population: usize,
-        /// Liquidated at least once.
+    /// Liquidated at least once.
     pub liquidated: bool,
     /// Debt repaid by liquidators so far (atoms).
     pub repaid: i128,
@@ -84,7 +84,7 @@ pub struct Deposit {
 pub struct LendingTotals {
     /// Liquidations.
     pub liquidations: u64,
-        /// Debt repaid by liquidators (USD).
+    /// Debt repaid by liquidators (USD).
     pub repaid: f64,
     /// Borrowers liquidated at least once.
     pub borrowers_liquidated: u64,
@@ -208,11 +208,12 @@ impl Lending {
                 Asset::Fusd => 1.0,
             };
             let t = token(pop.collateral);
-                        // Either listed debts (collateral follows from each health factor) or a
+            // Either listed debts (collateral follows from each health factor) or a
             // total collateral spread over `count` borrowers.
             let mut positions: Vec<(f64, f64)> = Vec::new();
             if pop.debts.is_empty() {
-                let weights: Vec<f64> = (0..pop.count).map(|_| rng.random_range(0.2..1.8)).collect();
+                let weights: Vec<f64> =
+                    (0..pop.count).map(|_| rng.random_range(0.2..1.8)).collect();
                 let wsum: f64 = weights.iter().sum();
                 for w in weights {
                     let coll_units = pop.total_collateral * w / wsum;
@@ -224,7 +225,8 @@ impl Lending {
             } else {
                 for &d in &pop.debts {
                     let hf = pop.hf_min + (pop.hf_max - pop.hf_min) * rng.random::<f64>();
-                    let coll_units = (d * hf / (price * c.liquidation_threshold)).max(d / (price * c.ltv));
+                    let coll_units =
+                        (d * hf / (price * c.liquidation_threshold)).max(d / (price * c.ltv));
                     positions.push((coll_units, d));
                 }
             }
@@ -253,8 +255,8 @@ impl Lending {
                     asset: pop.collateral,
                     collateral: coll,
                     debt,
-                                        population: pi,
-                                        liquidated: false,
+                    population: pi,
+                    liquidated: false,
                     repaid: 0,
                 });
             }
@@ -408,7 +410,7 @@ impl Lending {
         })
     }
 
-        /// The borrowed asset's oracle price in `block` (1 outside configured spikes).
+    /// The borrowed asset's oracle price in `block` (1 outside configured spikes).
     pub fn debt_price(&self, block: u64) -> f64 {
         self.cfg
             .debt_oracle
@@ -424,7 +426,9 @@ impl Lending {
         if b.debt <= 0 {
             return Ok(f64::INFINITY);
         }
-        let lt = self.params(b.asset).map_or(0.0, |c| c.liquidation_threshold);
+        let lt = self
+            .params(b.asset)
+            .map_or(0.0, |c| c.liquidation_threshold);
         let value = token(b.asset).units(b.collateral) * self.price(b.asset, ctx, pools)?;
         Ok(value * lt / (Token::Usdc.units(b.debt) * self.debt_price(ctx.block)))
     }
@@ -446,7 +450,11 @@ impl Lending {
         self.liquidate_all(ctx, ledger, pools, events)?;
         self.repay_on_rate(ctx, ledger, pools)?;
         self.cover_deficit(ctx, ledger, pools, events)?;
-                let fusd = if pools.has(PoolId::Peg) { pools.price(PoolId::Peg)? } else { 1.0 };
+        let fusd = if pools.has(PoolId::Peg) {
+            pools.price(PoolId::Peg)?
+        } else {
+            1.0
+        };
         let underwater = self.latent_deficit(ctx.eth_reference, fusd) > 0.0;
         self.run(ctx, ledger, events, rng, underwater)?;
         Ok(())
@@ -517,21 +525,36 @@ impl Lending {
             };
             let t = token(b.asset);
             let p = self.price(b.asset, ctx, pools)?;
-                        let coll_v = t.units(b.collateral) * p;
+            let coll_v = t.units(b.collateral) * p;
             // The debt at the oracle's price of the borrowed asset; liquidators repay it in
             // the asset itself (worth $1 on the market).
             let pd = self.debt_price(ctx.block);
             let debt_v = Token::Usdc.units(b.debt) * pd;
-            let cf = |hf: f64| self.cfg.close_factor.unwrap_or_else(|| close_factor(hf, coll_v, debt_v));
+            let cf = |hf: f64| {
+                self.cfg
+                    .close_factor
+                    .unwrap_or_else(|| close_factor(hf, coll_v, debt_v))
+            };
             let bonus = 1.0 + c.liquidation_bonus;
             let req = Token::Usdc.units(budget);
-                        let mut l = liquidate(coll_v, debt_v, cf(hf), req * pd, bonus, c.protocol_fee, true);
+            let mut l = liquidate(
+                coll_v,
+                debt_v,
+                cf(hf),
+                req * pd,
+                bonus,
+                c.protocol_fee,
+                true,
+            );
             if l.debt_repaid < debt_v
                 && leaves_dust(debt_v - l.debt_repaid, coll_v - l.collateral_seized)
             {
-                                l = liquidate(coll_v, debt_v, 1.0, req * pd, bonus, c.protocol_fee, true);
+                l = liquidate(coll_v, debt_v, 1.0, req * pd, bonus, c.protocol_fee, true);
             }
-            let repaid = Token::Usdc.atoms(l.debt_repaid / pd).min(b.debt).min(budget);
+            let repaid = Token::Usdc
+                .atoms(l.debt_repaid / pd)
+                .min(b.debt)
+                .min(budget);
             let seized = t.atoms(l.collateral_seized / p).min(b.collateral);
             let fee = t.atoms(l.protocol_fee / p).min(seized);
             let proceeds = pools.quote_sell(pool(b.asset), seized - fee)?;
@@ -561,15 +584,17 @@ impl Lending {
             )?;
             ledger.transfer(t, Holder::LendingPool, Holder::Liquidators, seized - fee)?;
             ledger.transfer(t, Holder::LendingPool, Holder::LendingTreasury, fee)?;
-                        if !self.borrowers[i].liquidated {
+            if !self.borrowers[i].liquidated {
                 self.borrowers[i].liquidated = true;
                 self.totals.borrowers_liquidated += 1;
             }
-                        let br = &mut self.borrowers[i];
+            let br = &mut self.borrowers[i];
             br.debt -= repaid;
             br.repaid += repaid;
-            self.totals.largest_borrower_repaid =
-                self.totals.largest_borrower_repaid.max(Token::Usdc.units(br.repaid));
+            self.totals.largest_borrower_repaid = self
+                .totals
+                .largest_borrower_repaid
+                .max(Token::Usdc.units(br.repaid));
             br.collateral -= seized;
             budget -= repaid;
             if br.collateral == 0 && br.debt > 0 {
@@ -702,7 +727,7 @@ impl Lending {
         ctx: &Ctx,
         ledger: &mut Ledger,
         events: &mut SysEvents,
-                rng: &mut ChaCha12Rng,
+        rng: &mut ChaCha12Rng,
         underwater: bool,
     ) -> Result<(), SystemError> {
         // Depositors see the books: a recorded deficit, loans already worth less than

@@ -132,20 +132,24 @@ impl Pools {
         if base_atoms <= 0 {
             return Ok(0);
         }
-                let pool = self.pools[slot(id)]
+        let pool = self.pools[slot(id)]
             .as_mut()
             .ok_or_else(|| SystemError::Ledger(format!("no {id:?} pool")))?;
         // A sale of more than a million times the pool's reserve would fetch nothing more
         // (the price is already a trillionth of what it was) and overflow its books:
         // the rest stays with the seller.
-                let reserve = i128::from(pool.reserves().0.atoms());
+        let reserve = i128::from(pool.reserves().0.atoms());
         let most = reserve
             .saturating_mul(1_000_000)
             .min(i128::from(i64::MAX) / 4 - reserve)
             .max(0);
         let base_atoms = base_atoms.min(most);
         let f = pool
-            .execute(BookSide::Bid, Base::from_atoms(to_i64(base_atoms)?), WalkLimit::None)
+            .execute(
+                BookSide::Bid,
+                Base::from_atoms(to_i64(base_atoms)?),
+                WalkLimit::None,
+            )
             .map_err(|e| SystemError::Ledger(e.to_string()))?;
         let filled = i128::from(f.filled.atoms());
         let got = i128::from(f.notional.atoms());
@@ -168,9 +172,11 @@ impl Pools {
         }
         let base = id.base();
         let price = self.price(id)?.max(1e-12);
-                let pool = self.pool(id)?;
+        let pool = self.pool(id)?;
         // Never ask for more than the pool holds (a pool is bought down to 1% at most).
-        let mut qty = base.atoms(Token::Usdc.units(usdc_atoms) / price).min(i128::from(pool.reserves().0.atoms()));
+        let mut qty = base
+            .atoms(Token::Usdc.units(usdc_atoms) / price)
+            .min(i128::from(pool.reserves().0.atoms()));
         // The pool gets dearer as it is bought: shrink the order until it fits the budget.
         for _ in 0..8 {
             if qty <= 0 {

@@ -761,7 +761,7 @@ pub struct SystemSummary {
     pub system_loss: f64,
     /// Lowest FUSD price.
     pub fusd_min: f64,
-        /// Lowest ETH pool price relative to the reference at the same block.
+    /// Lowest ETH pool price relative to the reference at the same block.
     pub eth_pool_min_ratio: f64,
     /// Lowest MKR pool price relative to its opening price (1 without MKR).
     pub mkr_min_ratio: f64,
@@ -813,14 +813,18 @@ pub fn run_with(
     let mut s = System::new(cfg, seed, isolation, perp)?;
     let exposures_start = s.exposures()?;
     let mut records = Vec::with_capacity(usize::try_from(cfg.blocks).unwrap_or(0));
-        let (mut fusd_min, mut eth_min, mut mkr_min) = (s.fusd_price()?, 1.0f64, 1.0f64);
-    let mkr0 = if s.pools.has(PoolId::Mkr) { s.pools.price(PoolId::Mkr)? } else { 0.0 };
+    let (mut fusd_min, mut eth_min, mut mkr_min) = (s.fusd_price()?, 1.0f64, 1.0f64);
+    let mkr0 = if s.pools.has(PoolId::Mkr) {
+        s.pools.price(PoolId::Mkr)?
+    } else {
+        0.0
+    };
     let mut error = None;
     while !s.is_done() {
         match s.step() {
             Ok(r) => {
                 fusd_min = fusd_min.min(r.fusd_price);
-                                eth_min = eth_min.min(r.eth_pool / r.eth_reference);
+                eth_min = eth_min.min(r.eth_pool / r.eth_reference);
                 if mkr0 > 0.0 {
                     mkr_min = mkr_min.min(r.mkr_price / mkr0);
                 }
@@ -842,7 +846,7 @@ pub fn run_with(
         losses,
         system_loss: losses.total(),
         fusd_min,
-                eth_pool_min_ratio: eth_min,
+        eth_pool_min_ratio: eth_min,
         mkr_min_ratio: mkr_min,
         cdp: s.cdp.as_ref().map(|c| c.totals.clone()),
         lending: s.lending.as_ref().map(|l| l.totals.clone()),

@@ -6,7 +6,8 @@ use clap::Args;
 use faultline_output::{json_line, pretty, write_dir_atomically};
 use faultline_scenario::network::{analyse, from_exposures, to_toml};
 use faultline_scenario::system_file::{load_perp, load_system, perp_factory};
-use faultline_system::system::{dynamic_contagion, Isolation};
+use faultline_system::contagion::dynamic_contagion;
+use faultline_system::system::Isolation;
 use faultline_system::{run_with, PerpFactory};
 use std::path::{Path, PathBuf};
 
@@ -108,7 +109,7 @@ pub fn system_cmd(a: SystemArgs) -> Result<()> {
 fn render(
     name: &str,
     run: &faultline_system::Run,
-    dynamic: &[faultline_system::system::DynamicContagion],
+    dynamic: &[faultline_system::contagion::DynamicContagion],
     out: &Path,
 ) -> String {
     let s = &run.summary;

@@ -54,6 +54,11 @@ impl Table {
     }
 }
 
+/// A manifest field as text ("" when absent).
+fn field(v: &Value, key: &str) -> String {
+    v.get(key).map(Value::to_string).unwrap_or_default()
+}
+
 fn num(v: &Value) -> Option<f64> {
     v.as_f64()
 }
@@ -145,22 +150,10 @@ pub(crate) fn run(dir: &Path, manifest: &Value) -> Result<crate::Page, ReportErr
             .to_string(),
         subtitle: format!(
             "seed {} · {} blocks of {} ms · {} accounts · {}",
-            manifest
-                .get("seed")
-                .map(Value::to_string)
-                .unwrap_or_default(),
-            manifest
-                .get("blocks")
-                .map(Value::to_string)
-                .unwrap_or_default(),
-            manifest
-                .get("block_time_ms")
-                .map(Value::to_string)
-                .unwrap_or_default(),
-            manifest
-                .get("accounts")
-                .map(Value::to_string)
-                .unwrap_or_default(),
+            field(manifest, "seed"),
+            field(manifest, "blocks"),
+            field(manifest, "block_time_ms"),
+            field(manifest, "accounts"),
             manifest
                 .get("scenario_path")
                 .and_then(Value::as_str)
@@ -362,18 +355,9 @@ pub(crate) fn system(dir: &Path, manifest: &Value) -> Result<Page, ReportError> 
             .to_string(),
         subtitle: format!(
             "system run · seed {} · {} blocks of {} ms · protocols: {}",
-            manifest
-                .get("seed")
-                .map(Value::to_string)
-                .unwrap_or_default(),
-            manifest
-                .get("blocks")
-                .map(Value::to_string)
-                .unwrap_or_default(),
-            manifest
-                .get("block_time_ms")
-                .map(Value::to_string)
-                .unwrap_or_default(),
+            field(manifest, "seed"),
+            field(manifest, "blocks"),
+            field(manifest, "block_time_ms"),
             manifest
                 .get("protocols")
                 .and_then(Value::as_array)
@@ -573,10 +557,7 @@ pub(crate) fn stress(dir: &Path) -> Result<Page, ReportError> {
         subtitle: format!(
             "Monte Carlo · {} paths · seed {}",
             d.get("paths").map(Value::to_string).unwrap_or_default(),
-            manifest
-                .get("seed")
-                .map(Value::to_string)
-                .unwrap_or_default()
+            field(&manifest, "seed")
         ),
         ..Page::default()
     };

@@ -242,6 +242,22 @@ pub(crate) fn parse_checked<T: serde::de::DeserializeOwned + schemars::JsonSchem
     Ok((value, doc))
 }
 
+/// A file's text, or a report naming it.
+pub(crate) fn read_input(path: &Path) -> Result<String, ValidationReport> {
+    std::fs::read_to_string(path).map_err(|e| ValidationReport {
+        file: path.to_path_buf(),
+        errors: to_errors(
+            "",
+            vec![issue(
+                "",
+                "a readable file",
+                &e.to_string(),
+                "check the path",
+            )],
+        ),
+    })
+}
+
 pub(crate) fn issue(path: &str, expected: &str, found: &str, hint: &str) -> Issue {
     Issue {
         path: path.into(),

@@ -21,7 +21,7 @@
 
 use crate::check::Issue;
 use crate::error::ValidationReport;
-use crate::load::{issue, parse_checked, to_errors};
+use crate::load::{issue, parse_checked, read_input, to_errors};
 use crate::locate::locate;
 use faultline_math::contagion::{contagion_index, debt_rank, rogers_veraart, NetworkError};
 use schemars::JsonSchema;
@@ -92,18 +92,7 @@ pub struct Exposure {
 
 /// Read and check a network file.
 pub fn load_network(path: &Path) -> Result<NetworkFile, ValidationReport> {
-    let text = std::fs::read_to_string(path).map_err(|e| ValidationReport {
-        file: path.to_path_buf(),
-        errors: to_errors(
-            "",
-            vec![issue(
-                "",
-                "a readable file",
-                &e.to_string(),
-                "check the path",
-            )],
-        ),
-    })?;
+    let text = read_input(path)?;
     parse_network(&text, path)
 }
 

@@ -4,7 +4,7 @@
 //! `summary.json` by a JSON pointer, never typed in).
 
 use crate::error::ValidationReport;
-use crate::load::{issue, parse_checked, to_errors};
+use crate::load::{parse_checked, read_input};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -100,18 +100,7 @@ pub struct FoundReplay {
 
 /// Read and check one manifest.
 pub fn load_replay(path: &Path) -> Result<ReplayManifest, ValidationReport> {
-    let text = std::fs::read_to_string(path).map_err(|e| ValidationReport {
-        file: path.to_path_buf(),
-        errors: to_errors(
-            "",
-            vec![issue(
-                "",
-                "a readable file",
-                &e.to_string(),
-                "check the path",
-            )],
-        ),
-    })?;
+    let text = read_input(path)?;
     let (m, _): (ReplayManifest, _) = parse_checked(&text, path, "a valid replay manifest")?;
     Ok(m)
 }

@@ -4,7 +4,7 @@
 
 use crate::check::Issue;
 use crate::error::ValidationReport;
-use crate::load::{issue, parse_checked, to_errors};
+use crate::load::{issue, parse_checked, read_input, to_errors};
 use crate::locate::locate;
 use crate::{build_with_reference, load, Scenario};
 use faultline_data::{
@@ -18,18 +18,7 @@ use std::path::Path;
 
 /// Read and check a system file.
 pub fn load_system(path: &Path) -> Result<SystemConfig, ValidationReport> {
-    let text = std::fs::read_to_string(path).map_err(|e| ValidationReport {
-        file: path.to_path_buf(),
-        errors: to_errors(
-            "",
-            vec![issue(
-                "",
-                "a readable file",
-                &e.to_string(),
-                "check the path",
-            )],
-        ),
-    })?;
+    let text = read_input(path)?;
     parse_system(&text, path)
 }
 

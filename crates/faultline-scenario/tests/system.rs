@@ -7,7 +7,8 @@ use faultline_system::config::{
     Asset, BreakerAction, BreakerConfig, BreakerSignal, FusdOracle, GasSpike, VaultConfig,
     VaultKind,
 };
-use faultline_system::system::{dynamic_contagion, Isolation};
+use faultline_system::contagion::dynamic_contagion;
+use faultline_system::system::Isolation;
 use faultline_system::{run, Protocol, SysEventKind, SystemConfig};
 use std::path::Path;
 

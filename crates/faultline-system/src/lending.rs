@@ -51,6 +51,35 @@ fn pool(a: Asset) -> PoolId {
     }
 }
 
+/// Raise `need` USDC atoms in `holder`'s wallet: its cash first, then its claim on the
+/// lending market (if there is cash there), then by selling the base token of `sell`
+/// that it holds (asking 2% more than the pool's price suggests, for the slippage).
+/// Returns the cash now in the wallet, at most `need`.
+pub(crate) fn raise_usdc(
+    ledger: &mut Ledger,
+    pools: &mut Pools,
+    lending: Option<&mut Lending>,
+    holder: Holder,
+    need: i128,
+    sell: Option<PoolId>,
+) -> Result<i128, SystemError> {
+    let mut cash = ledger.balance(holder, Token::Usdc);
+    if cash < need {
+        if let Some(l) = lending {
+            cash += l.withdraw(ledger, holder, need - cash)?;
+        }
+    }
+    if let Some(id) = sell.filter(|id| cash < need && pools.has(*id)) {
+        let p = pools.price(id)?.max(1e-9);
+        let amount = id
+            .base()
+            .atoms(Token::Usdc.units(need - cash) / p * 1.02)
+            .min(ledger.balance(holder, id.base()));
+        cash += pools.sell(ledger, id, holder, amount)?;
+    }
+    Ok(cash.min(need))
+}
+
 /// A borrower.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Borrower {

@@ -24,6 +24,7 @@
 
 pub mod cdp;
 pub mod config;
+pub mod contagion;
 pub mod events;
 mod flip;
 pub mod ledger;

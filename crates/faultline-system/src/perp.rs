@@ -8,7 +8,7 @@
 use crate::config::PerpConfig;
 use crate::events::{Protocol, SysEventKind, SysEvents};
 use crate::ledger::{Holder, Ledger, Token};
-use crate::lending::Lending;
+use crate::lending::{raise_usdc, Lending};
 use crate::market::{PoolId, Pools};
 use crate::{Ctx, SystemError};
 use faultline_engine::{EventKind, Simulation};
@@ -133,21 +133,14 @@ impl PerpLeg {
             return Ok(());
         }
         let need = (floor - fund).min(Token::Usdc.atoms(self.cfg.refill_per_block));
-        let mut cash = ledger.balance(Holder::PerpReserve, Token::Usdc);
-        if cash < need {
-            if let Some(l) = lending {
-                cash += l.withdraw(ledger, Holder::PerpReserve, need - cash)?;
-            }
-        }
-        if cash < need && pools.has(PoolId::Peg) {
-            let held = ledger.balance(Holder::PerpReserve, Token::Fusd);
-            let p = pools.price(PoolId::Peg)?.max(0.01);
-            let sell = Token::Fusd
-                .atoms(Token::Usdc.units(need - cash) / p * 1.02)
-                .min(held);
-            cash += pools.sell(ledger, PoolId::Peg, Holder::PerpReserve, sell)?;
-        }
-        let pay = cash.min(need);
+        let pay = raise_usdc(
+            ledger,
+            pools,
+            lending,
+            Holder::PerpReserve,
+            need,
+            Some(PoolId::Peg),
+        )?;
         if pay > 0 {
             ledger.transfer(Token::Usdc, Holder::PerpReserve, Holder::PerpVenue, pay)?;
             let q =

@@ -106,7 +106,7 @@ impl Losses {
         self.cdp + self.lending + self.vault + self.perp
     }
 
-    fn others(&self, p: Protocol) -> f64 {
+    pub(crate) fn others(&self, p: Protocol) -> f64 {
         self.total()
             - match p {
                 Protocol::Cdp => self.cdp,
@@ -485,7 +485,7 @@ impl System {
             .as_ref()
             .map_or(0.0, |l| l.utilization(&self.ledger));
         let drawdown = 1.0 - reference / self.path[0];
-        for (i, br) in self.cfg.breaker.iter().enumerate() {
+        for (i, br) in self.cfg.breaker.clone().iter().enumerate() {
             if self.tripped[i] {
                 continue;
             }
@@ -506,44 +506,7 @@ impl System {
                 continue;
             }
             self.tripped[i] = true;
-            let target = match br.action {
-                BreakerAction::LendingFixFusdPrice => {
-                    if let Some(l) = self.lending.as_mut() {
-                        l.fusd_fixed = true;
-                    }
-                    Protocol::Lending
-                }
-                BreakerAction::LendingFreezeFusd => {
-                    if let Some(l) = self.lending.as_mut() {
-                        l.fusd_frozen = true;
-                    }
-                    Protocol::Lending
-                }
-                BreakerAction::LendingPauseWithdrawals => {
-                    if let Some(l) = self.lending.as_mut() {
-                        l.withdrawals_paused = true;
-                    }
-                    Protocol::Lending
-                }
-                BreakerAction::CdpStopKicks => {
-                    if let Some(c) = self.cdp.as_mut() {
-                        c.stopped = c.stopped.max(1);
-                    }
-                    Protocol::Cdp
-                }
-                BreakerAction::PerpStopRefills => {
-                    if let Some(p) = self.perp.as_mut() {
-                        p.stopped = true;
-                    }
-                    Protocol::Perp
-                }
-                BreakerAction::VaultStopWriting => {
-                    if let Some(v) = self.vault.as_mut() {
-                        v.stopped = true;
-                    }
-                    Protocol::Vault
-                }
-            };
+            let target = self.apply(br.action);
             let (when, action) = (br.when, br.action);
             self.events.first(
                 ctx.block,
@@ -554,6 +517,32 @@ impl System {
             );
         }
         Ok(())
+    }
+
+    /// Take a breaker's action; returns the protocol it acts on.
+    fn apply(&mut self, action: BreakerAction) -> Protocol {
+        let lending = self.lending.iter_mut();
+        match action {
+            BreakerAction::LendingFixFusdPrice => lending.for_each(|l| l.fusd_fixed = true),
+            BreakerAction::LendingFreezeFusd => lending.for_each(|l| l.fusd_frozen = true),
+            BreakerAction::LendingPauseWithdrawals => {
+                lending.for_each(|l| l.withdrawals_paused = true)
+            }
+            BreakerAction::CdpStopKicks => self
+                .cdp
+                .iter_mut()
+                .for_each(|c| c.stopped = c.stopped.max(1)),
+            BreakerAction::PerpStopRefills => self.perp.iter_mut().for_each(|p| p.stopped = true),
+            BreakerAction::VaultStopWriting => self.vault.iter_mut().for_each(|v| v.stopped = true),
+        }
+        match action {
+            BreakerAction::LendingFixFusdPrice
+            | BreakerAction::LendingFreezeFusd
+            | BreakerAction::LendingPauseWithdrawals => Protocol::Lending,
+            BreakerAction::CdpStopKicks => Protocol::Cdp,
+            BreakerAction::PerpStopRefills => Protocol::Perp,
+            BreakerAction::VaultStopWriting => Protocol::Vault,
+        }
     }
 
     /// Every identity, exactly.
@@ -877,88 +866,6 @@ pub fn run_with(
         summary,
         exposures_start,
     })
-}
-
-/// One protocol's dynamic contagion measure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DynamicContagion {
-    /// Protocol.
-    pub protocol: Protocol,
-    /// Losses of the other protocols in the run as configured (USD).
-    pub others_loss: f64,
-    /// The same with this protocol's links cut (USD).
-    pub others_loss_isolated: f64,
-    /// Loss its failure caused elsewhere: the difference.
-    pub loss_caused: f64,
-    /// Its share of the system-wide loss (the dynamic Contagion Index).
-    pub contagion_index: f64,
-}
-
-/// The dynamic Contagion Index: for each protocol, rerun on the same seed with its links
-/// to the others cut ([`Isolation`]); what the others lose less is the loss its failure
-/// causes, and its share of the system-wide loss is its index. The CDP's link is FUSD
-/// (price and reserve holdings); the lending market's and the vault's is the deposits
-/// others keep in it (for the lending market, its depositors' losses avoided; for the
-/// vault, the lending market's); the perp's is its reserve's withdrawals and FUSD sales.
-pub fn dynamic_contagion(
-    cfg: &SystemConfig,
-    seed: u64,
-    base: &Run,
-    perp: Option<PerpFactory<'_>>,
-) -> Result<Vec<DynamicContagion>, SystemError> {
-    let total = base.summary.system_loss;
-    let mut out = Vec::new();
-    let cases = [
-        (
-            Protocol::Cdp,
-            cfg.cdp.is_some(),
-            Isolation {
-                cdp: true,
-                ..Isolation::default()
-            },
-        ),
-        (
-            Protocol::Lending,
-            cfg.lending.is_some(),
-            Isolation {
-                deposits: true,
-                ..Isolation::default()
-            },
-        ),
-        (
-            Protocol::Vault,
-            cfg.vault.is_some(),
-            Isolation {
-                deposits: true,
-                ..Isolation::default()
-            },
-        ),
-        (
-            Protocol::Perp,
-            cfg.perp.is_some(),
-            Isolation {
-                perp: true,
-                ..Isolation::default()
-            },
-        ),
-    ];
-    for (p, present, iso) in cases {
-        if !present {
-            continue;
-        }
-        let cut = run_with(cfg, seed, iso, perp)?;
-        let others = base.summary.losses.others(p);
-        let others_iso = cut.summary.losses.others(p);
-        let caused = others - others_iso;
-        out.push(DynamicContagion {
-            protocol: p,
-            others_loss: others,
-            others_loss_isolated: others_iso,
-            loss_caused: caused,
-            contagion_index: if total > 0.0 { caused / total } else { 0.0 },
-        });
-    }
-    Ok(out)
 }
 
 impl System {

@@ -16,7 +16,7 @@
 use crate::config::{VaultConfig, VaultKind};
 use crate::events::{Protocol, SysEventKind, SysEvents};
 use crate::ledger::{Holder, Ledger, Token};
-use crate::lending::Lending;
+use crate::lending::{raise_usdc, Lending};
 use crate::market::{PoolId, Pools};
 use crate::{Ctx, SystemError};
 use faultline_math::options::{black_scholes, Greeks, OptionKind};
@@ -243,32 +243,6 @@ impl OptionsVault {
         Ok(())
     }
 
-    /// Raise up to `atoms` of USDC in the vault's wallet: cash, then the lending claim,
-    /// then (a call vault) selling ETH. Returns the cash available.
-    fn raise(
-        &self,
-        atoms: i128,
-        ledger: &mut Ledger,
-        pools: &mut Pools,
-        lending: Option<&mut Lending>,
-        eth: f64,
-    ) -> Result<i128, SystemError> {
-        let mut cash = ledger.balance(Holder::OptionsVault, Token::Usdc);
-        if cash < atoms {
-            if let Some(l) = lending {
-                cash += l.withdraw(ledger, Holder::OptionsVault, atoms - cash)?;
-            }
-        }
-        if cash < atoms {
-            let eth_held = ledger.balance(Holder::OptionsVault, Token::Eth);
-            let sell = Token::Eth
-                .atoms(Token::Usdc.units(atoms - cash) / eth * 1.02)
-                .min(eth_held);
-            cash += pools.sell(ledger, PoolId::Eth, Holder::OptionsVault, sell)?;
-        }
-        Ok(cash.min(atoms))
-    }
-
     fn settle(
         &mut self,
         ctx: &Ctx,
@@ -283,7 +257,14 @@ impl OptionsVault {
             VaultKind::Call => (s - self.strike).max(0.0),
         };
         let owed = Token::Usdc.atoms(intrinsic * self.contracts);
-        let paid = self.raise(owed, ledger, pools, lending, s)?;
+        let paid = raise_usdc(
+            ledger,
+            pools,
+            lending,
+            Holder::OptionsVault,
+            owed,
+            Some(PoolId::Eth),
+        )?;
         ledger.transfer(
             Token::Usdc,
             Holder::OptionsVault,
@@ -329,7 +310,14 @@ impl OptionsVault {
             1.0
         };
         let cost = Token::Usdc.atoms(f * l * (1.0 + BUYBACK_PREMIUM));
-        let cash = self.raise(cost, ledger, pools, lending, ctx.eth_reference)?;
+        let cash = raise_usdc(
+            ledger,
+            pools,
+            lending,
+            Holder::OptionsVault,
+            cost,
+            Some(PoolId::Eth),
+        )?;
         let bought = if cost > 0 {
             f * cash as f64 / cost as f64
         } else {

@@ -93,8 +93,9 @@ impl Cdp {
                 } else {
                     (au.bid as f64 * (1.0 + beg)).ceil() as i128
                 };
+                // A model keeper bids its valuation, or all it has if that is less.
                 let want = match kp.strategy {
-                    KeeperStrategy::Model => worth.min(au.tab),
+                    KeeperStrategy::Model => worth.min(au.tab).min(kp.fusd),
                     KeeperStrategy::Lowball => min_next.min(au.tab),
                 };
                 let valid = want >= min_next || want == au.tab;

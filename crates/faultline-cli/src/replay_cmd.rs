@@ -84,6 +84,8 @@ pub fn replay_cmd(a: ReplayArgs) -> Result<()> {
             seed: a.seed,
             out: Some(out.clone()),
             no_contagion: false,
+            paths: 1,
+            threads: None,
         })?,
         ReplayKind::Scenario => crate::run(Some(&file), a.seed, Some(out.clone()))?,
     }

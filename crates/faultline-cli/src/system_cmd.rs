@@ -25,6 +25,13 @@ pub struct SystemArgs {
     /// Skip the counterfactual runs behind the dynamic Contagion Index.
     #[arg(long)]
     pub no_contagion: bool,
+    /// Monte Carlo: run this many paths (path i seeded by SplitMix64(seed, i)) and write
+    /// their distribution instead of one run.
+    #[arg(long, default_value_t = 1)]
+    pub paths: u64,
+    /// Worker threads for --paths (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// Run it.
@@ -34,6 +41,12 @@ pub fn system_cmd(a: SystemArgs) -> Result<()> {
     let factory = perp_scenario.as_ref().map(perp_factory);
     let perp = factory.as_ref().map(|f| f as PerpFactory<'_>);
     let seed = a.seed.unwrap_or(cfg.seed);
+    if a.paths > 1 {
+        let out = a.out.unwrap_or_else(|| {
+            PathBuf::from("runs").join(format!("{}-seed{seed}-paths{}", cfg.name, a.paths))
+        });
+        return monte_carlo(&cfg, &a.file, seed, a.paths, a.threads, perp, &out);
+    }
     let out = a
         .out
         .unwrap_or_else(|| PathBuf::from("runs").join(format!("{}-seed{seed}", cfg.name)));
@@ -104,6 +117,73 @@ pub fn system_cmd(a: SystemArgs) -> Result<()> {
         )),
         None => Ok(()),
     }
+}
+
+/// `--paths N`: the distribution of a system's outcome over seeds.
+fn monte_carlo(
+    cfg: &faultline_system::SystemConfig,
+    file: &Path,
+    seed: u64,
+    paths: u64,
+    threads: Option<usize>,
+    perp: Option<PerpFactory<'_>>,
+    out: &Path,
+) -> Result<()> {
+    use faultline_stress::{run_system_paths, summarize_system, system_paths_csv};
+    let results =
+        run_system_paths(cfg, seed, paths, threads, perp).map_err(|e| anyhow::anyhow!(e))?;
+    let d = summarize_system(&results);
+    let manifest = serde_json::json!({
+        "kind": "system_stress",
+        "system": cfg.name,
+        "system_path": file.display().to_string(),
+        "seed": seed,
+        "paths": paths,
+        "engine_version": env!("CARGO_PKG_VERSION"),
+        "blocks": cfg.blocks,
+        "block_time_ms": cfg.block_time_ms,
+    });
+    write_dir_atomically(
+        out,
+        &[
+            ("manifest.json", pretty("manifest", &manifest)?.into_bytes()),
+            (
+                "system-distribution.json",
+                pretty("distribution", &d)?.into_bytes(),
+            ),
+            (
+                "system-paths.csv",
+                system_paths_csv(&results).map_err(|e| anyhow::anyhow!(e))?,
+            ),
+        ],
+    )?;
+    let mut t = format!(
+        "{} — {} paths from seed {seed} ({} stopped early)\n",
+        cfg.name, d.paths, d.failed_paths
+    );
+    t.push_str(&format!(
+        "{:<22} {:>14} {:>14} {:>14} {:>14}\n",
+        "metric", "mean", "p50", "p95", "p99"
+    ));
+    for (name, m) in &d.metrics {
+        let q = |k: &str| m.quantiles.get(k).copied().unwrap_or(f64::NAN);
+        t.push_str(&format!(
+            "{name:<22} {:>14.4} {:>14.4} {:>14.4} {:>14.4}\n",
+            m.mean,
+            q("p50"),
+            q("p95"),
+            q("p99")
+        ));
+    }
+    for (name, p) in &d.probabilities {
+        t.push_str(&format!(
+            "P({name}) {:.3} [{:.3}, {:.3}]\n",
+            p.p, p.ci_low, p.ci_high
+        ));
+    }
+    t.push_str(&format!("wrote {}", out.display()));
+    print(&t)?;
+    crate::report_cmd::report(out)
 }
 
 fn render(

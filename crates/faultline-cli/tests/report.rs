@@ -112,6 +112,18 @@ fn every_kind_of_report_shows_its_charts_in_a_browser_without_console_errors() {
         t.join("stress"),
         t.join("compare"),
     );
+    let system_mc = t.join("system-mc");
+    faultline(
+        &[
+            "system",
+            &scen("scenarios/systems/stablecoin-contagion.toml"),
+            "--paths",
+            "3",
+            "--out",
+            system_mc.to_str().unwrap(),
+        ],
+        t,
+    );
     faultline(&["run", "--out", run.to_str().unwrap()], t);
     faultline(
         &[
@@ -147,7 +159,13 @@ fn every_kind_of_report_shows_its_charts_in_a_browser_without_console_errors() {
         t,
     );
     // (directory, charts it must show at least)
-    let cases = [(&run, 5), (&system, 8), (&stress, 5), (&compare, 5)];
+    let cases = [
+        (&run, 5),
+        (&system, 8),
+        (&stress, 5),
+        (&compare, 5),
+        (&system_mc, 3),
+    ];
     for (dir, n) in cases {
         check_files(dir, n);
     }

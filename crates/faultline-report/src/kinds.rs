@@ -606,6 +606,75 @@ pub(crate) fn stress(dir: &Path) -> Result<Page, ReportError> {
             p.charts.push(c);
         }
     }
+    distribution_table(&d, &mut p);
+    Ok(p)
+}
+
+/// A system's Monte Carlo run.
+pub(crate) fn system_stress(dir: &Path) -> Result<Page, ReportError> {
+    let d = json(&dir.join("system-distribution.json"))?;
+    let manifest = json(&dir.join("manifest.json"))?;
+    let mut p = Page {
+        title: manifest
+            .get("system")
+            .and_then(Value::as_str)
+            .unwrap_or("system")
+            .to_string(),
+        subtitle: format!(
+            "system Monte Carlo · {} paths · seed {} · {} blocks of {} ms",
+            field(&d, "paths"),
+            field(&manifest, "seed"),
+            field(&manifest, "blocks"),
+            field(&manifest, "block_time_ms")
+        ),
+        ..Page::default()
+    };
+    let t = Table::read(&dir.join("system-paths.csv"))?;
+    for (id, col, title, unit) in [
+        (
+            "dist-system-loss",
+            "system_loss",
+            "System-wide loss across paths",
+            "USD",
+        ),
+        (
+            "dist-lending-loss",
+            "lending_loss",
+            "Lending deficit across paths",
+            "USD",
+        ),
+        (
+            "dist-cdp-loss",
+            "cdp_loss",
+            "CDP bad debt across paths",
+            "FUSD",
+        ),
+        (
+            "dist-fusd-min",
+            "fusd_min",
+            "Lowest FUSD price across paths",
+            "USD",
+        ),
+        (
+            "dist-perp-loss",
+            "perp_loss",
+            "Perp bad debt across paths",
+            "USD",
+        ),
+    ] {
+        let values = t.values(col);
+        if values.iter().any(|v| *v != 0.0) {
+            let mut c = Chart::new(id, title, unit, "paths");
+            c.series.push(Series::bars("paths", histogram(&values)));
+            p.charts.push(c);
+        }
+    }
+    distribution_table(&d, &mut p);
+    Ok(p)
+}
+
+/// The distribution's quantile table and probabilities.
+fn distribution_table(d: &Value, p: &mut Page) {
     if let Some(m) = d.get("metrics").and_then(Value::as_object) {
         let rows = m
             .iter()
@@ -643,7 +712,6 @@ pub(crate) fn stress(dir: &Path) -> Result<Page, ReportError> {
             ));
         }
     }
-    Ok(p)
 }
 
 /// A comparison of mitigations on common random numbers.

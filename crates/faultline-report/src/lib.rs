@@ -97,6 +97,8 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 pub fn report(dir: &Path) -> Result<Written, ReportError> {
     let page = if dir.join("compare.json").exists() {
         kinds::compare(dir)?
+    } else if dir.join("system-distribution.json").exists() {
+        kinds::system_stress(dir)?
     } else if dir.join("distribution.json").exists() {
         kinds::stress(dir)?
     } else if dir.join("manifest.json").exists() {

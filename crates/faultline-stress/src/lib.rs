@@ -12,14 +12,19 @@ mod path;
 mod run;
 mod stats;
 mod sweep;
+mod system_paths;
 mod table;
 
 pub use compare::{compare, paired, PairedMetric, VariantComparison, COMPARED};
 pub use path::{path_seed, run_path, PathResult};
 pub use run::{merge, run_stress, Shard, StressConfig, StressError, StressManifest, StressOutcome};
-pub use stats::{summarize, Distribution, MetricSummary, Probability};
+pub use stats::{metric, summarize, wilson, Distribution, MetricSummary, Probability};
 pub use sweep::{
     apply, parse_param, recommend, run_sweep, Budget, ParamRange, SweepConfig, SweepError,
     SweepPoint, SweepResult, METRICS,
+};
+pub use system_paths::{
+    run_system_paths, summarize_system, system_paths_csv, SystemDistribution, SystemPath,
+    SYSTEM_METRICS,
 };
 pub use table::{read_paths_csv, write_paths_csv, write_paths_parquet};

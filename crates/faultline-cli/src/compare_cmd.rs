@@ -4,7 +4,7 @@ use crate::{print, InvalidInput};
 use anyhow::{Context, Result};
 use faultline_scenario::load;
 use faultline_stress::compare;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `faultline compare`.
 #[derive(clap::Args, Debug)]
@@ -28,8 +28,52 @@ pub struct CompareArgs {
     pub out: Option<PathBuf>,
 }
 
+/// A system file opens with the shared `[eth]` market (scenario files have none).
+fn is_system_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().any(|l| l.trim() == "[eth]"))
+        .unwrap_or(false)
+}
+
+/// `faultline compare` on system files: every system on the same path seeds.
+fn compare_systems(args: &CompareArgs) -> Result<()> {
+    use faultline_scenario::system_file::{load_perp, load_system, perp_factory};
+    use faultline_stress::{paired_system, run_system_paths};
+    let load = |p: &Path| -> Result<_> {
+        let cfg = load_system(p).map_err(InvalidInput)?;
+        let perp = load_perp(&cfg, p).map_err(InvalidInput)?;
+        Ok((cfg, perp))
+    };
+    let (base, base_perp) = load(&args.base)?;
+    let seed = args.seed.unwrap_or(base.seed);
+    let paths = args.paths.max(1);
+    let rows = |cfg: &faultline_system::SystemConfig,
+                perp: &Option<faultline_scenario::Scenario>|
+     -> Result<_> {
+        let factory = perp.as_ref().map(perp_factory);
+        let f = factory
+            .as_ref()
+            .map(|f| f as faultline_system::PerpFactory<'_>);
+        run_system_paths(cfg, seed, paths, args.threads, f).map_err(|e| anyhow::anyhow!(e))
+    };
+    let base_rows = rows(&base, &base_perp)?;
+    let mut result = Vec::new();
+    for v in &args.variants {
+        let (cfg, perp) = load(v)?;
+        result.push(paired_system(&cfg.name, &base_rows, &rows(&cfg, &perp)?));
+    }
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("compare-{}-seed{seed}", base.name)));
+    write_compare(&out, &base.name, seed, paths, &result)
+}
+
 /// `faultline compare`.
 pub fn compare_cmd(args: CompareArgs) -> Result<()> {
+    if is_system_file(&args.base) {
+        return compare_systems(&args);
+    }
     let base = load(&args.base).map_err(InvalidInput)?;
     let variants = args
         .variants
@@ -48,19 +92,28 @@ pub fn compare_cmd(args: CompareArgs) -> Result<()> {
     let refs: Vec<&faultline_scenario::Scenario> = variants.iter().collect();
     let result = compare(&base, &refs, args.paths.max(1), seed, args.threads)
         .map_err(|e| anyhow::anyhow!(e))?;
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    write_compare(&out, &base.file.name, seed, args.paths.max(1), &result)
+}
+
+/// Write compare.json, print the table and write the report.
+fn write_compare(
+    out: &Path,
+    baseline: &str,
+    seed: u64,
+    paths: u64,
+    result: &[faultline_stress::VariantComparison],
+) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let json = serde_json::to_vec_pretty(
-        &serde_json::json!({ "baseline": base.file.name, "seed": seed, "paths": args.paths, "variants": result }),
+        &serde_json::json!({ "baseline": baseline, "seed": seed, "paths": paths, "variants": result }),
     )?;
     let tmp = out.join("compare.json.tmp");
     std::fs::write(&tmp, json).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, out.join("compare.json"))
         .with_context(|| format!("writing {}", out.join("compare.json").display()))?;
-    let mut t = format!(
-        "baseline: {} — {} paths, seed {seed}, identical random streams\n",
-        base.file.name, args.paths
-    );
-    for v in &result {
+    let mut t =
+        format!("baseline: {baseline} — {paths} paths, seed {seed}, identical random streams\n");
+    for v in result {
         t.push_str(&format!(
             "\n{} − baseline (mean of per-path differences, 95% interval):\n",
             v.variant
@@ -81,5 +134,5 @@ pub fn compare_cmd(args: CompareArgs) -> Result<()> {
     }
     t.push_str(&format!("wrote {}/compare.json", out.display()));
     print(&t)?;
-    crate::report_cmd::report(&out)
+    crate::report_cmd::report(out)
 }

@@ -506,3 +506,49 @@ fn every_bundled_replay_runs_and_sets_its_run_beside_the_published_record() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("black-thursday"));
 }
+
+#[test]
+fn compare_takes_system_files_and_pairs_their_paths() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let tmp = tempfile::tempdir().unwrap();
+    let base = root.join("scenarios/systems/stablecoin-contagion.toml");
+    let text = std::fs::read_to_string(&base).unwrap()
+        + "\n[[breaker]]\nwhen = \"fusd_below\"\nthreshold = 0.97\naction = \"lending_fix_fusd_price\"\n";
+    // The variant lives beside the base so its perp scenario path resolves the same way.
+    let variant = root.join("scenarios/systems/.test-breaker-variant.toml");
+    std::fs::write(
+        &variant,
+        text.replace("name = \"stablecoin-contagion\"", "name = \"breaker\""),
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("cmp");
+    let out = faultline(
+        &[
+            "compare",
+            base.to_str().unwrap(),
+            variant.to_str().unwrap(),
+            "--paths",
+            "2",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    let _ = std::fs::remove_file(&variant);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&read(&out_dir, "compare.json")).unwrap();
+    let metrics = c["variants"][0]["metrics"].as_array().unwrap();
+    let lending = metrics
+        .iter()
+        .find(|m| m["metric"] == "lending_loss")
+        .unwrap();
+    assert!(lending["diff_mean"].as_f64().unwrap() < 0.0, "{lending}");
+    assert!(
+        lending["base_mean"].as_f64().unwrap() > 1_000_000.0,
+        "{lending}"
+    );
+}

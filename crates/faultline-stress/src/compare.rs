@@ -86,36 +86,42 @@ pub fn compare(
 
 /// Paired statistics of two runs over the same paths (rows in path order).
 pub fn paired(name: &str, base: &[PathResult], variant: &[PathResult]) -> VariantComparison {
-    #[allow(clippy::cast_precision_loss)]
-    let n = base.len().min(variant.len()).max(1) as f64;
     let metrics = COMPARED
         .iter()
         .map(|(metric, f)| {
-            let d: Vec<f64> = base.iter().zip(variant).map(|(b, v)| f(v) - f(b)).collect();
-            let mean = d.iter().sum::<f64>() / n;
-            let sd = if d.len() > 1 {
-                (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-            } else {
-                0.0
-            };
-            let half = Z95 * sd / n.sqrt();
-            #[allow(clippy::cast_precision_loss)]
-            let share =
-                |pred: &dyn Fn(f64) -> bool| d.iter().filter(|x| pred(**x)).count() as f64 / n;
-            PairedMetric {
-                metric: (*metric).to_string(),
-                base_mean: base.iter().map(f).sum::<f64>() / n,
-                variant_mean: variant.iter().map(f).sum::<f64>() / n,
-                diff_mean: mean,
-                diff_ci: [mean - half, mean + half],
-                share_higher: share(&|x| x > 0.0),
-                share_lower: share(&|x| x < 0.0),
-            }
+            let b: Vec<f64> = base.iter().map(f).collect();
+            let v: Vec<f64> = variant.iter().map(f).collect();
+            paired_metric(metric, &b, &v)
         })
         .collect();
     VariantComparison {
         variant: name.to_string(),
         paths: base.len() as u64,
         metrics,
+    }
+}
+
+/// One metric's paired statistics: `base[i]` and `variant[i]` come from path `i` of each.
+pub fn paired_metric(metric: &str, base: &[f64], variant: &[f64]) -> PairedMetric {
+    #[allow(clippy::cast_precision_loss)]
+    let n = base.len().min(variant.len()).max(1) as f64;
+    let d: Vec<f64> = base.iter().zip(variant).map(|(b, v)| v - b).collect();
+    let mean = d.iter().sum::<f64>() / n;
+    let sd = if d.len() > 1 {
+        (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    let half = Z95 * sd / n.sqrt();
+    #[allow(clippy::cast_precision_loss)]
+    let share = |pred: &dyn Fn(f64) -> bool| d.iter().filter(|x| pred(**x)).count() as f64 / n;
+    PairedMetric {
+        metric: metric.to_string(),
+        base_mean: base.iter().sum::<f64>() / n,
+        variant_mean: variant.iter().sum::<f64>() / n,
+        diff_mean: mean,
+        diff_ci: [mean - half, mean + half],
+        share_higher: share(&|x| x > 0.0),
+        share_lower: share(&|x| x < 0.0),
     }
 }

@@ -15,7 +15,7 @@ mod sweep;
 mod system_paths;
 mod table;
 
-pub use compare::{compare, paired, PairedMetric, VariantComparison, COMPARED};
+pub use compare::{compare, paired, paired_metric, PairedMetric, VariantComparison, COMPARED};
 pub use path::{path_seed, run_path, PathResult};
 pub use run::{merge, run_stress, Shard, StressConfig, StressError, StressManifest, StressOutcome};
 pub use stats::{metric, summarize, wilson, Distribution, MetricSummary, Probability};
@@ -24,7 +24,7 @@ pub use sweep::{
     SweepPoint, SweepResult, METRICS,
 };
 pub use system_paths::{
-    run_system_paths, summarize_system, system_paths_csv, SystemDistribution, SystemPath,
-    SYSTEM_METRICS,
+    paired_system, run_system_paths, summarize_system, system_paths_csv, SystemDistribution,
+    SystemPath, SYSTEM_METRICS,
 };
 pub use table::{read_paths_csv, write_paths_csv, write_paths_parquet};

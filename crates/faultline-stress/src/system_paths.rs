@@ -2,6 +2,7 @@
 //! `path_seed(seed, i)` on a rayon pool; results are ordered by path before anything is
 //! summed or written, so thread count never changes an output byte.
 
+use crate::compare::{paired_metric, VariantComparison};
 use crate::stats::{metric, wilson, MetricSummary, Probability};
 use faultline_engine::rng::path_seed;
 use faultline_system::system::Isolation;
@@ -152,4 +153,23 @@ pub fn system_paths_csv(paths: &[SystemPath]) -> Result<Vec<u8>, String> {
         w.write_record(&row).map_err(|e| e.to_string())?;
     }
     w.into_inner().map_err(|e| e.to_string())
+}
+
+/// Paired comparison of a baseline system's paths with a variant's (same seeds, path
+/// order): every metric of [`SYSTEM_METRICS`].
+pub fn paired_system(name: &str, base: &[SystemPath], variant: &[SystemPath]) -> VariantComparison {
+    let metrics = SYSTEM_METRICS
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let b: Vec<f64> = base.iter().map(|p| p.values[k]).collect();
+            let v: Vec<f64> = variant.iter().map(|p| p.values[k]).collect();
+            paired_metric(m, &b, &v)
+        })
+        .collect();
+    VariantComparison {
+        variant: name.to_string(),
+        paths: base.len() as u64,
+        metrics,
+    }
 }

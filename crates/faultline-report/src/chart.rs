@@ -414,8 +414,7 @@ pub fn svg(c: &Chart) -> String {
 }
 
 /// The failure sequence: one row per event on a block axis.
-pub fn timeline_svg(id: &str, title: &str, events: &[(f64, String, String)], x_max: f64) -> String {
-    let _ = id;
+pub fn timeline_svg(title: &str, events: &[(f64, String, String)], x_max: f64) -> String {
     let rows = events.len().max(1);
     let h = TOP + 20.0 * rows as f64 + 40.0;
     let pw = W - 300.0 - RIGHT;

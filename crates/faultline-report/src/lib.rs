@@ -125,12 +125,7 @@ pub fn report(dir: &Path) -> Result<Written, ReportError> {
         svgs.push((
             "failure-sequence".into(),
             "Failure sequence".into(),
-            chart::timeline_svg(
-                "failure-sequence",
-                "Failure sequence",
-                &page.events,
-                page.events_x_max,
-            ),
+            chart::timeline_svg("Failure sequence", &page.events, page.events_x_max),
         ));
     }
     let fonts = png::fonts();

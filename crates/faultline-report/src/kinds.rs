@@ -54,6 +54,14 @@ impl Table {
     }
 }
 
+/// A string field, or `default` when absent.
+fn text(v: &Value, key: &str, default: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or(default)
+        .to_string()
+}
+
 /// A manifest field as text ("" when absent).
 fn field(v: &Value, key: &str) -> String {
     v.get(key).map(Value::to_string).unwrap_or_default()
@@ -143,11 +151,7 @@ pub(crate) fn run(dir: &Path, manifest: &Value) -> Result<crate::Page, ReportErr
         ],
     );
     let mut p = Page {
-        title: manifest
-            .get("scenario")
-            .and_then(Value::as_str)
-            .unwrap_or("run")
-            .to_string(),
+        title: text(manifest, "scenario", "run"),
         subtitle: format!(
             "seed {} · {} blocks of {} ms · {} accounts · {}",
             field(manifest, "seed"),
@@ -348,11 +352,7 @@ pub(crate) fn system(dir: &Path, manifest: &Value) -> Result<Page, ReportError> 
         ],
     );
     let mut p = Page {
-        title: manifest
-            .get("system")
-            .and_then(Value::as_str)
-            .unwrap_or("system")
-            .to_string(),
+        title: text(manifest, "system", "system"),
         subtitle: format!(
             "system run · seed {} · {} blocks of {} ms · protocols: {}",
             field(manifest, "seed"),
@@ -549,11 +549,7 @@ pub(crate) fn stress(dir: &Path) -> Result<Page, ReportError> {
         Value::Null
     };
     let mut p = Page {
-        title: manifest
-            .get("scenario")
-            .and_then(Value::as_str)
-            .unwrap_or("stress run")
-            .to_string(),
+        title: text(&manifest, "scenario", "stress run"),
         subtitle: format!(
             "Monte Carlo · {} paths · seed {}",
             d.get("paths").map(Value::to_string).unwrap_or_default(),
@@ -615,11 +611,7 @@ pub(crate) fn system_stress(dir: &Path) -> Result<Page, ReportError> {
     let d = json(&dir.join("system-distribution.json"))?;
     let manifest = json(&dir.join("manifest.json"))?;
     let mut p = Page {
-        title: manifest
-            .get("system")
-            .and_then(Value::as_str)
-            .unwrap_or("system")
-            .to_string(),
+        title: text(&manifest, "system", "system"),
         subtitle: format!(
             "system Monte Carlo · {} paths · seed {} · {} blocks of {} ms",
             field(&d, "paths"),

@@ -339,6 +339,49 @@ impl Cdp {
             .position(|k| ctx.gas_gwei <= k.max_gas_gwei)
     }
 
+    /// Book a sale of `lot` (ETH atoms, already in the keepers' wallet) to keeper `k` for
+    /// `raised` FUSD atoms at this block's market, then let the keeper recycle: sell the
+    /// ETH and buy FUSD back for the next auction. Shared by Dutch takes and English
+    /// settlements.
+    #[allow(clippy::too_many_arguments)] // the block's context and the three books it moves
+    pub(crate) fn sold_to_keeper(
+        &mut self,
+        k: usize,
+        raised: i128,
+        lot: i128,
+        ctx: &Ctx,
+        ledger: &mut Ledger,
+        pools: &mut Pools,
+        events: &mut SysEvents,
+    ) -> Result<(), SystemError> {
+        let value = Token::Eth.units(lot) * ctx.eth_market;
+        let r = Token::Fusd.units(raised);
+        self.keepers[k].bought += lot;
+        self.totals.takes += 1;
+        self.totals.raised += r;
+        self.totals.eth_sold += Token::Eth.units(lot);
+        self.totals.note_sale(value);
+        if r < 0.01 * value {
+            self.totals.zero_bid_auctions += 1;
+            self.totals.zero_bid_value += value;
+        }
+        if r < 0.5 * value {
+            events.first(
+                ctx.block,
+                Protocol::Cdp,
+                SysEventKind::AuctionBelowHalfMarket,
+                Some(r),
+                || format!("collateral worth {value:.0} sold for {r:.2} FUSD"),
+            );
+        }
+        let usdc = pools.sell(ledger, PoolId::Eth, Holder::Keepers, lot)?;
+        if pools.has(PoolId::Peg) {
+            let fusd = pools.buy(ledger, PoolId::Peg, Holder::Keepers, usdc)?;
+            self.keepers[k].fusd += fusd;
+        }
+        Ok(())
+    }
+
     pub(crate) fn pay_incentive(
         &mut self,
         keeper: usize,
@@ -366,6 +409,7 @@ impl Cdp {
         let chop = 1.0 + self.cfg.penalty;
         let hole = Token::Fusd.atoms(self.cfg.auction.hole.min(self.cfg.auction.global_hole));
         let mut priced_out = false;
+        let mut dirt = self.dirt();
         for i in 0..self.vaults.len() {
             let v = self.vaults[i];
             if v.debt <= 0 {
@@ -377,7 +421,7 @@ impl Cdp {
             }
             #[allow(clippy::cast_possible_truncation)] // debt × chop, bounded
             let tab_full = (v.debt as f64 * chop) as i128;
-            let room = hole - self.dirt();
+            let room = hole - dirt;
             if room <= 0 {
                 self.totals.kicks_limited += 1;
                 events.first(
@@ -433,6 +477,7 @@ impl Cdp {
                 tic: 0,
                 end: ctx.block + self.english_blocks(ctx).map_or(0, |e| e.1),
             });
+            dirt += tab;
             self.pay_incentive(k, tab, ledger)?;
             self.totals.kicks += 1;
             self.totals.debt_auctioned += Token::Fusd.units(debt);
@@ -579,37 +624,13 @@ impl Cdp {
             ledger.transfer(Token::Eth, Holder::CdpClipper, Holder::Keepers, slice)?;
             let kp = &mut self.keepers[k];
             kp.fusd -= owe;
-            kp.bought += slice;
             kp.paid += owe;
             self.auctions[i].tab -= owe;
             self.auctions[i].lot -= slice;
             if owe >= au.tab {
                 self.auctions[i].tab = 0;
             }
-            self.totals.takes += 1;
-            self.totals.raised += Token::Fusd.units(owe);
-            self.totals.eth_sold += Token::Eth.units(slice);
-            self.totals.note_sale(value);
-            if price < 0.5 * ctx.eth_market {
-                events.first(
-                    ctx.block,
-                    Protocol::Cdp,
-                    SysEventKind::AuctionBelowHalfMarket,
-                    Some(Token::Fusd.units(owe)),
-                    || {
-                        format!(
-                            "collateral sold at {price:.2} with ETH at {:.2}",
-                            ctx.eth_market
-                        )
-                    },
-                );
-            }
-            // The keeper recycles: sells the ETH, buys FUSD back for the next auction.
-            let usdc = pools.sell(ledger, PoolId::Eth, Holder::Keepers, slice)?;
-            if pools.has(PoolId::Peg) {
-                let fusd = pools.buy(ledger, PoolId::Peg, Holder::Keepers, usdc)?;
-                self.keepers[k].fusd += fusd;
-            }
+            self.sold_to_keeper(k, owe, slice, ctx, ledger, pools, events)?;
         }
         Ok(())
     }

@@ -20,7 +20,7 @@ use crate::cdp::Cdp;
 use crate::config::{CurveConfig, KeeperStrategy};
 use crate::events::{Protocol, SysEventKind, SysEvents};
 use crate::ledger::{Holder, Ledger, Token};
-use crate::market::{PoolId, Pools};
+use crate::market::Pools;
 use crate::{Ctx, SystemError};
 
 impl Cdp {
@@ -169,30 +169,7 @@ impl Cdp {
         let au = self.auctions.remove(i);
         let Some(k) = au.winner else { return Ok(()) };
         ledger.transfer(Token::Eth, Holder::CdpClipper, Holder::Keepers, au.lot)?;
-        self.keepers[k].bought += au.lot;
-        let value = Token::Eth.units(au.lot) * ctx.eth_market;
-        let raised = Token::Fusd.units(au.bid);
-        self.totals.takes += 1;
-        self.totals.raised += raised;
-        self.totals.eth_sold += Token::Eth.units(au.lot);
-        self.totals.note_sale(value);
-        if raised < 0.01 * value {
-            self.totals.zero_bid_auctions += 1;
-            self.totals.zero_bid_value += value;
-        }
-        if raised < 0.5 * value {
-            events.first(
-                ctx.block,
-                Protocol::Cdp,
-                SysEventKind::AuctionBelowHalfMarket,
-                Some(raised),
-                || {
-                    format!(
-                        "an auction settled at {raised:.2} FUSD for collateral worth {value:.0}"
-                    )
-                },
-            );
-        }
+        self.sold_to_keeper(k, au.bid, au.lot, ctx, ledger, pools, events)?;
         if au.bid < au.tab {
             let short = Token::Fusd.units(au.tab - au.bid);
             events.first(
@@ -202,12 +179,6 @@ impl Cdp {
                 Some(short),
                 || format!("an auction settled {short:.0} FUSD short of its tab"),
             );
-        }
-        // The keeper recycles: sells the ETH and buys FUSD back.
-        let usdc = pools.sell(ledger, PoolId::Eth, Holder::Keepers, au.lot)?;
-        if pools.has(PoolId::Peg) {
-            let fusd = pools.buy(ledger, PoolId::Peg, Holder::Keepers, usdc)?;
-            self.keepers[k].fusd += fusd;
         }
         Ok(())
     }

@@ -484,7 +484,9 @@ impl Lending {
         } else {
             1.0
         };
-        let underwater = self.latent_deficit(ctx.eth_reference, fusd) > 0.0;
+        // Scanning every loan only matters when depositors can run.
+        let underwater = self.cfg.depositors.run.base > 0.0
+            && self.latent_deficit(ctx.eth_reference, fusd) > 0.0;
         self.run(ctx, ledger, events, rng, underwater)?;
         Ok(())
     }

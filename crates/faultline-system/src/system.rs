@@ -547,47 +547,45 @@ impl System {
 
     /// Every identity, exactly.
     fn check(&self) -> Result<(), SystemError> {
-        let fail = |what: String| SystemError::Invariant {
-            block: self.block,
-            what,
+        let ensure = |ok: bool, what: &dyn Fn() -> String| {
+            if ok {
+                Ok(())
+            } else {
+                Err(SystemError::Invariant {
+                    block: self.block,
+                    what: what(),
+                })
+            }
         };
         let e = self.ledger.conservation_error();
-        if e != [0; 4] {
-            return Err(fail(format!(
-                "tokens not conserved: {e:?} atoms (USDC, ETH, FUSD, MKR)"
-            )));
-        }
-        if !self.pools.in_sync(&self.ledger) {
-            return Err(fail(
-                "a pool's reserves differ from its holder's balances".into(),
-            ));
-        }
+        ensure(e == [0; 4], &|| {
+            format!("tokens not conserved: {e:?} atoms (USDC, ETH, FUSD, MKR)")
+        })?;
+        ensure(self.pools.in_sync(&self.ledger), &|| {
+            "a pool's reserves differ from its holder's balances".into()
+        })?;
         if let Some(c) = &self.cdp {
             let d = c.identity_error(&self.ledger);
-            if d != 0 {
-                return Err(fail(format!(
-                    "FUSD supply ≠ vault debt + vice by {d} atoms"
-                )));
-            }
+            ensure(d == 0, &|| {
+                format!("FUSD supply ≠ vault debt + vice + float by {d} atoms")
+            })?;
             let k: i128 = c.keepers.iter().map(|k| k.fusd).sum();
-            if k != self.ledger.balance(Holder::Keepers, Token::Fusd) {
-                return Err(fail("keepers' FUSD differs from their wallets".into()));
-            }
+            ensure(
+                k == self.ledger.balance(Holder::Keepers, Token::Fusd),
+                &|| "keepers' FUSD differs from their wallets".into(),
+            )?;
         }
         if let Some(p) = &self.perp {
-            if p.injected() != self.ledger.balance(Holder::PerpVenue, Token::Usdc) {
-                return Err(fail(
-                    "the perp venue's top-ups differ from what the system sent it".into(),
-                ));
-            }
+            ensure(
+                p.injected() == self.ledger.balance(Holder::PerpVenue, Token::Usdc),
+                &|| "the perp venue's top-ups differ from what the system sent it".into(),
+            )?;
         }
         if let Some(l) = &self.lending {
             let d = l.identity_error(&self.ledger);
-            if d != 0 {
-                return Err(fail(format!(
-                    "lending claims ≠ cash + debt + deficit by {d} atoms"
-                )));
-            }
+            ensure(d == 0, &|| {
+                format!("lending claims ≠ cash + debt + deficit by {d} atoms")
+            })?;
         }
         Ok(())
     }

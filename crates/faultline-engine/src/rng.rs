@@ -21,6 +21,8 @@ pub enum Stream {
     Agents,
     /// A multi-protocol system's purpose `i` (populations, depositors, keepers).
     System(u32),
+    /// A world's protocol `i` (its populations).
+    World(u32),
 }
 
 impl Stream {
@@ -31,6 +33,7 @@ impl Stream {
             Stream::Adl => 3 << 32,
             Stream::Agents => 4 << 32,
             Stream::System(i) => (5 << 32) | u64::from(i),
+            Stream::World(i) => (6 << 32) | u64::from(i),
         }
     }
 }

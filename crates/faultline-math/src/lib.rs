@@ -7,6 +7,7 @@
 //! against the venue documentation or test vector it cites, line by line.
 #![forbid(unsafe_code)]
 
+pub mod aave;
 pub mod adl;
 pub mod cdp;
 pub mod contagion;

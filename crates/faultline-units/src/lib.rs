@@ -10,6 +10,8 @@
 //! | [`Price`] | quote per one base, non-negative | 10⁻⁸ |
 //! | [`Ppm`] | a dimensionless ratio in parts per million, signed | 10⁻⁶ |
 //! | [`FundingIndex`] | cumulative funding, quote per one base | 10⁻¹² |
+//! | [`Amount`] | atoms of a named asset of the world, the asset carried with it | 10⁻ᵈᵉᶜⁱᵐᵃˡˢ |
+//! | [`Value`] | US dollars (a world's base currency, as Aave v3's) | 10⁻⁸ |
 //!
 //! Every operation that can overflow is checked and returns [`ArithmeticError`], which
 //! records the caller's source location (`#[track_caller]`, as drift's `SafeMath` does).
@@ -22,9 +24,11 @@
 //! `from_f64` / `to_f64` are the single place where the two worlds meet.
 #![forbid(unsafe_code)]
 
+mod asset;
 mod fixed;
 mod ids;
 
+pub use asset::{mul_div_wide, scale_of, Amount, AssetId, Value, MAX_DECIMALS, VALUE_SCALE};
 pub use fixed::{
     mul_div, ArithmeticError, Base, FundingIndex, Ppm, Price, Quote, Rounding, BASE_SCALE,
     FUNDING_INDEX_SCALE, PPM_SCALE, PRICE_SCALE, QUOTE_SCALE,

@@ -1,0 +1,199 @@
+//! Agents: liquidators that repay loans and sell what they seize through named venues,
+//! and arbitrageurs that tie a venue to the outside market.
+
+use crate::ledger::{HolderId, Ledger};
+use crate::pool::{Direction, Pool};
+use crate::spec::{ArbitrageurSpec, LiquidatorSpec, VenueId};
+use crate::WorldError;
+use faultline_units::{mul_div_wide, Amount, AssetId, Price, Rounding, PRICE_SCALE};
+
+/// Swap `amount` (an asset the venue trades) through `pool` for `trader`: the trader
+/// pays the input to the pool's holder and receives the output. Returns what came out.
+pub fn swap(
+    ledger: &mut Ledger,
+    pool: &Pool,
+    trader: HolderId,
+    amount: Amount,
+) -> Result<Amount, WorldError> {
+    let (dir, out_asset) = direction(pool, amount.asset())?;
+    let out = pool.amount_out(ledger, dir, amount.atoms())?;
+    ledger.transfer(trader, pool.holder, amount)?;
+    let out = Amount::new(out_asset, out);
+    ledger.transfer(pool.holder, trader, out)?;
+    Ok(out)
+}
+
+fn direction(pool: &Pool, asset: AssetId) -> Result<(Direction, AssetId), WorldError> {
+    if asset == pool.base {
+        Ok((Direction::SellBase, pool.quote))
+    } else if asset == pool.quote {
+        Ok((Direction::BuyBase, pool.base))
+    } else {
+        Err(WorldError::Route(format!(
+            "a pool of {:?}/{:?} does not trade {asset}",
+            pool.base, pool.quote
+        )))
+    }
+}
+
+/// What selling `amount` along `route` would return now (each venue once, so the
+/// previews do not interact).
+pub fn preview_route(
+    ledger: &Ledger,
+    pools: &[Pool],
+    route: &[VenueId],
+    amount: Amount,
+) -> Result<Amount, WorldError> {
+    let mut held = amount;
+    for v in route {
+        let pool = &pools[v.index()];
+        let (dir, out_asset) = direction(pool, held.asset())?;
+        held = Amount::new(out_asset, pool.amount_out(ledger, dir, held.atoms())?);
+    }
+    Ok(held)
+}
+
+/// Sell `amount` along `route` for `trader`.
+pub fn sell_route(
+    ledger: &mut Ledger,
+    pools: &[Pool],
+    trader: HolderId,
+    route: &[VenueId],
+    amount: Amount,
+) -> Result<Amount, WorldError> {
+    let mut held = amount;
+    for v in route {
+        if held.atoms() <= 0 {
+            break;
+        }
+        held = swap(ledger, &pools[v.index()], trader, held)?;
+    }
+    Ok(held)
+}
+
+/// A liquidator's running state.
+#[derive(Debug, Clone)]
+pub struct Liquidator {
+    /// Parameters.
+    pub spec: LiquidatorSpec,
+    /// Its wallet.
+    pub wallet: HolderId,
+    /// Liquidations executed.
+    pub liquidations: u64,
+    /// Gas paid, in the chain's gas asset's value.
+    pub gas_paid: faultline_units::Value,
+}
+
+impl Liquidator {
+    /// The venues it sells `asset` through (empty: it keeps it).
+    pub fn route(&self, asset: AssetId) -> &[VenueId] {
+        self.spec
+            .routes
+            .iter()
+            .find(|(a, _)| *a == asset)
+            .map_or(&[], |(_, r)| r.as_slice())
+    }
+}
+
+/// An arbitrageur's running state.
+#[derive(Debug, Clone)]
+pub struct Arbitrageur {
+    /// Parameters.
+    pub spec: ArbitrageurSpec,
+    /// Its wallet.
+    pub wallet: HolderId,
+    /// Trades made.
+    pub trades: u64,
+}
+
+impl Arbitrageur {
+    /// Trade the pool toward `target` (quote units per base unit, from the outside
+    /// market), at most `max_base` base atoms' worth, and settle the other leg outside
+    /// the world at `target`: buying base in the pool it sells the base outside, and
+    /// the reverse. The size is the largest that leaves the pool's mid no further than
+    /// the target (bisection on the exact pool arithmetic). The outside leg pays the
+    /// arbitrageur floored amounts.
+    pub fn act(
+        &mut self,
+        ledger: &mut Ledger,
+        pool: &Pool,
+        target: Price,
+        max_base: i128,
+    ) -> Result<(), WorldError> {
+        let mid = pool.mid(ledger)?;
+        if !target.is_positive() || !mid.is_positive() {
+            return Ok(());
+        }
+        let gap = mul_div_wide(
+            i128::from((mid.atoms() - target.atoms()).abs()),
+            1_000_000,
+            i128::from(target.atoms()),
+            Rounding::Floor,
+        )?;
+        if gap <= i128::from(self.spec.threshold.atoms()) {
+            return Ok(());
+        }
+        let (b, q) = pool.reserves(ledger);
+        let cheap = mid < target; // the pool sells base too cheaply: buy it there
+        let outside_quote_for = |base: i128, rounding| -> Result<i128, WorldError> {
+            // base atoms → quote atoms at the target price.
+            let num = mul_div_wide(
+                base,
+                i128::from(target.atoms()),
+                i128::from(PRICE_SCALE),
+                rounding,
+            )?;
+            let sb = faultline_units::scale_of(pool.base_decimals)?;
+            let sq = faultline_units::scale_of(pool.quote_decimals)?;
+            Ok(mul_div_wide(num, sq, sb, rounding)?)
+        };
+        if cheap {
+            // Quote in; find the largest input that keeps the mid at or below target.
+            let cap = outside_quote_for(max_base, Rounding::Floor)?.min(q);
+            let size = bisect(cap, |x| {
+                let out = pool.amount_out(ledger, Direction::BuyBase, x)?;
+                Ok(pool.mid_at(b - out, q + x)? <= target)
+            })?;
+            if size <= 0 {
+                return Ok(());
+            }
+            ledger.external_in(self.wallet, Amount::new(pool.quote, size))?;
+            let got = swap(ledger, pool, self.wallet, Amount::new(pool.quote, size))?;
+            ledger.external_out(self.wallet, got)?;
+        } else {
+            let cap = max_base.min(b);
+            let size = bisect(cap, |x| {
+                let out = pool.amount_out(ledger, Direction::SellBase, x)?;
+                Ok(pool.mid_at(b + x, q - out)? >= target)
+            })?;
+            if size <= 0 {
+                return Ok(());
+            }
+            ledger.external_in(self.wallet, Amount::new(pool.base, size))?;
+            let got = swap(ledger, pool, self.wallet, Amount::new(pool.base, size))?;
+            ledger.external_out(self.wallet, got)?;
+        }
+        self.trades += 1;
+        Ok(())
+    }
+}
+
+/// The largest `x` in `[0, cap]` with `ok(x)` true, for `ok` true at 0 and monotone.
+fn bisect(cap: i128, ok: impl Fn(i128) -> Result<bool, WorldError>) -> Result<i128, WorldError> {
+    if cap <= 0 {
+        return Ok(0);
+    }
+    if ok(cap)? {
+        return Ok(cap);
+    }
+    let (mut lo, mut hi) = (0i128, cap);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(lo)
+}

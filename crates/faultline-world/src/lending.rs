@@ -1,0 +1,591 @@
+//! An Aave v3-like lending market with any number of reserves, in integer arithmetic.
+//!
+//! Each reserve is an asset that may be borrowed and/or posted as collateral, priced by
+//! a named oracle. Balances are kept scaled, as Aave keeps them: a borrower's debt is
+//! `scaled × borrow index`, a supplier's claim `scaled × liquidity index`; the indices
+//! grow every block of the market's chain with the kinked rate curve (linear per block;
+//! Aave compounds the borrow index with a three-term Taylor expansion per update, which
+//! per-block updates make indistinguishable). The reserve factor's share of interest is
+//! credited to the treasury as scaled supply (`accruedToTreasury`).
+//!
+//! Tokens sit in the ledger: the market's contract holds every reserve's cash and the
+//! collateral posted; borrowed tokens sit in the borrowers' wallets. Users are claims in
+//! the books here. Liquidations follow [`faultline_math::aave`]; a borrower left with no
+//! collateral and some debt has that debt written off as a reserve deficit (v3.3),
+//! covered first by the treasury's accrued claims, the rest borne by suppliers.
+
+use crate::ledger::{HolderId, Ledger};
+use crate::spec::{ChainId, OracleId};
+use crate::WorldError;
+use faultline_math::aave::{self, RateCurveRay, RAY};
+use faultline_units::{mul_div_wide, Amount, AssetId, Ppm, Price, Rounding, Value};
+
+const ONE_PPM: i128 = 1_000_000;
+const MS_PER_YEAR: i128 = 365 * 24 * 3_600_000;
+
+/// A reserve's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReserveSpec {
+    /// The asset.
+    pub asset: AssetId,
+    /// Its decimals.
+    pub decimals: u8,
+    /// The oracle that prices it.
+    pub oracle: OracleId,
+    /// Loan-to-value: how much may be borrowed against it.
+    pub ltv: Ppm,
+    /// Liquidation threshold.
+    pub liquidation_threshold: Ppm,
+    /// Liquidation bonus as a multiplier (1.05 → 1,050,000).
+    pub liquidation_bonus: Ppm,
+    /// May be posted as collateral.
+    pub collateral: bool,
+    /// May be borrowed.
+    pub borrowable: bool,
+    /// Supplied by depositors at the start, atoms.
+    pub supplied: i128,
+    /// Interest-rate curve.
+    pub rate: RateCurveRay,
+    /// Share of interest to the treasury.
+    pub reserve_factor: Ppm,
+}
+
+/// A population of borrowers, drawn from the run's seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BorrowerPopulation {
+    /// How many.
+    pub count: u32,
+    /// Collateral reserves (indices into the market's reserves) and each one's share of
+    /// a borrower's collateral value.
+    pub collateral: Vec<(usize, Ppm)>,
+    /// The reserve borrowed.
+    pub debt: usize,
+    /// Collateral value per borrower, dollars, drawn log-uniformly from this range.
+    pub collateral_value: (f64, f64),
+    /// Health factor at the start, drawn uniformly from this range (capped so the loan
+    /// respects the LTV).
+    pub health_factor: (f64, f64),
+}
+
+/// A lending market's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LendingSpec {
+    /// Name.
+    pub name: String,
+    /// The chain it runs on.
+    pub chain: ChainId,
+    /// Reserves.
+    pub reserves: Vec<ReserveSpec>,
+    /// Borrowers.
+    pub borrowers: Vec<BorrowerPopulation>,
+    /// Share of the liquidation bonus that goes to the treasury.
+    pub liquidation_protocol_fee: Ppm,
+}
+
+/// A reserve's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reserve {
+    /// Liquidity index, ray.
+    pub liquidity_index: i128,
+    /// Borrow index, ray.
+    pub borrow_index: i128,
+    /// Σ scaled supply (depositors, collateral, treasury).
+    pub supply_scaled: i128,
+    /// Σ scaled debt.
+    pub debt_scaled: i128,
+    /// Depositors' scaled supply.
+    pub depositors_scaled: i128,
+    /// Treasury's scaled supply.
+    pub treasury_scaled: i128,
+    /// Debt written off with no collateral behind it (v3.3 deficit), atoms.
+    pub deficit: i128,
+}
+
+/// What happened in a market so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LendingStats {
+    /// Liquidation calls executed.
+    pub liquidations: u64,
+    /// Value repaid by liquidators, at the oracle.
+    pub debt_repaid: Value,
+    /// Value of collateral seized (liquidators' and treasury's), at the oracle.
+    pub collateral_seized: Value,
+    /// Calls a liquidator skipped as unprofitable after slippage and gas.
+    pub skipped_unprofitable: u64,
+    /// Calls skipped because the liquidator lacked the debt asset.
+    pub skipped_no_capital: u64,
+    /// Calls skipped because the market lacked the collateral's cash to pay out.
+    pub skipped_no_cash: u64,
+    /// Debt written off as deficit, at the oracle when written off.
+    pub shortfall: Value,
+    /// The part of it the treasury's accrued claims covered.
+    pub covered_by_treasury: Value,
+    /// The part left to suppliers.
+    pub protocol_deficit: Value,
+}
+
+/// A running lending market.
+#[derive(Debug, Clone)]
+pub struct Lending {
+    /// Parameters.
+    pub spec: LendingSpec,
+    /// The market's contract: cash and posted collateral.
+    pub holder: HolderId,
+    /// The treasury's wallet.
+    pub treasury: HolderId,
+    /// Borrowers' wallets (what they borrowed).
+    pub wallets: HolderId,
+    /// Reserves.
+    pub reserves: Vec<Reserve>,
+    /// Borrowers × reserves, scaled collateral.
+    coll_scaled: Vec<i128>,
+    /// Borrowers × reserves, scaled debt.
+    debt_scaled: Vec<i128>,
+    borrowers: usize,
+    /// Running totals.
+    pub stats: LendingStats,
+}
+
+/// A borrower found below health factor 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    /// Borrower index.
+    pub borrower: usize,
+    /// Health factor, ppm.
+    pub health_factor_ppm: i128,
+}
+
+/// The liquidation a liquidator intends to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intent {
+    /// Borrower.
+    pub borrower: usize,
+    /// Reserve whose debt is repaid.
+    pub debt_reserve: usize,
+    /// Reserve whose collateral is seized.
+    pub collateral_reserve: usize,
+    /// Amounts, as the contract would compute them now.
+    pub outcome: aave::LiquidationOutcome,
+}
+
+impl Lending {
+    /// An empty market: `holder`, `treasury` and `wallets` are already open.
+    pub fn new(spec: LendingSpec, holder: HolderId, treasury: HolderId, wallets: HolderId) -> Self {
+        let reserves = spec
+            .reserves
+            .iter()
+            .map(|_| Reserve {
+                liquidity_index: RAY,
+                borrow_index: RAY,
+                supply_scaled: 0,
+                debt_scaled: 0,
+                depositors_scaled: 0,
+                treasury_scaled: 0,
+                deficit: 0,
+            })
+            .collect();
+        Self {
+            spec,
+            holder,
+            treasury,
+            wallets,
+            reserves,
+            coll_scaled: Vec::new(),
+            debt_scaled: Vec::new(),
+            borrowers: 0,
+            stats: LendingStats::default(),
+        }
+    }
+
+    fn r(&self) -> usize {
+        self.spec.reserves.len()
+    }
+
+    /// Number of borrowers.
+    pub fn borrower_count(&self) -> usize {
+        self.borrowers
+    }
+
+    /// Depositors supply every reserve's `supplied` at genesis.
+    pub fn genesis_supply(&mut self, ledger: &mut Ledger) -> Result<(), WorldError> {
+        for (i, r) in self.spec.reserves.iter().enumerate() {
+            ledger.genesis(self.holder, Amount::new(r.asset, r.supplied))?;
+            self.reserves[i].depositors_scaled += r.supplied;
+            self.reserves[i].supply_scaled += r.supplied;
+        }
+        Ok(())
+    }
+
+    /// Open a borrower at genesis: collateral (atoms per reserve) posted to the market,
+    /// debt (atoms per reserve) borrowed into the wallets. The market must hold the cash.
+    pub fn genesis_borrower(
+        &mut self,
+        ledger: &mut Ledger,
+        collateral: &[i128],
+        debt: &[i128],
+    ) -> Result<(), WorldError> {
+        let n = self.r();
+        for i in 0..n {
+            let asset = self.spec.reserves[i].asset;
+            ledger.genesis(self.holder, Amount::new(asset, collateral[i]))?;
+            self.reserves[i].supply_scaled += collateral[i];
+            if debt[i] > 0 {
+                ledger.transfer(self.holder, self.wallets, Amount::new(asset, debt[i]))?;
+                self.reserves[i].debt_scaled += debt[i];
+            }
+        }
+        self.coll_scaled.extend_from_slice(&collateral[..n]);
+        self.debt_scaled.extend_from_slice(&debt[..n]);
+        self.borrowers += 1;
+        Ok(())
+    }
+
+    /// Cash of reserve `i`: the contract's balance less other reserves' claims on the
+    /// same asset (one asset is one reserve, so simply the balance).
+    pub fn cash(&self, ledger: &Ledger, i: usize) -> i128 {
+        ledger
+            .balance(self.holder, self.spec.reserves[i].asset)
+            .atoms()
+    }
+
+    /// Reserve `i`'s total debt, atoms (ceiled).
+    pub fn total_debt(&self, i: usize) -> Result<i128, WorldError> {
+        let r = &self.reserves[i];
+        Ok(mul_div_wide(
+            r.debt_scaled,
+            r.borrow_index,
+            RAY,
+            Rounding::Ceil,
+        )?)
+    }
+
+    /// Borrower `b`'s debt in reserve `i`, atoms (ceiled).
+    pub fn debt_of(&self, b: usize, i: usize) -> Result<i128, WorldError> {
+        let s = self.debt_scaled[b * self.r() + i];
+        Ok(mul_div_wide(
+            s,
+            self.reserves[i].borrow_index,
+            RAY,
+            Rounding::Ceil,
+        )?)
+    }
+
+    /// Borrower `b`'s collateral in reserve `i`, atoms (floored).
+    pub fn collateral_of(&self, b: usize, i: usize) -> Result<i128, WorldError> {
+        let s = self.coll_scaled[b * self.r() + i];
+        Ok(mul_div_wide(
+            s,
+            self.reserves[i].liquidity_index,
+            RAY,
+            Rounding::Floor,
+        )?)
+    }
+
+    /// Grow the indices for one block of `block_time_ms` at the current usage.
+    pub fn accrue(&mut self, ledger: &Ledger, block_time_ms: u64) -> Result<(), WorldError> {
+        let dt = i128::from(block_time_ms);
+        for i in 0..self.r() {
+            let debt = self.total_debt(i)?;
+            if debt <= 0 {
+                continue;
+            }
+            let cash = self.cash(ledger, i);
+            let spec = &self.spec.reserves[i];
+            let rate = spec.rate.borrow_rate(debt, cash)?;
+            let growth = mul_div_wide(rate, dt, MS_PER_YEAR, Rounding::Ceil)?;
+            let r = &mut self.reserves[i];
+            let new_borrow_index = mul_div_wide(r.borrow_index, RAY + growth, RAY, Rounding::Ceil)?;
+            let interest = mul_div_wide(
+                r.debt_scaled,
+                new_borrow_index - r.borrow_index,
+                RAY,
+                Rounding::Floor,
+            )?;
+            r.borrow_index = new_borrow_index;
+            // Suppliers get interest less the reserve factor; the treasury's share is
+            // minted to it as scaled supply.
+            let to_treasury = mul_div_wide(
+                interest,
+                i128::from(spec.reserve_factor.atoms()),
+                ONE_PPM,
+                Rounding::Floor,
+            )?;
+            let supply_now =
+                mul_div_wide(r.supply_scaled, r.liquidity_index, RAY, Rounding::Floor)?;
+            if supply_now > 0 {
+                let to_suppliers = interest - to_treasury;
+                r.liquidity_index = mul_div_wide(
+                    r.liquidity_index,
+                    supply_now + to_suppliers,
+                    supply_now,
+                    Rounding::Floor,
+                )?;
+            }
+            let t_scaled = mul_div_wide(to_treasury, RAY, r.liquidity_index, Rounding::Floor)?;
+            r.treasury_scaled += t_scaled;
+            r.supply_scaled += t_scaled;
+        }
+        Ok(())
+    }
+
+    /// `(Σ collateral × threshold, Σ collateral, Σ debt)` of a borrower at `prices`
+    /// (one per reserve).
+    pub fn account(&self, b: usize, prices: &[Price]) -> Result<(Value, Value, Value), WorldError> {
+        let (mut weighted, mut coll, mut debt) = (Value::ZERO, Value::ZERO, Value::ZERO);
+        for (i, spec) in self.spec.reserves.iter().enumerate() {
+            let c = self.collateral_of(b, i)?;
+            if c > 0 && spec.collateral {
+                let v =
+                    Amount::new(spec.asset, c).value(prices[i], spec.decimals, Rounding::Floor)?;
+                coll = coll.checked_add(v)?;
+                weighted = weighted.checked_add(v.mul_div(
+                    i128::from(spec.liquidation_threshold.atoms()),
+                    ONE_PPM,
+                    Rounding::Floor,
+                )?)?;
+            }
+            let d = self.debt_of(b, i)?;
+            if d > 0 {
+                debt = debt.checked_add(Amount::new(spec.asset, d).value(
+                    prices[i],
+                    spec.decimals,
+                    Rounding::Ceil,
+                )?)?;
+            }
+        }
+        Ok((weighted, coll, debt))
+    }
+
+    /// Borrowers below health factor 1, lowest first (ties by index).
+    pub fn candidates(&self, prices: &[Price]) -> Result<Vec<Candidate>, WorldError> {
+        let mut out = Vec::new();
+        for b in 0..self.borrowers {
+            let (weighted, _, debt) = self.account(b, prices)?;
+            if debt.0 > 0 && weighted < debt {
+                out.push(Candidate {
+                    borrower: b,
+                    health_factor_ppm: aave::health_factor_ppm(weighted, debt)?,
+                });
+            }
+        }
+        out.sort_by_key(|c| (c.health_factor_ppm, c.borrower));
+        Ok(out)
+    }
+
+    /// The call a liquidator would send for `c`: the largest debt against the largest
+    /// collateral (by value), covering as much as allowed and widening to the whole
+    /// reserve debt when a partial call would leave dust.
+    pub fn intent(&self, c: Candidate, prices: &[Price]) -> Result<Option<Intent>, WorldError> {
+        let b = c.borrower;
+        let mut best_debt: Option<(usize, Value)> = None;
+        let mut best_coll: Option<(usize, Value)> = None;
+        let mut total_debt = Value::ZERO;
+        for (i, spec) in self.spec.reserves.iter().enumerate() {
+            let d = Amount::new(spec.asset, self.debt_of(b, i)?).value(
+                prices[i],
+                spec.decimals,
+                Rounding::Ceil,
+            )?;
+            total_debt = total_debt.checked_add(d)?;
+            if d.0 > 0 && best_debt.is_none_or(|(_, v)| d > v) {
+                best_debt = Some((i, d));
+            }
+            let cv = Amount::new(spec.asset, self.collateral_of(b, i)?).value(
+                prices[i],
+                spec.decimals,
+                Rounding::Floor,
+            )?;
+            if spec.collateral && cv.0 > 0 && best_coll.is_none_or(|(_, v)| cv > v) {
+                best_coll = Some((i, cv));
+            }
+        }
+        let (Some((di, _)), Some((ci, _))) = (best_debt, best_coll) else {
+            return Ok(None);
+        };
+        let (ds, cs) = (&self.spec.reserves[di], &self.spec.reserves[ci]);
+        let mut call = aave::LiquidationCall {
+            debt: aave::ReserveBalance {
+                atoms: self.debt_of(b, di)?,
+                price: prices[di],
+                decimals: ds.decimals,
+            },
+            collateral: aave::ReserveBalance {
+                atoms: self.collateral_of(b, ci)?,
+                price: prices[ci],
+                decimals: cs.decimals,
+            },
+            total_debt,
+            health_factor_ppm: c.health_factor_ppm,
+            debt_to_cover: i128::MAX,
+            liquidation_bonus: cs.liquidation_bonus,
+            protocol_fee: self.spec.liquidation_protocol_fee,
+        };
+        let mut outcome = aave::liquidation_call(&call)?;
+        if outcome.leaves_dust {
+            call.health_factor_ppm = 0;
+            outcome = aave::liquidation_call(&call)?;
+        }
+        if outcome.debt_repaid <= 0 {
+            return Ok(None);
+        }
+        Ok(Some(Intent {
+            borrower: b,
+            debt_reserve: di,
+            collateral_reserve: ci,
+            outcome,
+        }))
+    }
+
+    /// Execute `it` for `liquidator`: it pays the debt asset to the market and receives
+    /// the collateral; the treasury gets its fee. Writes off the borrower's remaining
+    /// debt as deficit when no collateral is left. Returns the deficit written off.
+    pub fn execute(
+        &mut self,
+        ledger: &mut Ledger,
+        liquidator: HolderId,
+        it: &Intent,
+        prices: &[Price],
+    ) -> Result<Value, WorldError> {
+        let n = self.r();
+        let (di, ci, b) = (it.debt_reserve, it.collateral_reserve, it.borrower);
+        let (debt_asset, coll_asset) = (self.spec.reserves[di].asset, self.spec.reserves[ci].asset);
+        let o = it.outcome;
+        ledger.transfer(
+            liquidator,
+            self.holder,
+            Amount::new(debt_asset, o.debt_repaid),
+        )?;
+        ledger.transfer(
+            self.holder,
+            liquidator,
+            Amount::new(coll_asset, o.collateral_to_liquidator),
+        )?;
+        ledger.transfer(
+            self.holder,
+            self.treasury,
+            Amount::new(coll_asset, o.protocol_fee),
+        )?;
+        // Books: scaled amounts removed, rounded so the borrower never keeps more
+        // collateral or owes less than the atoms moved.
+        let rd = &mut self.reserves[di];
+        let debt_scaled = mul_div_wide(o.debt_repaid, RAY, rd.borrow_index, Rounding::Floor)?;
+        let slot = b * n + di;
+        let debt_scaled = debt_scaled.min(self.debt_scaled[slot]);
+        self.debt_scaled[slot] -= debt_scaled;
+        rd.debt_scaled -= debt_scaled;
+        let rc = &mut self.reserves[ci];
+        let seized = o.collateral_to_liquidator + o.protocol_fee;
+        let coll_scaled = mul_div_wide(seized, RAY, rc.liquidity_index, Rounding::Ceil)?;
+        let slot = b * n + ci;
+        let coll_scaled = coll_scaled.min(self.coll_scaled[slot]);
+        self.coll_scaled[slot] -= coll_scaled;
+        rc.supply_scaled -= coll_scaled;
+        let (ds, cs) = (&self.spec.reserves[di], &self.spec.reserves[ci]);
+        self.stats.liquidations += 1;
+        self.stats.debt_repaid =
+            self.stats
+                .debt_repaid
+                .checked_add(Amount::new(debt_asset, o.debt_repaid).value(
+                    prices[di],
+                    ds.decimals,
+                    Rounding::Floor,
+                )?)?;
+        self.stats.collateral_seized =
+            self.stats
+                .collateral_seized
+                .checked_add(Amount::new(coll_asset, seized).value(
+                    prices[ci],
+                    cs.decimals,
+                    Rounding::Floor,
+                )?)?;
+        self.write_off_if_empty(b, prices)
+    }
+
+    /// v3.3: a borrower with no collateral left has all its debt burned as deficit.
+    fn write_off_if_empty(&mut self, b: usize, prices: &[Price]) -> Result<Value, WorldError> {
+        let n = self.r();
+        let has_collateral =
+            (0..n).any(|i| self.spec.reserves[i].collateral && self.coll_scaled[b * n + i] > 0);
+        if has_collateral {
+            return Ok(Value::ZERO);
+        }
+        let mut total = Value::ZERO;
+        for (i, &price) in prices.iter().enumerate().take(n) {
+            let debt = self.debt_of(b, i)?;
+            if debt == 0 {
+                continue;
+            }
+            let slot = b * n + i;
+            self.reserves[i].debt_scaled -= self.debt_scaled[slot];
+            self.debt_scaled[slot] = 0;
+            let spec = &self.spec.reserves[i];
+            let v = Amount::new(spec.asset, debt).value(price, spec.decimals, Rounding::Ceil)?;
+            total = total.checked_add(v)?;
+            // The treasury's accrued claims cover what they can; the rest is left to
+            // suppliers (their claims now exceed cash + debt).
+            let r = &mut self.reserves[i];
+            let treasury =
+                mul_div_wide(r.treasury_scaled, r.liquidity_index, RAY, Rounding::Floor)?;
+            let covered = treasury.min(debt);
+            let burn = mul_div_wide(covered, RAY, r.liquidity_index, Rounding::Floor)?
+                .min(r.treasury_scaled);
+            r.treasury_scaled -= burn;
+            r.supply_scaled -= burn;
+            r.deficit += debt - covered;
+            let cv =
+                Amount::new(spec.asset, covered).value(price, spec.decimals, Rounding::Floor)?;
+            self.stats.covered_by_treasury = self.stats.covered_by_treasury.checked_add(cv)?;
+            self.stats.protocol_deficit = self
+                .stats
+                .protocol_deficit
+                .checked_add(v.checked_sub(cv)?)?;
+        }
+        self.stats.shortfall = self.stats.shortfall.checked_add(total)?;
+        Ok(total)
+    }
+
+    /// Under-water borrowers still open: `Σ max(0, debt − collateral)` at `prices`.
+    pub fn latent_shortfall(&self, prices: &[Price]) -> Result<Value, WorldError> {
+        let mut total = Value::ZERO;
+        for b in 0..self.borrowers {
+            let (_, coll, debt) = self.account(b, prices)?;
+            if debt > coll {
+                total = total.checked_add(debt.checked_sub(coll)?)?;
+            }
+        }
+        Ok(total)
+    }
+
+    /// The books' identities, in full (`O(borrowers × reserves)`): per reserve, the
+    /// scaled totals equal the sum over borrowers plus depositors and the treasury.
+    pub fn check_books(&self) -> Result<(), String> {
+        let n = self.r();
+        for i in 0..n {
+            let r = &self.reserves[i];
+            let coll: i128 = (0..self.borrowers)
+                .map(|b| self.coll_scaled[b * n + i])
+                .sum();
+            let debt: i128 = (0..self.borrowers)
+                .map(|b| self.debt_scaled[b * n + i])
+                .sum();
+            if coll + r.depositors_scaled + r.treasury_scaled != r.supply_scaled {
+                return Err(format!(
+                    "reserve {i}: scaled supply {} ≠ collateral {coll} + depositors {} + treasury {}",
+                    r.supply_scaled, r.depositors_scaled, r.treasury_scaled
+                ));
+            }
+            if debt != r.debt_scaled {
+                return Err(format!(
+                    "reserve {i}: scaled debt {} ≠ Σ borrowers {debt}",
+                    r.debt_scaled
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The reserve of `asset`, if the market lists it.
+    pub fn reserve_of(&self, asset: AssetId) -> Option<usize> {
+        self.spec.reserves.iter().position(|r| r.asset == asset)
+    }
+}

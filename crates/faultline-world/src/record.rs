@@ -1,0 +1,227 @@
+//! What a world records: timelines per asset, venue, oracle and protocol, the failure
+//! sequence across protocols, and the summary in the loss vocabulary.
+
+use serde::Serialize;
+
+/// Kinds of events in the cross-protocol failure sequence (each recorded the first
+/// time it happens to a given subject).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorldEventKind {
+    /// An asset's reference moved at least 5% in one tick.
+    PriceShock,
+    /// A venue's mid is more than 5% from the outside market.
+    VenueDislocated,
+    /// A protocol's first liquidation.
+    FirstLiquidation,
+    /// A liquidation skipped because slippage and gas ate the bonus.
+    LiquidationUnprofitable,
+    /// A liquidation skipped because the liquidator lacked the debt asset or gas.
+    LiquidatorOutOfCapital,
+    /// A liquidation skipped because the market lacked cash of the collateral.
+    NoCashToSeize,
+    /// A protocol's first uncovered loss (shortfall written off).
+    FirstShortfall,
+}
+
+/// One event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WorldEvent {
+    /// Tick.
+    pub tick: u64,
+    /// Time since the start, ms.
+    pub time_ms: u64,
+    /// Kind.
+    pub kind: WorldEventKind,
+    /// The asset, venue or protocol it concerns.
+    pub subject: String,
+    /// What happened.
+    pub detail: String,
+}
+
+/// An asset's reference price at a tick.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssetRow {
+    /// Tick.
+    pub tick: u64,
+    /// Time since the start, ms.
+    pub time_ms: u64,
+    /// Asset.
+    pub asset: String,
+    /// Outside-market price, dollars.
+    pub reference: f64,
+}
+
+/// A venue at a tick.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VenueRow {
+    /// Tick.
+    pub tick: u64,
+    /// Time since the start, ms.
+    pub time_ms: u64,
+    /// Venue.
+    pub venue: String,
+    /// Mid, quote per base.
+    pub mid: f64,
+    /// Base reserve, units.
+    pub base_reserve: f64,
+    /// Quote reserve, units.
+    pub quote_reserve: f64,
+}
+
+/// An oracle at a tick.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OracleRow {
+    /// Tick.
+    pub tick: u64,
+    /// Time since the start, ms.
+    pub time_ms: u64,
+    /// Oracle.
+    pub oracle: String,
+    /// Published price, dollars.
+    pub price: f64,
+    /// Blocks of its chain since the last update.
+    pub age_blocks: u64,
+}
+
+/// A protocol at a tick, in the loss vocabulary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtocolRow {
+    /// Tick.
+    pub tick: u64,
+    /// Time since the start, ms.
+    pub time_ms: u64,
+    /// Protocol.
+    pub protocol: String,
+    /// Debt outstanding, dollars at its oracles.
+    pub debt: f64,
+    /// Liquidations so far.
+    pub liquidations: u64,
+    /// Shortfall written off so far, dollars.
+    pub shortfall: f64,
+    /// Of which not covered by a reserve, dollars.
+    pub protocol_deficit: f64,
+    /// Liquidations skipped so far (unprofitable, no capital, no cash).
+    pub skipped: u64,
+}
+
+/// Every timeline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct WorldRecords {
+    /// assets.csv
+    pub assets: Vec<AssetRow>,
+    /// venues.csv
+    pub venues: Vec<VenueRow>,
+    /// oracles.csv
+    pub oracles: Vec<OracleRow>,
+    /// protocols.csv
+    pub protocols: Vec<ProtocolRow>,
+}
+
+/// Who bore a protocol's shortfall.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BorneBy {
+    /// The protocol's insurance fund or reserve (a lending treasury's accrued claims).
+    pub reserve: f64,
+    /// Profit taken from winners by auto-deleveraging.
+    pub adl_haircut: f64,
+    /// Spread over all users.
+    pub socialized_loss: f64,
+    /// Left uncovered: the protocol's deficit (suppliers' or holders' loss).
+    pub protocol_deficit: f64,
+}
+
+/// One protocol's losses.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProtocolSummary {
+    /// Name.
+    pub name: String,
+    /// Kind (`lending`, ...).
+    pub kind: String,
+    /// Liquidations executed.
+    pub liquidations: u64,
+    /// Debt repaid by liquidators, dollars.
+    pub debt_repaid: f64,
+    /// Collateral seized, dollars.
+    pub collateral_seized: f64,
+    /// Liquidations skipped as unprofitable.
+    pub skipped_unprofitable: u64,
+    /// Liquidations skipped for lack of the liquidator's capital or gas.
+    pub skipped_no_capital: u64,
+    /// Liquidations skipped for lack of the market's cash.
+    pub skipped_no_cash: u64,
+    /// What closed positions' collateral did not cover, dollars.
+    pub shortfall: f64,
+    /// Who bore it.
+    pub borne_by: BorneBy,
+    /// Under-water positions still open at the end, dollars.
+    pub latent_shortfall: f64,
+}
+
+/// A liquidator's results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgentSummary {
+    /// Name.
+    pub name: String,
+    /// Liquidations or trades.
+    pub actions: u64,
+    /// Gas paid, dollars.
+    pub gas_paid: f64,
+}
+
+/// An asset's identity at the end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssetSummary {
+    /// Symbol.
+    pub name: String,
+    /// Reference at the start and at the end, dollars.
+    pub reference_start: f64,
+    /// At the end.
+    pub reference_end: f64,
+    /// Lowest reference.
+    pub reference_low: f64,
+    /// `Σ balances − expected`, atoms (0 in every completed run).
+    pub conservation_error_atoms: i128,
+}
+
+/// A venue's path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VenueSummary {
+    /// Name.
+    pub name: String,
+    /// Mid at the start.
+    pub mid_start: f64,
+    /// Lowest mid.
+    pub mid_low: f64,
+    /// Mid at the end.
+    pub mid_end: f64,
+}
+
+/// summary.json of a world run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorldSummary {
+    /// World name.
+    pub name: String,
+    /// Seed.
+    pub seed: u64,
+    /// Ticks run.
+    pub ticks: u64,
+    /// Tick length, ms.
+    pub tick_ms: u64,
+    /// True when every tick ran.
+    pub completed: bool,
+    /// Why the run stopped early.
+    pub error: Option<String>,
+    /// Σ shortfall over protocols, dollars.
+    pub total_shortfall: f64,
+    /// Σ latent shortfall over protocols, dollars.
+    pub total_latent_shortfall: f64,
+    /// Per protocol.
+    pub protocols: Vec<ProtocolSummary>,
+    /// Per asset.
+    pub assets: Vec<AssetSummary>,
+    /// Per venue.
+    pub venues: Vec<VenueSummary>,
+    /// Per liquidator and arbitrageur.
+    pub agents: Vec<AgentSummary>,
+}

@@ -1,0 +1,225 @@
+//! A world's parameters, resolved: names turned into ids, fractions into fixed point.
+//! `faultline-scenario` builds a [`WorldSpec`] from a scenario file after validating it;
+//! tests build them directly.
+
+use faultline_engine::oracle::OracleParams;
+use faultline_engine::process::{Gap, ProcessSpec};
+use faultline_units::{Amount, AssetId, Ppm, Value};
+
+/// A chain: a dense index into the world's chain table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChainId(pub u16);
+/// A venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct VenueId(pub u16);
+/// An oracle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OracleId(pub u16);
+/// A protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProtocolId(pub u16);
+
+macro_rules! index_of {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The id as a `Vec` index.
+            pub fn index(self) -> usize {
+                usize::from(self.0)
+            }
+        }
+    )*};
+}
+index_of!(ChainId, VenueId, OracleId, ProtocolId);
+
+/// Everything a world is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorldSpec {
+    /// Name, for reports.
+    pub name: String,
+    /// Length of one tick of the world clock; every chain's block time is a multiple.
+    pub tick_ms: u64,
+    /// Ticks to run.
+    pub ticks: u64,
+    /// Assets in id order.
+    pub assets: Vec<AssetSpec>,
+    /// Chains in id order.
+    pub chains: Vec<ChainSpec>,
+    /// Venues in id order.
+    pub venues: Vec<VenueSpec>,
+    /// Oracles in id order.
+    pub oracles: Vec<OracleSpec>,
+    /// Protocols in id order (also the order they act in within a block).
+    pub protocols: Vec<ProtocolSpec>,
+    /// Agents in file order.
+    pub agents: Vec<AgentSpec>,
+}
+
+/// An asset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssetSpec {
+    /// Symbol.
+    pub name: String,
+    /// Decimals of one unit.
+    pub decimals: u8,
+    /// Where its outside-world (reference) price comes from.
+    pub price: PriceOrigin,
+}
+
+/// How an asset's reference price is made: the price on markets outside the world,
+/// which arbitrageurs pull the world's venues toward.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PriceOrigin {
+    /// A stochastic process or a replay (one price per tick), with scheduled gaps.
+    Process {
+        /// The process.
+        process: ProcessSpec,
+        /// Gaps by tick.
+        gaps: Vec<Gap>,
+    },
+    /// A fixed price.
+    Peg(f64),
+    /// A fixed multiple of another asset's reference (a liquid staking token, a wrapped
+    /// asset).
+    Tracks {
+        /// The asset followed (declared earlier).
+        asset: AssetId,
+        /// Units of that asset per unit of this one.
+        ratio: f64,
+    },
+}
+
+/// A chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainSpec {
+    /// Name.
+    pub name: String,
+    /// Block length, a multiple of the tick.
+    pub block_time_ms: u64,
+    /// The asset gas is paid in.
+    pub gas_asset: AssetId,
+    /// Gas price outside spikes, wei per gas unit.
+    pub gas_price_wei: u128,
+    /// Scheduled congestion.
+    pub gas_spikes: Vec<GasSpike>,
+}
+
+/// A period of high gas prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GasSpike {
+    /// First tick of the spike.
+    pub start_tick: u64,
+    /// First tick after it.
+    pub end_tick: u64,
+    /// Gas price during the spike, wei per gas unit.
+    pub gas_price_wei: u128,
+}
+
+/// A venue: an AMM pool trading a pair.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VenueSpec {
+    /// Name.
+    pub name: String,
+    /// The chain it lives on (`None`: off-chain, trades every tick).
+    pub chain: Option<ChainId>,
+    /// Asset sold.
+    pub base: AssetId,
+    /// Asset paid.
+    pub quote: AssetId,
+    /// Pricing curve.
+    pub curve: crate::pool::Curve,
+    /// Fee on the input, parts per million.
+    pub fee_ppm: u32,
+    /// Base reserve at the start, atoms.
+    pub base_reserve: i128,
+    /// Quote reserve at the start, atoms.
+    pub quote_reserve: i128,
+}
+
+/// Where an oracle reads a price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OracleSource {
+    /// A venue's mid, turned into dollars at the quote asset's reference price.
+    Venue(VenueId),
+    /// The asset's reference price (markets outside the world).
+    Reference,
+}
+
+/// An oracle: a price of one asset in dollars, updated when its chain produces a block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OracleSpec {
+    /// Name.
+    pub name: String,
+    /// The asset priced.
+    pub asset: AssetId,
+    /// The chain it publishes on (`None`: every tick).
+    pub chain: Option<ChainId>,
+    /// Sources, aggregated by median.
+    pub sources: Vec<OracleSource>,
+    /// Aggregation, delay, heartbeat and deviation, in blocks of its chain (the
+    /// engine's oracle; its `sources` field is unused here).
+    pub params: OracleParams,
+}
+
+/// A protocol instance.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProtocolSpec {
+    /// An Aave v3-like lending market.
+    Lending(crate::lending::LendingSpec),
+}
+
+impl ProtocolSpec {
+    /// Name.
+    pub fn name(&self) -> &str {
+        match self {
+            ProtocolSpec::Lending(l) => &l.name,
+        }
+    }
+    /// The chain it runs on.
+    pub fn chain(&self) -> ChainId {
+        match self {
+            ProtocolSpec::Lending(l) => l.chain,
+        }
+    }
+}
+
+/// An agent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentSpec {
+    /// Liquidates loans and sells what it seizes.
+    Liquidator(LiquidatorSpec),
+    /// Ties a venue to the asset's reference price.
+    Arbitrageur(ArbitrageurSpec),
+}
+
+/// A liquidator (a bot or a group of them acting as one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiquidatorSpec {
+    /// Name.
+    pub name: String,
+    /// Protocols it watches.
+    pub protocols: Vec<ProtocolId>,
+    /// Capital at the start.
+    pub capital: Vec<Amount>,
+    /// For each asset it may seize: the venues it sells through, in order, until it
+    /// holds an asset it can repay debt with (empty: it keeps the asset).
+    pub routes: Vec<(AssetId, Vec<VenueId>)>,
+    /// Skip a liquidation whose expected profit (bonus less slippage and gas) is lower.
+    pub min_profit: Value,
+    /// Gas one liquidation uses.
+    pub gas_per_liquidation: u64,
+    /// Most liquidations it sends in one block.
+    pub max_per_block: u32,
+}
+
+/// An arbitrageur between one venue and the outside market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArbitrageurSpec {
+    /// Name.
+    pub name: String,
+    /// The venue.
+    pub venue: VenueId,
+    /// Most it trades in one block, in dollars at the reference price.
+    pub max_trade: Value,
+    /// It trades only when the venue is further than this from the reference.
+    pub threshold: Ppm,
+}

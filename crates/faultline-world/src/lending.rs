@@ -122,6 +122,8 @@ pub struct LendingStats {
     pub covered_by_treasury: Value,
     /// The part left to suppliers.
     pub protocol_deficit: Value,
+    /// Borrowers below health factor 1 at the market's last block.
+    pub liquidatable: u64,
 }
 
 /// A running lending market.
@@ -376,6 +378,16 @@ impl Lending {
     /// collateral (by value), covering as much as allowed and widening to the whole
     /// reserve debt when a partial call would leave dust.
     pub fn intent(&self, c: Candidate, prices: &[Price]) -> Result<Option<Intent>, WorldError> {
+        self.intent_sized(c, prices, i128::MAX)
+    }
+
+    /// As [`Lending::intent`], offering to cover at most `debt_to_cover` atoms.
+    pub fn intent_sized(
+        &self,
+        c: Candidate,
+        prices: &[Price],
+        debt_to_cover: i128,
+    ) -> Result<Option<Intent>, WorldError> {
         let b = c.borrower;
         let mut best_debt: Option<(usize, Value)> = None;
         let mut best_coll: Option<(usize, Value)> = None;
@@ -416,7 +428,7 @@ impl Lending {
             },
             total_debt,
             health_factor_ppm: c.health_factor_ppm,
-            debt_to_cover: i128::MAX,
+            debt_to_cover,
             liquidation_bonus: cs.liquidation_bonus,
             protocol_fee: self.spec.liquidation_protocol_fee,
         };

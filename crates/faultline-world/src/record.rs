@@ -103,6 +103,8 @@ pub struct ProtocolRow {
     pub protocol_deficit: f64,
     /// Liquidations skipped so far (unprofitable, no capital, no cash).
     pub skipped: u64,
+    /// Accounts liquidatable at the protocol's last block.
+    pub liquidatable: u64,
 }
 
 /// Every timeline.
@@ -150,6 +152,9 @@ pub struct ProtocolSummary {
     pub skipped_no_capital: u64,
     /// Liquidations skipped for lack of the market's cash.
     pub skipped_no_cash: u64,
+    /// Accounts liquidatable at the protocol's last block (left open: nobody found
+    /// them worth liquidating).
+    pub liquidatable_at_end: u64,
     /// What closed positions' collateral did not cover, dollars.
     pub shortfall: f64,
     /// Who bore it.

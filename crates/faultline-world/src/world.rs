@@ -17,6 +17,16 @@ use faultline_units::{mul_div_wide, Amount, AssetId, Ppm, Price, Rounding, Value
 use rand::RngExt;
 use std::collections::BTreeSet;
 
+/// How many sizes a liquidator tries before giving a liquidation up as unprofitable.
+const SIZE_TRIES: usize = 6;
+
+/// What became of one liquidation attempt.
+enum Attempt {
+    Done,
+    Unprofitable,
+    Blocked,
+}
+
 /// A protocol instance at run time.
 #[derive(Debug, Clone)]
 pub enum Protocol {
@@ -453,6 +463,7 @@ impl World {
         m.accrue(&self.ledger, block_time_ms)?;
         let prices = self.reserve_prices(&m);
         let candidates = m.candidates(&prices)?;
+        m.stats.liquidatable = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
         let watchers: Vec<usize> = (0..self.liquidators.len())
             .filter(|&k| {
                 self.liquidators[k]
@@ -468,11 +479,7 @@ impl World {
                 if used[k] >= self.liquidators[k].spec.max_per_block {
                     continue;
                 }
-                // Health may have changed with earlier liquidations this block.
-                let Some(it) = m.intent(c, &prices)? else {
-                    break;
-                };
-                if self.try_liquidate(&mut m, k, &it, &prices, chain)? {
+                if self.liquidate_sized(&mut m, k, c, &prices, chain)? {
                     used[k] += 1;
                     break;
                 }
@@ -480,6 +487,45 @@ impl World {
         }
         self.protocols[p] = Protocol::Lending(m);
         Ok(())
+    }
+
+    /// A liquidator sizes its call: the most it may cover, then halves (up to
+    /// [`SIZE_TRIES`] times) while slippage on the route makes it unprofitable, as
+    /// searchers choose `debtToCover`. Returns true when a call was executed.
+    fn liquidate_sized(
+        &mut self,
+        m: &mut Lending,
+        k: usize,
+        c: crate::lending::Candidate,
+        prices: &[Price],
+        chain: ChainId,
+    ) -> Result<bool, WorldError> {
+        let mut cover = i128::MAX;
+        for _ in 0..SIZE_TRIES {
+            // Health may have changed with earlier liquidations this block.
+            let Some(it) = m.intent_sized(c, prices, cover)? else {
+                return Ok(false);
+            };
+            match self.try_liquidate(m, k, &it, prices, chain)? {
+                Attempt::Done => return Ok(true),
+                Attempt::Unprofitable => cover = it.outcome.debt_repaid / 2,
+                Attempt::Blocked => return Ok(false),
+            }
+            if cover <= 0 {
+                break;
+            }
+        }
+        m.stats.skipped_unprofitable += 1;
+        let name = m.spec.name.clone();
+        self.emit(
+            WorldEventKind::LiquidationUnprofitable,
+            name,
+            format!(
+                "no size of borrower {}'s liquidation pays for its slippage and gas",
+                c.borrower
+            ),
+        );
+        Ok(false)
     }
 
     /// One liquidator's attempt at one intent: checks cash, capital, gas and profit,
@@ -491,7 +537,7 @@ impl World {
         it: &crate::lending::Intent,
         prices: &[Price],
         chain: ChainId,
-    ) -> Result<bool, WorldError> {
+    ) -> Result<Attempt, WorldError> {
         let name = m.spec.name.clone();
         let (ds, cs) = (
             m.spec.reserves[it.debt_reserve].clone(),
@@ -509,7 +555,7 @@ impl World {
                     self.ledger.symbol(cs.asset)
                 ),
             );
-            return Ok(false);
+            return Ok(Attempt::Blocked);
         }
         let liq = &self.liquidators[k];
         let ch = &self.spec.chains[chain.index()];
@@ -541,7 +587,7 @@ impl World {
                 name,
                 format!("{who} lacks {} or gas", self.ledger.symbol(ds.asset)),
             );
-            return Ok(false);
+            return Ok(Attempt::Blocked);
         }
         // Expected profit at the outside market: what the route returns, less the debt
         // repaid and gas.
@@ -556,18 +602,7 @@ impl World {
         let gas_value = value_at_ref(gas, Rounding::Ceil)?;
         let cost = value_at_ref(needs_debt, Rounding::Ceil)?.checked_add(gas_value)?;
         if gain.checked_sub(cost)? < liq.spec.min_profit {
-            m.stats.skipped_unprofitable += 1;
-            self.emit(
-                WorldEventKind::LiquidationUnprofitable,
-                name,
-                format!(
-                    "selling {} would return ${:.0} for ${:.0} of debt and gas",
-                    self.ledger.symbol(cs.asset),
-                    gain.to_f64(),
-                    cost.to_f64()
-                ),
-            );
-            return Ok(false);
+            return Ok(Attempt::Unprofitable);
         }
         let wallet = liq.wallet;
         let first = m.stats.liquidations == 0;
@@ -594,7 +629,7 @@ impl World {
                 ),
             );
         }
-        Ok(true)
+        Ok(Attempt::Done)
     }
 
     fn check(&self) -> Result<(), WorldError> {
@@ -642,11 +677,13 @@ impl World {
         }
         for (v, pool) in self.pools.iter().enumerate() {
             let (b, q) = pool.reserves(&self.ledger);
+            let mid = pool.mid(&self.ledger)?.to_f64();
+            self.venue_low[v] = self.venue_low[v].min(mid);
             self.records.venues.push(VenueRow {
                 tick,
                 time_ms,
                 venue: self.spec.venues[v].name.clone(),
-                mid: pool.mid(&self.ledger)?.to_f64(),
+                mid,
                 base_reserve: Amount::new(pool.base, b).to_units_f64(pool.base_decimals),
                 quote_reserve: Amount::new(pool.quote, q).to_units_f64(pool.quote_decimals),
             });
@@ -684,6 +721,7 @@ impl World {
                 shortfall: s.shortfall.to_f64(),
                 protocol_deficit: s.protocol_deficit.to_f64(),
                 skipped: s.skipped_unprofitable + s.skipped_no_capital + s.skipped_no_cash,
+                liquidatable: s.liquidatable,
             });
         }
         Ok(())
@@ -705,6 +743,7 @@ impl World {
                 skipped_unprofitable: s.skipped_unprofitable,
                 skipped_no_capital: s.skipped_no_capital,
                 skipped_no_cash: s.skipped_no_cash,
+                liquidatable_at_end: s.liquidatable,
                 shortfall: s.shortfall.to_f64(),
                 borne_by: BorneBy {
                     reserve: s.covered_by_treasury.to_f64(),

@@ -18,6 +18,7 @@ mod report_cmd;
 mod stress_cmd;
 mod sweep_cmd;
 mod system_cmd;
+mod world_cmd;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -48,8 +49,12 @@ enum Command {
         /// Scenario file (TOML).
         file: PathBuf,
     },
-    /// Print the JSON Schema of scenario files.
-    Schema,
+    /// Print the JSON Schema of scenario files (`--world`: of world files, version 2).
+    Schema {
+        /// The schema of world files (schema_version = 2).
+        #[arg(long)]
+        world: bool,
+    },
     /// Monte Carlo: run many paths in parallel and summarize their distribution.
     Stress(stress_cmd::StressArgs),
     /// Sweep scenario keys over a grid or at random, draw the efficiency–risk frontier and
@@ -132,7 +137,10 @@ fn dispatch(command: Command) -> Result<()> {
     match command {
         Command::Run { file, seed, out } => run(file.as_deref(), seed, out),
         Command::Validate { file } => validate(&file),
-        Command::Schema => print(&faultline_scenario::json_schema()),
+        Command::Schema { world: false } => print(&faultline_scenario::json_schema()),
+        Command::Schema { world: true } => {
+            print(&faultline_scenario::world_file::world_json_schema())
+        }
         Command::Stress(args) => stress_cmd::stress(args),
         Command::Sweep(args) => sweep_cmd::sweep(args),
         Command::Compare(args) => compare_cmd::compare_cmd(args),
@@ -195,6 +203,9 @@ fn scenario(file: Option<&Path>) -> Result<Scenario> {
 }
 
 fn validate(file: &Path) -> Result<()> {
+    if world_cmd::is_world_file(file) {
+        return world_cmd::validate(file);
+    }
     let s = load(file).map_err(InvalidInput)?;
     let traders: u64 = s.file.account.len() as u64
         + s.file
@@ -211,6 +222,9 @@ fn validate(file: &Path) -> Result<()> {
 }
 
 pub(crate) fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<()> {
+    if let Some(path) = file.filter(|p| world_cmd::is_world_file(p)) {
+        return world_cmd::run(path, seed, out);
+    }
     let s = scenario(file)?;
     let seed = seed.unwrap_or(s.file.seed);
     let stem = file.and_then(Path::file_stem).map_or_else(

@@ -552,3 +552,95 @@ fn compare_takes_system_files_and_pairs_their_paths() {
         "{lending}"
     );
 }
+
+#[test]
+fn run_and_validate_take_world_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let world = root.join("scenarios/worlds/shared-eth-liquidity.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let ok = faultline(&["validate", world.to_str().unwrap()], tmp.path());
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("valid world"));
+    let out = tmp.path().join("w");
+    let run = faultline(
+        &[
+            "run",
+            world.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for f in [
+        "manifest.json",
+        "summary.json",
+        "events.jsonl",
+        "assets.csv",
+        "venues.csv",
+        "oracles.csv",
+        "protocols.csv",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let s: serde_json::Value = serde_json::from_slice(&read(&out, "summary.json")).unwrap();
+    assert_eq!(s["completed"], true);
+    assert!(s["assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["conservation_error_atoms"] == 0));
+    assert!(s["protocols"][0]["liquidations"].as_u64().unwrap() > 0);
+    // The same seed writes the same bytes.
+    let again = tmp.path().join("w2");
+    faultline(
+        &[
+            "run",
+            world.to_str().unwrap(),
+            "--out",
+            again.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    for f in [
+        "summary.json",
+        "events.jsonl",
+        "venues.csv",
+        "protocols.csv",
+    ] {
+        assert_eq!(read(&out, f), read(&again, f), "{f}");
+    }
+    // A broken world exits 2 and writes nothing.
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&world)
+            .unwrap()
+            .replace("oracle = \"eth-usd\"", "oracle = \"eth-usdd\""),
+    )
+    .unwrap();
+    let none = tmp.path().join("none");
+    let r = faultline(
+        &[
+            "run",
+            bad.to_str().unwrap(),
+            "--out",
+            none.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("did you mean `eth-usd`"));
+    assert!(!none.exists());
+    let schema = faultline(&["schema", "--world"], tmp.path());
+    let v: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
+    assert!(v["$defs"]["ProtocolFile"].is_object() && v["$defs"]["VenueFile"].is_object());
+}

@@ -3,9 +3,11 @@
 #![forbid(unsafe_code)]
 
 mod summary;
+mod world;
 mod write;
 
 pub use summary::{LiquidatorSummary, Manifest, Summary};
+pub use world::{write_world_dir, WorldManifest};
 pub use write::{
     json_line, pretty, write_dir_atomically, write_run_dir, OutputError, RunArtifacts,
 };

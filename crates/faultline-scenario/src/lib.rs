@@ -17,6 +17,7 @@ pub mod replay;
 pub mod schema;
 pub mod system_file;
 mod wiring;
+pub mod world_file;
 
 pub use build::{build, build_with_reference, BuildError, Built};
 pub use error::{ValidationError, ValidationReport};

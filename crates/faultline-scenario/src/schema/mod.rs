@@ -7,6 +7,7 @@
 
 mod mitigations;
 mod physics;
+pub mod world;
 
 pub use mitigations::*;
 pub use physics::*;

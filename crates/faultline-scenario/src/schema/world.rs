@@ -1,0 +1,437 @@
+//! The world file format, version 2: named assets, chains, venues, oracles, protocols
+//! and agents, in any number, referring to each other by name.
+//!
+//! Amounts are in units of their asset (`1.5` WETH), dollars carry `_usd`, fractions are
+//! decimals (`0.8` is 80%), fees carry `_bps`, durations their unit.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A world: any number of assets, chains, venues, oracles, protocols and agents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorldFile {
+    /// Schema version: 2 for world files.
+    #[schemars(range(min = 2, max = 2))]
+    pub schema_version: u32,
+    /// Short name shown in outputs.
+    pub name: String,
+    /// What the world is meant to show.
+    #[serde(default)]
+    pub description: String,
+    /// Default seed; `--seed` overrides it.
+    #[serde(default)]
+    pub seed: u64,
+    /// Simulated time, seconds.
+    #[schemars(range(min = 1, max = 31_536_000))]
+    pub duration_s: u64,
+    /// Length of one tick of the world clock, ms (every chain's block time must be a
+    /// multiple). Default: the shortest chain block time.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 86_400_000))]
+    pub tick_ms: Option<u64>,
+    /// Assets.
+    #[schemars(length(min = 1))]
+    pub asset: Vec<AssetFile>,
+    /// Chains.
+    #[serde(default)]
+    pub chain: Vec<ChainFile>,
+    /// Venues (AMM pools).
+    #[serde(default)]
+    pub venue: Vec<VenueFile>,
+    /// Oracles.
+    #[serde(default)]
+    pub oracle: Vec<OracleFile>,
+    /// Protocols.
+    #[serde(default)]
+    pub protocol: Vec<ProtocolFile>,
+    /// Agents.
+    #[serde(default)]
+    pub agent: Vec<AgentFile>,
+}
+
+/// An asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssetFile {
+    /// Symbol, unique in the world (e.g. `WETH`).
+    pub name: String,
+    /// Decimals of one unit (6 for USDC, 18 for WETH).
+    #[schemars(range(min = 0, max = 24))]
+    pub decimals: u8,
+    /// Its price on markets outside the world.
+    pub price: PriceFile,
+}
+
+/// Where an asset's outside-market price comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PriceFile {
+    /// Geometric Brownian motion with optional Student-t innovations and gaps.
+    Gbm {
+        /// Price at the start, dollars.
+        #[schemars(range(min = 1e-8, max = 1e10))]
+        initial: f64,
+        /// Annual volatility (0.8 is 80%).
+        #[schemars(range(min = 0.0, max = 20.0))]
+        volatility_annual: f64,
+        /// Annual drift.
+        #[serde(default)]
+        #[schemars(range(min = -10.0, max = 10.0))]
+        drift_annual: f64,
+        /// Student-t degrees of freedom (> 2) for fat tails; normal when absent.
+        #[serde(default)]
+        #[schemars(range(min = 2.01, max = 1000.0))]
+        student_t_dof: Option<f64>,
+        /// Scheduled gaps.
+        #[serde(default)]
+        gaps: Vec<GapFile>,
+    },
+    /// A fixed price.
+    Peg {
+        /// Dollars.
+        #[schemars(range(min = 1e-8, max = 1e10))]
+        price: f64,
+    },
+    /// A fixed multiple of another asset's price (a liquid staking or wrapped token).
+    Tracks {
+        /// The asset followed (declared earlier).
+        asset: String,
+        /// Units of that asset per unit of this one.
+        #[schemars(range(min = 1e-9, max = 1e9))]
+        ratio: f64,
+    },
+}
+
+/// A jump in the price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GapFile {
+    /// When, seconds from the start.
+    pub at_s: u64,
+    /// Relative move (−0.3 is a 30% drop).
+    #[schemars(range(min = -0.99, max = 10.0))]
+    pub fraction: f64,
+}
+
+/// A chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChainFile {
+    /// Name, unique in the world.
+    pub name: String,
+    /// Block time, ms (a multiple of the tick).
+    #[schemars(range(min = 1, max = 86_400_000))]
+    pub block_time_ms: u64,
+    /// The asset gas is paid in.
+    pub gas_asset: String,
+    /// Gas price outside spikes, gwei.
+    #[schemars(range(min = 0.0, max = 1e6))]
+    pub gas_price_gwei: f64,
+    /// Periods of congestion.
+    #[serde(default)]
+    pub gas_spike: Vec<GasSpikeFile>,
+}
+
+/// A period of high gas prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GasSpikeFile {
+    /// Start, seconds.
+    pub start_s: u64,
+    /// End (exclusive), seconds.
+    pub end_s: u64,
+    /// Gas price during the spike, gwei.
+    #[schemars(range(min = 0.0, max = 1e7))]
+    pub gas_price_gwei: f64,
+}
+
+/// An AMM pool trading `base` for `quote`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueFile {
+    /// Name, unique in the world.
+    pub name: String,
+    /// The chain it lives on; off-chain (every tick) when absent.
+    #[serde(default)]
+    pub chain: Option<String>,
+    /// Asset sold.
+    pub base: String,
+    /// Asset paid.
+    pub quote: String,
+    /// `constant_product` (Uniswap v2) or `stableswap` (Curve).
+    pub curve: CurveFile,
+    /// Fee on the input, basis points (30 = 0.3%).
+    #[schemars(range(min = 0.0, max = 5000.0))]
+    pub fee_bps: f64,
+    /// Base reserve at the start, units.
+    #[schemars(range(min = 1e-6, max = 1e15))]
+    pub base_reserve: f64,
+    /// Quote reserve at the start, units. Default: the base reserve's value at the
+    /// outside market (times the stableswap rate).
+    #[serde(default)]
+    #[schemars(range(min = 1e-6, max = 1e15))]
+    pub quote_reserve: Option<f64>,
+}
+
+/// A pool's pricing curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CurveFile {
+    /// `x · y = k`.
+    ConstantProduct,
+    /// Curve stableswap.
+    Stableswap {
+        /// The contract's `A`.
+        #[schemars(range(min = 1, max = 100_000))]
+        amplification: u64,
+        /// Quote units per base unit at the peg (1.0 for two dollar coins).
+        #[serde(default = "one")]
+        #[schemars(range(min = 1e-6, max = 1e6))]
+        rate: f64,
+    },
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// An oracle publishing one asset's dollar price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OracleFile {
+    /// Name, unique in the world.
+    pub name: String,
+    /// The asset priced.
+    pub asset: String,
+    /// The chain it publishes on; every tick when absent.
+    #[serde(default)]
+    pub chain: Option<String>,
+    /// Sources, aggregated by median: venue names (a venue trading the asset as base,
+    /// its mid turned into dollars at the quote's outside price) or `reference`.
+    #[schemars(length(min = 1))]
+    pub sources: Vec<String>,
+    /// Blocks of its chain between observation and publication (Maker's OSM: one hour).
+    #[serde(default)]
+    #[schemars(range(min = 0, max = 1_000_000))]
+    pub delay_blocks: u32,
+    /// Blocks averaged (1 = spot).
+    #[serde(default = "one_u32")]
+    #[schemars(range(min = 1, max = 100_000))]
+    pub twap_blocks: u32,
+    /// Publish at least every this many blocks (every block when absent).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 10_000_000))]
+    pub heartbeat_blocks: Option<u64>,
+    /// Publish when the value moved this much, basis points.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 10_000.0))]
+    pub deviation_bps: Option<f64>,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+/// A protocol instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ProtocolFile {
+    /// An Aave v3-like lending market.
+    Lending {
+        /// Name, unique in the world.
+        name: String,
+        /// The chain it runs on.
+        chain: String,
+        /// Share of the liquidation bonus kept by the treasury (Aave: 0.1).
+        #[serde(default = "ten_pct")]
+        #[schemars(range(min = 0.0, max = 1.0))]
+        liquidation_protocol_fee: f64,
+        /// Reserves.
+        #[schemars(length(min = 1))]
+        reserve: Vec<ReserveFile>,
+        /// Borrower populations.
+        #[serde(default)]
+        borrowers: Vec<BorrowersFile>,
+    },
+}
+
+fn ten_pct() -> f64 {
+    0.1
+}
+
+/// A lending reserve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReserveFile {
+    /// The asset.
+    pub asset: String,
+    /// The oracle pricing it.
+    pub oracle: String,
+    /// Loan-to-value (0.8).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 0.99))]
+    pub ltv: f64,
+    /// Liquidation threshold (0.83).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 0.99))]
+    pub liquidation_threshold: f64,
+    /// Liquidation bonus (0.05 is 5%).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 0.5))]
+    pub liquidation_bonus: f64,
+    /// May be posted as collateral.
+    #[serde(default)]
+    pub collateral: bool,
+    /// May be borrowed.
+    #[serde(default)]
+    pub borrowable: bool,
+    /// Supplied by depositors at the start, units.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub supplied: f64,
+    /// Interest-rate curve.
+    #[serde(default)]
+    pub rate: RateFile,
+    /// Share of interest to the treasury.
+    #[serde(default = "ten_pct")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub reserve_factor: f64,
+}
+
+/// A kinked borrow-rate curve, annual rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateFile {
+    /// At zero utilization.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub base: f64,
+    /// Added up to the kink.
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub slope1: f64,
+    /// Added from the kink to 100%.
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub slope2: f64,
+    /// The kink.
+    #[schemars(range(min = 0.01, max = 0.99))]
+    pub optimal_utilization: f64,
+}
+
+impl Default for RateFile {
+    fn default() -> Self {
+        Self {
+            base: 0.0,
+            slope1: 0.04,
+            slope2: 0.6,
+            optimal_utilization: 0.9,
+        }
+    }
+}
+
+/// A population of borrowers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BorrowersFile {
+    /// How many.
+    #[schemars(range(min = 1, max = 10_000_000))]
+    pub count: u32,
+    /// Collateral assets and their shares of each borrower's collateral (sum 1).
+    #[schemars(length(min = 1))]
+    pub collateral: Vec<ShareFile>,
+    /// The asset borrowed.
+    pub debt: String,
+    /// Collateral value per borrower, dollars: `[low, high]`, drawn log-uniformly.
+    pub collateral_value_usd: [f64; 2],
+    /// Health factor at the start: `[low, high]`, drawn uniformly (capped by the LTV).
+    pub health_factor: [f64; 2],
+}
+
+/// An asset's share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareFile {
+    /// Asset.
+    pub asset: String,
+    /// Share (0.7 is 70%).
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub share: f64,
+}
+
+/// An agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AgentFile {
+    /// Liquidates loans and sells the collateral through named venues.
+    Liquidator {
+        /// Name, unique in the world.
+        name: String,
+        /// Protocols it watches.
+        #[schemars(length(min = 1))]
+        protocols: Vec<String>,
+        /// Capital at the start.
+        #[serde(default)]
+        capital: Vec<HoldingFile>,
+        /// Venues it sells each seized asset through, in order (none: it keeps it).
+        #[serde(default)]
+        routes: Vec<RouteFile>,
+        /// Least expected profit, dollars.
+        #[serde(default)]
+        #[schemars(range(min = 0.0, max = 1e9))]
+        min_profit_usd: f64,
+        /// Gas one liquidation uses.
+        #[serde(default = "gas_default")]
+        #[schemars(range(min = 0, max = 100_000_000))]
+        gas_per_liquidation: u64,
+        /// Most liquidations per block.
+        #[serde(default = "per_block_default")]
+        #[schemars(range(min = 1, max = 1_000_000))]
+        max_per_block: u32,
+    },
+    /// Pulls one venue toward the outside market, settling the other leg outside.
+    Arbitrageur {
+        /// Name, unique in the world.
+        name: String,
+        /// The venue.
+        venue: String,
+        /// Most it trades per block, dollars.
+        #[schemars(range(min = 0.0, max = 1e12))]
+        max_trade_usd: f64,
+        /// Least gap it trades on, basis points.
+        #[serde(default = "ten_bps")]
+        #[schemars(range(min = 0.0, max = 10_000.0))]
+        threshold_bps: f64,
+    },
+}
+
+fn gas_default() -> u64 {
+    500_000
+}
+fn per_block_default() -> u32 {
+    100
+}
+fn ten_bps() -> f64 {
+    10.0
+}
+
+/// An amount of an asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldingFile {
+    /// Asset.
+    pub asset: String,
+    /// Units.
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub amount: f64,
+}
+
+/// A route for one seized asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFile {
+    /// The asset sold.
+    pub asset: String,
+    /// Venues, in order.
+    #[schemars(length(min = 1))]
+    pub venues: Vec<String>,
+}

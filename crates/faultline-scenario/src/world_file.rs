@@ -1,0 +1,781 @@
+//! World files (schema version 2): checked like scenarios (every schema violation with
+//! its line), then every name resolved (with "did you mean" hints) and the rules across
+//! fields checked, then turned into a [`faultline_world::WorldSpec`].
+
+use crate::check::Issue;
+use crate::error::{edit_distance, ValidationReport};
+use crate::load::{issue, parse_checked, read_input, to_errors};
+use crate::locate::locate;
+use crate::schema::world::*;
+use faultline_engine::oracle::OracleParams;
+use faultline_engine::process::{Gap, ProcessSpec, Stochastic};
+use faultline_math::aave::{RateCurveRay, RAY};
+use faultline_units::{scale_of, Amount, AssetId, Ppm, Value};
+use faultline_world::lending::{BorrowerPopulation, LendingSpec, ReserveSpec};
+use faultline_world::pool::Curve;
+use faultline_world::spec::*;
+use faultline_world::WorldSpec;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// A checked world file and what it builds.
+#[derive(Debug, Clone)]
+pub struct LoadedWorld {
+    /// The file as written.
+    pub file: WorldFile,
+    /// Resolved parameters.
+    pub spec: WorldSpec,
+    /// SHA-256 of the file's text.
+    pub config_hash: String,
+}
+
+/// True when `text` declares `schema_version = 2` (a world file).
+pub fn is_world(text: &str) -> bool {
+    toml_edit::Document::parse(text.to_string())
+        .ok()
+        .and_then(|d| {
+            d.get("schema_version")
+                .and_then(toml_edit::Item::as_integer)
+        })
+        == Some(2)
+}
+
+/// Read and check a world file.
+pub fn load_world(path: &Path) -> Result<LoadedWorld, ValidationReport> {
+    let text = read_input(path)?;
+    parse_world(&text, path)
+}
+
+/// Parse and check world text.
+pub fn parse_world(text: &str, path: &Path) -> Result<LoadedWorld, ValidationReport> {
+    let (file, doc): (WorldFile, _) = parse_checked(text, path, "a valid world")?;
+    let mut r = Resolver::new(&file);
+    let spec = r.build();
+    match spec {
+        Some(spec) if r.issues.is_empty() => Ok(LoadedWorld {
+            file,
+            spec,
+            config_hash: Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        }),
+        _ => {
+            let mut issues = r.issues;
+            for is in &mut issues {
+                is.span = locate(doc.as_table(), &is.path);
+            }
+            Err(ValidationReport {
+                file: path.to_path_buf(),
+                errors: to_errors(text, issues),
+            })
+        }
+    }
+}
+
+/// The JSON Schema of world files, pretty-printed.
+pub fn world_json_schema() -> String {
+    serde_json::to_string_pretty(&schemars::schema_for!(WorldFile)).unwrap_or_default()
+}
+
+struct Resolver<'f> {
+    f: &'f WorldFile,
+    issues: Vec<Issue>,
+    tick_ms: u64,
+}
+
+fn names<T>(items: &[T], name: impl Fn(&T) -> &str) -> Vec<&str> {
+    items.iter().map(name).collect()
+}
+
+fn ppm(x: f64) -> Ppm {
+    Ppm::from_fraction(x).unwrap_or(Ppm::ZERO)
+}
+
+fn ray(x: f64) -> i128 {
+    // Rates are inputs (at most 100 = 10,000%/yr): 1e-9 resolution is plenty.
+    #[allow(clippy::cast_possible_truncation)]
+    let nano = (x * 1e9).round() as i128;
+    nano * (RAY / 1_000_000_000)
+}
+
+/// Units → atoms, floored (what a holder is given never rounds up).
+fn atoms(units: f64, decimals: u8) -> i128 {
+    let scale = scale_of(decimals).unwrap_or(1);
+    // Split into whole units and the fraction so 18-decimal amounts keep their digits.
+    let whole = units.trunc();
+    let frac = units - whole;
+    #[allow(clippy::cast_possible_truncation)]
+    let w = whole as i128;
+    #[allow(clippy::cast_possible_truncation)]
+    let f = (frac * scale as f64).floor() as i128;
+    w.saturating_mul(scale).saturating_add(f)
+}
+
+impl<'f> Resolver<'f> {
+    fn new(f: &'f WorldFile) -> Self {
+        Self {
+            f,
+            issues: Vec::new(),
+            tick_ms: 0,
+        }
+    }
+
+    fn push(&mut self, path: String, expected: &str, found: &str, hint: &str) {
+        self.issues.push(issue(&path, expected, found, hint));
+    }
+
+    /// Index of `name` among `known`, or an issue naming the closest match.
+    fn find(&mut self, path: String, what: &str, name: &str, known: &[&str]) -> Option<usize> {
+        if let Some(i) = known.iter().position(|k| *k == name) {
+            return Some(i);
+        }
+        let hint = match known.iter().min_by_key(|k| edit_distance(name, k)) {
+            Some(k) if edit_distance(name, k) <= 3 => {
+                format!("did you mean `{k}`? Declared: {}", known.join(", "))
+            }
+            _ if known.is_empty() => format!("declare a [[{what}]] first"),
+            _ => format!("declared: {}", known.join(", ")),
+        };
+        self.push(
+            path,
+            &format!("the name of a declared {what}"),
+            &format!("\"{name}\""),
+            &hint,
+        );
+        None
+    }
+
+    fn unique(&mut self, section: &str, list: &[&str]) {
+        for (i, n) in list.iter().enumerate() {
+            if list[..i].contains(n) {
+                self.push(
+                    format!("{section}[{i}].name"),
+                    "a name not used before in this section",
+                    &format!("\"{n}\""),
+                    "rename one of them",
+                );
+            }
+        }
+    }
+
+    fn build(&mut self) -> Option<WorldSpec> {
+        let f = self.f;
+        let assets = names(&f.asset, |a| &a.name);
+        let chains = names(&f.chain, |c| &c.name);
+        let venues = names(&f.venue, |v| &v.name);
+        let oracles = names(&f.oracle, |o| &o.name);
+        let protocols: Vec<&str> = f
+            .protocol
+            .iter()
+            .map(|p| match p {
+                ProtocolFile::Lending { name, .. } => name.as_str(),
+            })
+            .collect();
+        for (s, l) in [
+            ("asset", &assets),
+            ("chain", &chains),
+            ("venue", &venues),
+            ("oracle", &oracles),
+            ("protocol", &protocols),
+        ] {
+            self.unique(s, l);
+        }
+        self.tick_ms = f
+            .tick_ms
+            .or_else(|| f.chain.iter().map(|c| c.block_time_ms).min())
+            .unwrap_or(1_000);
+        let ticks = f.duration_s * 1_000 / self.tick_ms;
+        if ticks == 0 {
+            self.push(
+                "duration_s".into(),
+                "at least one tick",
+                &format!("{} s", f.duration_s),
+                "lengthen the run or shorten tick_ms",
+            );
+        }
+        let asset_specs = self.assets(&assets);
+        let refs = reference_prices(&asset_specs);
+        let chain_specs = self.chains(&assets);
+        let venue_specs = self.venues(&assets, &chains, &asset_specs, &refs);
+        let oracle_specs = self.oracles(&assets, &chains, &venues, &venue_specs);
+        let protocol_specs =
+            self.protocols(&assets, &chains, &oracles, &oracle_specs, &asset_specs);
+        let agent_specs = self.agents(&assets, &venues, &protocols, &asset_specs, &venue_specs);
+        if !self.issues.is_empty() {
+            return None;
+        }
+        Some(WorldSpec {
+            name: f.name.clone(),
+            tick_ms: self.tick_ms,
+            ticks,
+            assets: asset_specs,
+            chains: chain_specs,
+            venues: venue_specs,
+            oracles: oracle_specs,
+            protocols: protocol_specs,
+            agents: agent_specs,
+        })
+    }
+
+    fn assets(&mut self, assets: &[&str]) -> Vec<AssetSpec> {
+        let f = self.f;
+        let tick_ms = self.tick_ms;
+        f.asset
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let price = match &a.price {
+                    PriceFile::Gbm {
+                        initial,
+                        volatility_annual,
+                        drift_annual,
+                        student_t_dof,
+                        gaps,
+                    } => PriceOrigin::Process {
+                        process: ProcessSpec::Stochastic(Stochastic {
+                            initial: *initial,
+                            drift_annual: *drift_annual,
+                            volatility_annual: *volatility_annual,
+                            student_t_dof: *student_t_dof,
+                            jumps: None,
+                            garch: None,
+                            pins: Vec::new(),
+                        }),
+                        gaps: gaps
+                            .iter()
+                            .map(|g| Gap {
+                                block: g.at_s * 1_000 / tick_ms.max(1),
+                                fraction: g.fraction,
+                            })
+                            .collect(),
+                    },
+                    PriceFile::Peg { price } => PriceOrigin::Peg(*price),
+                    PriceFile::Tracks { asset, ratio } => {
+                        let j = self
+                            .find(
+                                format!("asset[{i}].price.asset"),
+                                "asset",
+                                asset,
+                                &assets[..i],
+                            )
+                            .unwrap_or(0);
+                        PriceOrigin::Tracks {
+                            asset: AssetId(u16::try_from(j).unwrap_or(0)),
+                            ratio: *ratio,
+                        }
+                    }
+                };
+                AssetSpec {
+                    name: a.name.clone(),
+                    decimals: a.decimals,
+                    price,
+                }
+            })
+            .collect()
+    }
+
+    fn chains(&mut self, assets: &[&str]) -> Vec<ChainSpec> {
+        let f = self.f;
+        let tick = self.tick_ms;
+        f.chain
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if c.block_time_ms % tick != 0 {
+                    self.push(
+                        format!("chain[{i}].block_time_ms"),
+                        &format!("a multiple of the tick ({tick} ms)"),
+                        &format!("{} ms", c.block_time_ms),
+                        "set tick_ms to a common divisor of every chain's block time",
+                    );
+                }
+                let gas = self
+                    .find(
+                        format!("chain[{i}].gas_asset"),
+                        "asset",
+                        &c.gas_asset,
+                        assets,
+                    )
+                    .unwrap_or(0);
+                for (k, s) in c.gas_spike.iter().enumerate() {
+                    if s.end_s <= s.start_s {
+                        self.push(
+                            format!("chain[{i}].gas_spike[{k}].end_s"),
+                            "an end after the start",
+                            &format!("{} ≤ {}", s.end_s, s.start_s),
+                            "swap or widen the interval",
+                        );
+                    }
+                }
+                ChainSpec {
+                    name: c.name.clone(),
+                    block_time_ms: c.block_time_ms,
+                    gas_asset: AssetId(u16::try_from(gas).unwrap_or(0)),
+                    gas_price_wei: gwei_to_wei(c.gas_price_gwei),
+                    gas_spikes: c
+                        .gas_spike
+                        .iter()
+                        .map(|s| GasSpike {
+                            start_tick: s.start_s * 1_000 / tick,
+                            end_tick: s.end_s * 1_000 / tick,
+                            gas_price_wei: gwei_to_wei(s.gas_price_gwei),
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    fn chain_of(
+        &mut self,
+        path: String,
+        chain: Option<&String>,
+        chains: &[&str],
+    ) -> Option<ChainId> {
+        chain
+            .and_then(|c| self.find(path, "chain", c, chains))
+            .map(|c| ChainId(u16::try_from(c).unwrap_or(0)))
+    }
+
+    fn venues(
+        &mut self,
+        assets: &[&str],
+        chains: &[&str],
+        specs: &[AssetSpec],
+        refs: &[f64],
+    ) -> Vec<VenueSpec> {
+        let f = self.f;
+        f.venue
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let chain = self.chain_of(format!("venue[{i}].chain"), v.chain.as_ref(), chains);
+                let b = self
+                    .find(format!("venue[{i}].base"), "asset", &v.base, assets)
+                    .unwrap_or(0);
+                let q = self
+                    .find(format!("venue[{i}].quote"), "asset", &v.quote, assets)
+                    .unwrap_or(0);
+                if b == q && !assets.is_empty() && v.base == v.quote {
+                    self.push(
+                        format!("venue[{i}].quote"),
+                        "an asset other than the base",
+                        &format!("\"{}\"", v.quote),
+                        "a pool trades two different assets",
+                    );
+                }
+                let (curve, rate) = match &v.curve {
+                    CurveFile::ConstantProduct => (Curve::ConstantProduct, 1.0),
+                    CurveFile::Stableswap {
+                        amplification,
+                        rate,
+                    } => (
+                        Curve::StableSwap {
+                            amplification: *amplification,
+                            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                            rate_e18: (rate * 1e9).round() as u128 * 1_000_000_000,
+                        },
+                        *rate,
+                    ),
+                };
+                let (bd, qd) = (
+                    specs.get(b).map_or(18, |a| a.decimals),
+                    specs.get(q).map_or(6, |a| a.decimals),
+                );
+                let quote_units = v.quote_reserve.unwrap_or_else(|| {
+                    let (pb, pq) = (
+                        refs.get(b).copied().unwrap_or(1.0),
+                        refs.get(q).copied().unwrap_or(1.0),
+                    );
+                    match v.curve {
+                        CurveFile::ConstantProduct => v.base_reserve * pb / pq,
+                        CurveFile::Stableswap { .. } => v.base_reserve * rate,
+                    }
+                });
+                VenueSpec {
+                    name: v.name.clone(),
+                    chain,
+                    base: AssetId(u16::try_from(b).unwrap_or(0)),
+                    quote: AssetId(u16::try_from(q).unwrap_or(0)),
+                    curve,
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    fee_ppm: (v.fee_bps * 100.0).round() as u32,
+                    base_reserve: atoms(v.base_reserve, bd),
+                    quote_reserve: atoms(quote_units, qd),
+                }
+            })
+            .collect()
+    }
+
+    fn oracles(
+        &mut self,
+        assets: &[&str],
+        chains: &[&str],
+        venues: &[&str],
+        vspecs: &[VenueSpec],
+    ) -> Vec<OracleSpec> {
+        let f = self.f;
+        f.oracle
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let chain = self.chain_of(format!("oracle[{i}].chain"), o.chain.as_ref(), chains);
+                let a = self.find(format!("oracle[{i}].asset"), "asset", &o.asset, assets);
+                let asset = AssetId(u16::try_from(a.unwrap_or(0)).unwrap_or(0));
+                let mut sources = Vec::new();
+                for (k, s) in o.sources.iter().enumerate() {
+                    if s == "reference" {
+                        sources.push(OracleSource::Reference);
+                        continue;
+                    }
+                    let mut known = venues.to_vec();
+                    known.push("reference");
+                    if let Some(v) =
+                        self.find(format!("oracle[{i}].sources[{k}]"), "venue", s, &known)
+                    {
+                        if a.is_some() && vspecs.get(v).is_some_and(|vs| vs.base != asset) {
+                            self.push(
+                                format!("oracle[{i}].sources[{k}]"),
+                                &format!("a venue whose base is {}", o.asset),
+                                &format!("\"{s}\""),
+                                "an oracle reads the mid of pools that sell its asset",
+                            );
+                        }
+                        sources.push(OracleSource::Venue(VenueId(u16::try_from(v).unwrap_or(0))));
+                    }
+                }
+                OracleSpec {
+                    name: o.name.clone(),
+                    asset,
+                    chain,
+                    sources,
+                    params: OracleParams {
+                        sources: Vec::new(),
+                        twap_blocks: o.twap_blocks,
+                        delay_blocks: o.delay_blocks,
+                        heartbeat_blocks: o.heartbeat_blocks,
+                        deviation: o.deviation_bps.map(|b| ppm(b / 10_000.0)),
+                        latency_blocks: 0,
+                        max_staleness_blocks: None,
+                        max_twap_divergence: None,
+                        max_source_spread: None,
+                        guard_liquidations: false,
+                    },
+                }
+            })
+            .collect()
+    }
+
+    fn protocols(
+        &mut self,
+        assets: &[&str],
+        chains: &[&str],
+        oracles: &[&str],
+        ospecs: &[OracleSpec],
+        aspecs: &[AssetSpec],
+    ) -> Vec<ProtocolSpec> {
+        let f = self.f;
+        let mut out = Vec::new();
+        for (i, p) in f.protocol.iter().enumerate() {
+            let ProtocolFile::Lending {
+                name,
+                chain,
+                liquidation_protocol_fee,
+                reserve,
+                borrowers,
+            } = p;
+            let chain = self
+                .chain_of(format!("protocol[{i}].chain"), Some(chain), chains)
+                .unwrap_or(ChainId(0));
+            let mut reserves = Vec::new();
+            for (k, r) in reserve.iter().enumerate() {
+                let at = format!("protocol[{i}].reserve[{k}]");
+                let a = self
+                    .find(format!("{at}.asset"), "asset", &r.asset, assets)
+                    .unwrap_or(0);
+                let o = self.find(format!("{at}.oracle"), "oracle", &r.oracle, oracles);
+                if o.and_then(|o| ospecs.get(o))
+                    .is_some_and(|os| os.asset.index() != a)
+                {
+                    self.push(
+                        format!("{at}.oracle"),
+                        &format!("an oracle pricing {}", r.asset),
+                        &format!("\"{}\"", r.oracle),
+                        "each reserve reads the oracle of its own asset",
+                    );
+                }
+                if r.collateral
+                    && !(r.ltv <= r.liquidation_threshold
+                        && r.liquidation_threshold * (1.0 + r.liquidation_bonus) < 1.0
+                        && r.liquidation_threshold > 0.0)
+                {
+                    self.push(
+                        format!("{at}.liquidation_threshold"),
+                        "0 < ltv ≤ liquidation_threshold and threshold × (1 + bonus) < 1",
+                        &format!(
+                            "ltv {}, threshold {}, bonus {}",
+                            r.ltv, r.liquidation_threshold, r.liquidation_bonus
+                        ),
+                        "Aave requires the bonus to fit inside the threshold's margin",
+                    );
+                }
+                if !r.collateral && !r.borrowable {
+                    self.push(
+                        format!("{at}.borrowable"),
+                        "a reserve that is collateral, borrowable or both",
+                        "neither",
+                        "set `collateral = true` or `borrowable = true`",
+                    );
+                }
+                let decimals = aspecs.get(a).map_or(18, |s| s.decimals);
+                reserves.push(ReserveSpec {
+                    asset: AssetId(u16::try_from(a).unwrap_or(0)),
+                    decimals,
+                    oracle: OracleId(u16::try_from(o.unwrap_or(0)).unwrap_or(0)),
+                    ltv: ppm(r.ltv),
+                    liquidation_threshold: ppm(r.liquidation_threshold),
+                    liquidation_bonus: ppm(1.0 + r.liquidation_bonus),
+                    collateral: r.collateral,
+                    borrowable: r.borrowable,
+                    supplied: atoms(r.supplied, decimals),
+                    rate: RateCurveRay {
+                        base: ray(r.rate.base),
+                        slope1: ray(r.rate.slope1),
+                        slope2: ray(r.rate.slope2),
+                        optimal_utilization: ray(r.rate.optimal_utilization),
+                    },
+                    reserve_factor: ppm(r.reserve_factor),
+                });
+            }
+            let listed: Vec<&str> = reserve.iter().map(|r| r.asset.as_str()).collect();
+            let mut pops = Vec::new();
+            for (k, b) in borrowers.iter().enumerate() {
+                let at = format!("protocol[{i}].borrowers[{k}]");
+                let mut collateral = Vec::new();
+                let mut total = 0.0;
+                for (j, s) in b.collateral.iter().enumerate() {
+                    if let Some(r) = self.find(
+                        format!("{at}.collateral[{j}].asset"),
+                        "reserve of this market",
+                        &s.asset,
+                        &listed,
+                    ) {
+                        if !reserve[r].collateral {
+                            self.push(
+                                format!("{at}.collateral[{j}].asset"),
+                                "a reserve with `collateral = true`",
+                                &format!("\"{}\"", s.asset),
+                                "enable it as collateral or post another asset",
+                            );
+                        }
+                        collateral.push((r, ppm(s.share)));
+                    }
+                    total += s.share;
+                }
+                if (total - 1.0).abs() > 1e-9 {
+                    self.push(
+                        format!("{at}.collateral"),
+                        "shares summing to 1",
+                        &format!("{total:.6}"),
+                        "adjust the shares",
+                    );
+                }
+                let debt = self.find(
+                    format!("{at}.debt"),
+                    "reserve of this market",
+                    &b.debt,
+                    &listed,
+                );
+                if debt
+                    .and_then(|d| reserve.get(d))
+                    .is_some_and(|r| !r.borrowable)
+                {
+                    self.push(
+                        format!("{at}.debt"),
+                        "a reserve with `borrowable = true`",
+                        &format!("\"{}\"", b.debt),
+                        "enable borrowing on it",
+                    );
+                }
+                let [v0, v1] = b.collateral_value_usd;
+                if !(v0 > 0.0 && v0 <= v1) {
+                    self.push(
+                        format!("{at}.collateral_value_usd"),
+                        "[low, high] with 0 < low ≤ high",
+                        &format!("[{v0}, {v1}]"),
+                        "order the bounds",
+                    );
+                }
+                let [h0, h1] = b.health_factor;
+                if !(h0 > 1.0 && h0 <= h1) {
+                    self.push(
+                        format!("{at}.health_factor"),
+                        "[low, high] with 1 < low ≤ high",
+                        &format!("[{h0}, {h1}]"),
+                        "borrowers start healthy: raise the lower bound above 1",
+                    );
+                }
+                pops.push(BorrowerPopulation {
+                    count: b.count,
+                    collateral,
+                    debt: debt.unwrap_or(0),
+                    collateral_value: (v0, v1),
+                    health_factor: (h0, h1),
+                });
+            }
+            out.push(ProtocolSpec::Lending(LendingSpec {
+                name: name.clone(),
+                chain,
+                reserves,
+                borrowers: pops,
+                liquidation_protocol_fee: ppm(*liquidation_protocol_fee),
+            }));
+        }
+        out
+    }
+
+    fn agents(
+        &mut self,
+        assets: &[&str],
+        venues: &[&str],
+        protocols: &[&str],
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) -> Vec<AgentSpec> {
+        let f = self.f;
+        let mut out = Vec::new();
+        for (i, a) in f.agent.iter().enumerate() {
+            match a {
+                AgentFile::Liquidator {
+                    name,
+                    protocols: ps,
+                    capital,
+                    routes,
+                    min_profit_usd,
+                    gas_per_liquidation,
+                    max_per_block,
+                } => {
+                    let ids = ps
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, p)| {
+                            self.find(
+                                format!("agent[{i}].protocols[{k}]"),
+                                "protocol",
+                                p,
+                                protocols,
+                            )
+                        })
+                        .map(|p| ProtocolId(u16::try_from(p).unwrap_or(0)))
+                        .collect();
+                    let capital = capital
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, h)| {
+                            let x = self.find(
+                                format!("agent[{i}].capital[{k}].asset"),
+                                "asset",
+                                &h.asset,
+                                assets,
+                            )?;
+                            Some(Amount::new(
+                                AssetId(u16::try_from(x).unwrap_or(0)),
+                                atoms(h.amount, aspecs[x].decimals),
+                            ))
+                        })
+                        .collect();
+                    let mut rs = Vec::new();
+                    for (k, r) in routes.iter().enumerate() {
+                        let Some(x) = self.find(
+                            format!("agent[{i}].routes[{k}].asset"),
+                            "asset",
+                            &r.asset,
+                            assets,
+                        ) else {
+                            continue;
+                        };
+                        let mut held = AssetId(u16::try_from(x).unwrap_or(0));
+                        let mut path = Vec::new();
+                        for (j, v) in r.venues.iter().enumerate() {
+                            let Some(vi) = self.find(
+                                format!("agent[{i}].routes[{k}].venues[{j}]"),
+                                "venue",
+                                v,
+                                venues,
+                            ) else {
+                                continue;
+                            };
+                            let vs = &vspecs[vi];
+                            held = if vs.base == held {
+                                vs.quote
+                            } else if vs.quote == held {
+                                vs.base
+                            } else {
+                                self.push(format!("agent[{i}].routes[{k}].venues[{j}]"), &format!("a venue trading {}", aspecs[held.index()].name), &format!("\"{v}\""), "each venue of a route must trade what the previous one paid out");
+                                held
+                            };
+                            path.push(VenueId(u16::try_from(vi).unwrap_or(0)));
+                        }
+                        rs.push((AssetId(u16::try_from(x).unwrap_or(0)), path));
+                    }
+                    out.push(AgentSpec::Liquidator(LiquidatorSpec {
+                        name: name.clone(),
+                        protocols: ids,
+                        capital,
+                        routes: rs,
+                        min_profit: Value::from_f64(*min_profit_usd).unwrap_or(Value::ZERO),
+                        gas_per_liquidation: *gas_per_liquidation,
+                        max_per_block: *max_per_block,
+                    }));
+                }
+                AgentFile::Arbitrageur {
+                    name,
+                    venue,
+                    max_trade_usd,
+                    threshold_bps,
+                } => {
+                    let v = self
+                        .find(format!("agent[{i}].venue"), "venue", venue, venues)
+                        .unwrap_or(0);
+                    out.push(AgentSpec::Arbitrageur(ArbitrageurSpec {
+                        name: name.clone(),
+                        venue: VenueId(u16::try_from(v).unwrap_or(0)),
+                        max_trade: Value::from_f64(*max_trade_usd).unwrap_or(Value::ZERO),
+                        threshold: ppm(threshold_bps / 10_000.0),
+                    }));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn gwei_to_wei(g: f64) -> u128 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let w = (g * 1e9).round().max(0.0) as u128;
+    w
+}
+
+/// Outside prices at the start (for default pool reserves).
+fn reference_prices(assets: &[AssetSpec]) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::with_capacity(assets.len());
+    for a in assets {
+        let p = match &a.price {
+            PriceOrigin::Process {
+                process: ProcessSpec::Stochastic(s),
+                ..
+            } => s.initial,
+            PriceOrigin::Process {
+                process: ProcessSpec::Replay(p),
+                ..
+            } => p.first().copied().unwrap_or(1.0),
+            PriceOrigin::Peg(p) => *p,
+            PriceOrigin::Tracks { asset, ratio } => {
+                out.get(asset.index()).copied().unwrap_or(1.0) * ratio
+            }
+        };
+        out.push(p);
+    }
+    out
+}

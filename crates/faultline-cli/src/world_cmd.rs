@@ -79,15 +79,16 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
         "{} — seed {}, {} ticks of {} ms\n",
         s.name, s.seed, s.ticks, s.tick_ms
     );
-    t.push_str("  protocol              liquidations  skipped  shortfall  reserve  deficit  latent  liquidatable\n");
+    t.push_str("  protocol              liquidations  skipped   shortfall    reserve        ADL    deficit     latent  liquidatable\n");
     for p in &s.protocols {
         t.push_str(&format!(
-            "  {:<20} {:>13} {:>8} {:>10.0} {:>8.0} {:>8.0} {:>7.0} {:>13}\n",
+            "  {:<20} {:>13} {:>8} {:>11.0} {:>10.0} {:>10.0} {:>10.0} {:>10.0} {:>13}\n",
             p.name,
             p.liquidations,
             p.skipped_unprofitable + p.skipped_no_capital + p.skipped_no_cash,
             p.shortfall,
             p.borne_by.reserve,
+            p.borne_by.adl_haircut,
             p.borne_by.protocol_deficit,
             p.latent_shortfall,
             p.liquidatable_at_end

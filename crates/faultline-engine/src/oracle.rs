@@ -27,6 +27,9 @@ pub enum SourceRef {
     Reference,
     /// Spot venue `i` of the market.
     Venue(usize),
+    /// A price set from outside the venue before each block
+    /// ([`crate::Simulation::set_external_price`]): a world's oracle.
+    External,
 }
 
 /// Oracle parameters.

@@ -12,6 +12,8 @@ pub(crate) struct BlockStats {
     pub adl_volume: Quote,
     pub socialized_loss: Quote,
     pub priced_out: u32,
+    /// Net base the liquidity provider took on from liquidation fills (+ bought).
+    pub liquidation_base: Base,
 }
 
 /// One timeline row: the state of one market at the end of a block.
@@ -111,6 +113,10 @@ pub struct RunTotals {
     pub adl_volume: Quote,
     /// Base quantity auto-deleveraged (all markets).
     pub adl_quantity: Base,
+    /// What ADL took from the counterparties: `Σ |bankruptcy price − mark| × quantity`
+    /// over fills where the bankruptcy price was worse for them than the mark (the loss
+    /// the deleveraged positions passed on).
+    pub adl_haircut: Quote,
     /// Loss covered by haircuts of profitable accounts.
     pub socialized_loss: Quote,
     /// Every loss past bankruptcy, however it was covered.

@@ -62,6 +62,8 @@ pub struct MarketRuntime {
     /// Non-linear liquidation penalty.
     pub penalty: Option<crate::mitigations::PenaltyCurve>,
     pub(crate) halted_until: u64,
+    /// The price an [`SourceRef::External`] source reads.
+    pub(crate) external_price: Price,
 }
 
 impl MarketRuntime {
@@ -80,6 +82,7 @@ impl MarketRuntime {
             breaker: None,
             penalty: None,
             halted_until: 0,
+            external_price: Price::ZERO,
         }
     }
 }
@@ -285,6 +288,21 @@ impl Simulation {
     pub fn with_chain(mut self, params: ChainParams) -> Self {
         self.chain = Some(Chain::new(params));
         self
+    }
+
+    /// Set the price market `i`'s [`SourceRef::External`] oracle sources read in the next
+    /// block (a world's oracle drives the venue's).
+    pub fn set_external_price(&mut self, i: usize, price: Price) {
+        if let Some(rt) = self.runtimes.get_mut(i) {
+            rt.external_price = price;
+        }
+    }
+
+    /// Net base the liquidity provider took on in market `i` during the last block from
+    /// liquidation fills on the perp book: positive when it bought (longs were closed),
+    /// negative when it sold. A world lays this flow off on a spot venue.
+    pub fn block_liquidation_base(&self, i: usize) -> Base {
+        self.stats.get(i).map_or(Base::ZERO, |s| s.liquidation_base)
     }
 
     /// The venue state.
@@ -507,7 +525,10 @@ impl Simulation {
                         live.push(v.mid()?);
                     }
                 }
-                SourceRef::PerpBook => {}
+                SourceRef::External if rt.external_price.is_positive() => {
+                    live.push(rt.external_price);
+                }
+                SourceRef::PerpBook | SourceRef::External => {}
             }
         }
         let frozen = self.faults.oracle_frozen(i, block);

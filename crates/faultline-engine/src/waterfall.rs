@@ -208,6 +208,12 @@ impl Simulation {
         self.venue.markets[market.index()].last_trade_price = fill.worst_price;
         let stats = &mut self.stats[market.index()];
         stats.liquidation_volume = stats.liquidation_volume.checked_add(fill.notional)?;
+        // Closing a long sells to the liquidity provider, which is then long.
+        stats.liquidation_base = if long {
+            stats.liquidation_base.checked_add(fill.filled)?
+        } else {
+            stats.liquidation_base.checked_sub(fill.filled)?
+        };
         self.totals.liquidation_volume =
             self.totals.liquidation_volume.checked_add(fill.notional)?;
         Ok(())
@@ -465,6 +471,15 @@ impl Simulation {
             self.totals.adl_events += 1;
             self.totals.adl_volume = self.totals.adl_volume.checked_add(notional)?;
             self.totals.adl_quantity = self.totals.adl_quantity.checked_add(f.amount)?;
+            let adverse = if long {
+                p_b.checked_sub(mark)?
+            } else {
+                mark.checked_sub(p_b)?
+            };
+            if adverse.is_positive() {
+                let haircut = f.amount.notional(adverse, Rounding::Ceil)?;
+                self.totals.adl_haircut = self.totals.adl_haircut.checked_add(haircut)?;
+            }
             self.emit(
                 EventKind::FirstAdl,
                 Some(market),

@@ -80,6 +80,23 @@ pub fn build_with_reference(
     build_on(s, seed, paths)
 }
 
+/// Build the simulation for `seed` with several markets' reference prices replaced
+/// (market index, one price per block from the opening one): how a world drives a perp
+/// venue with its assets' outside prices.
+pub fn build_with_references(
+    s: &Scenario,
+    seed: u64,
+    replaced: &[(usize, Vec<f64>)],
+) -> Result<Built, BuildError> {
+    let mut paths = reference_paths(s, seed);
+    for (market, path) in replaced {
+        if let Some(p) = paths.get_mut(*market) {
+            p.clone_from(path);
+        }
+    }
+    build_on(s, seed, paths)
+}
+
 fn build_on(s: &Scenario, seed: u64, paths: Vec<Vec<f64>>) -> Result<Built, BuildError> {
     let f = &s.file;
     let mut markets = Vec::new();

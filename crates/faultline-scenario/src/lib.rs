@@ -19,7 +19,7 @@ pub mod system_file;
 mod wiring;
 pub mod world_file;
 
-pub use build::{build, build_with_reference, BuildError, Built};
+pub use build::{build, build_with_reference, build_with_references, BuildError, Built};
 pub use error::{ValidationError, ValidationReport};
 pub use load::{load, parse, Scenario};
 pub use schema::ScenarioFile;

@@ -408,6 +408,10 @@ pub(crate) fn depth_points<'a>(
     s.depths.get(key).map_or(explicit, Vec::as_slice)
 }
 
+/// The oracle source name a world uses for a bound market (never valid in a file: the
+/// validator accepts only "perp", "reference" and venue labels).
+pub(crate) const WORLD_SOURCE: &str = "\u{0}world";
+
 /// Oracle parameters of market `i`.
 pub(crate) fn oracle_params(f: &ScenarioFile, i: usize) -> Result<OracleParams, ArithmeticError> {
     let (o, _) = oracle_of(f, i);
@@ -415,6 +419,8 @@ pub(crate) fn oracle_params(f: &ScenarioFile, i: usize) -> Result<OracleParams, 
     let source = |name: &str| match name {
         "perp" => SourceRef::PerpBook,
         "reference" => SourceRef::Reference,
+        // Only set by a world binding the market to one of its oracles.
+        WORLD_SOURCE => SourceRef::External,
         label => SourceRef::Venue(m.venue.iter().position(|v| v.label() == label).unwrap_or(0)),
     };
     let sources = if o.sources.is_empty() {

@@ -39,6 +39,12 @@ fn liquidation_cascade_exhausts_insurance_fund_then_adl() {
         t.liquidations
     );
     assert!(t.adl_events > 100);
+    // ADL passed losses on to the counterparties: positive, and no more than the notional
+    // they were closed for.
+    assert!(
+        t.adl_haircut.is_positive() && t.adl_haircut < t.adl_volume,
+        "{t:?}"
+    );
     assert!(
         sim.venue().ledger.insurance_fund < Quote::from_units(20_000).unwrap(),
         "fund drained to under 1%"
@@ -60,6 +66,7 @@ fn small_gap_is_absorbed_without_adl_or_bad_debt() {
     let t = sim.totals();
     assert!(t.liquidations > 0, "a 6% gap liquidates the 17×–20× longs");
     assert_eq!(t.adl_events, 0);
+    assert_eq!(t.adl_haircut, Quote::ZERO);
     assert_eq!(sim.venue().ledger.bad_debt(), Quote::ZERO);
     assert!(!sim.events().happened(EventKind::FirstAdl));
 }

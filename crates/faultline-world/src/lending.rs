@@ -15,6 +15,7 @@
 //! covered first by the treasury's accrued claims, the rest borne by suppliers.
 
 use crate::ledger::{HolderId, Ledger};
+use crate::record::{BorneBy, LendingDetail, ProtocolRow, ProtocolSummary};
 use crate::spec::{ChainId, OracleId};
 use crate::WorldError;
 use faultline_math::aave::{self, RateCurveRay, RAY};
@@ -599,5 +600,58 @@ impl Lending {
     /// The reserve of `asset`, if the market lists it.
     pub fn reserve_of(&self, asset: AssetId) -> Option<usize> {
         self.spec.reserves.iter().position(|r| r.asset == asset)
+    }
+
+    /// A timeline row at the oracle `prices`.
+    pub fn row(
+        &self,
+        tick: u64,
+        time_ms: u64,
+        prices: &[Price],
+    ) -> Result<ProtocolRow, WorldError> {
+        let mut debt = Value::ZERO;
+        for (i, r) in self.spec.reserves.iter().enumerate() {
+            let d = Amount::new(r.asset, self.total_debt(i)?);
+            debt = debt.checked_add(d.value(prices[i], r.decimals, Rounding::Ceil)?)?;
+        }
+        let s = &self.stats;
+        Ok(ProtocolRow {
+            tick,
+            time_ms,
+            protocol: self.spec.name.clone(),
+            exposure: debt.to_f64(),
+            liquidations: s.liquidations,
+            shortfall: s.shortfall.to_f64(),
+            protocol_deficit: s.protocol_deficit.to_f64(),
+            skipped: s.skipped_unprofitable + s.skipped_no_capital + s.skipped_no_cash,
+            liquidatable: s.liquidatable,
+        })
+    }
+
+    /// The market's losses in the loss vocabulary, latent shortfall at `prices`.
+    pub fn summary(&self, prices: &[Price]) -> Result<ProtocolSummary, WorldError> {
+        let s = &self.stats;
+        Ok(ProtocolSummary {
+            name: self.spec.name.clone(),
+            kind: "lending".into(),
+            liquidations: s.liquidations,
+            liquidation_volume: s.collateral_seized.to_f64(),
+            skipped_unprofitable: s.skipped_unprofitable,
+            skipped_no_capital: s.skipped_no_capital,
+            skipped_no_cash: s.skipped_no_cash,
+            liquidatable_at_end: s.liquidatable,
+            shortfall: s.shortfall.to_f64(),
+            borne_by: BorneBy {
+                reserve: s.covered_by_treasury.to_f64(),
+                adl_haircut: 0.0,
+                socialized_loss: 0.0,
+                protocol_deficit: s.protocol_deficit.to_f64(),
+            },
+            latent_shortfall: self.latent_shortfall(prices)?.to_f64(),
+            lending: Some(LendingDetail {
+                debt_repaid: s.debt_repaid.to_f64(),
+            }),
+            perp: None,
+        })
     }
 }

@@ -27,6 +27,7 @@
 pub mod agents;
 pub mod ledger;
 pub mod lending;
+pub mod perp;
 pub mod pool;
 pub mod record;
 pub mod spec;
@@ -73,6 +74,14 @@ pub enum WorldError {
         asset: String,
         /// `Σ balances − expected`.
         error_atoms: i128,
+    },
+    /// A perp venue's engine stopped.
+    #[error("perp venue {protocol}: {message}")]
+    Perp {
+        /// Protocol name.
+        protocol: String,
+        /// The engine's error.
+        message: String,
     },
     /// A protocol's books disagree with themselves: a bug.
     #[error("the books of {protocol} are inconsistent after tick {tick}: {detail}")]

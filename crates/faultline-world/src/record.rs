@@ -22,6 +22,9 @@ pub enum WorldEventKind {
     NoCashToSeize,
     /// A protocol's first uncovered loss (shortfall written off).
     FirstShortfall,
+    /// A perp venue's own failure sequence (first liquidation, fund draw and depletion,
+    /// first ADL...), as the engine names it.
+    Perp(faultline_engine::EventKind),
 }
 
 /// One event.
@@ -93,8 +96,9 @@ pub struct ProtocolRow {
     pub time_ms: u64,
     /// Protocol.
     pub protocol: String,
-    /// Debt outstanding, dollars at its oracles.
-    pub debt: f64,
+    /// Debt outstanding (lending) or trader long open interest at the mark (perp),
+    /// dollars.
+    pub exposure: f64,
     /// Liquidations so far.
     pub liquidations: u64,
     /// Shortfall written off so far, dollars.
@@ -138,22 +142,22 @@ pub struct BorneBy {
 pub struct ProtocolSummary {
     /// Name.
     pub name: String,
-    /// Kind (`lending`, ...).
+    /// Kind (`lending`, `perp`).
     pub kind: String,
-    /// Liquidations executed.
+    /// Liquidations executed (perp: full and partial steps).
     pub liquidations: u64,
-    /// Debt repaid by liquidators, dollars.
-    pub debt_repaid: f64,
-    /// Collateral seized, dollars.
-    pub collateral_seized: f64,
-    /// Liquidations skipped as unprofitable.
+    /// What liquidations moved, dollars: collateral seized (lending), notional closed
+    /// on the book (perp).
+    pub liquidation_volume: f64,
+    /// Liquidation attempts skipped as unprofitable (lending: slippage and gas ate the
+    /// bonus; perp: gas above the liquidator's fee).
     pub skipped_unprofitable: u64,
-    /// Liquidations skipped for lack of the liquidator's capital or gas.
+    /// Attempts skipped for lack of the liquidator's capital or gas.
     pub skipped_no_capital: u64,
-    /// Liquidations skipped for lack of the market's cash.
+    /// Attempts skipped for lack of the market's cash.
     pub skipped_no_cash: u64,
-    /// Accounts liquidatable at the protocol's last block (left open: nobody found
-    /// them worth liquidating).
+    /// Accounts liquidatable at the protocol's last block that nobody liquidated
+    /// (lending).
     pub liquidatable_at_end: u64,
     /// What closed positions' collateral did not cover, dollars.
     pub shortfall: f64,
@@ -161,6 +165,34 @@ pub struct ProtocolSummary {
     pub borne_by: BorneBy,
     /// Under-water positions still open at the end, dollars.
     pub latent_shortfall: f64,
+    /// Lending figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lending: Option<LendingDetail>,
+    /// Perp figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perp: Option<PerpDetail>,
+}
+
+/// What only a lending market reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LendingDetail {
+    /// Debt repaid by liquidators, dollars.
+    pub debt_repaid: f64,
+}
+
+/// What only a perp venue reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PerpDetail {
+    /// ADL fills.
+    pub adl_fills: u64,
+    /// Notional auto-deleveraged, dollars.
+    pub adl_volume: f64,
+    /// Insurance fund at the start, dollars.
+    pub insurance_fund_start: f64,
+    /// Insurance fund at the end, dollars.
+    pub insurance_fund_end: f64,
+    /// Base laid off on each bound market's hedge venue (units; + sold into it).
+    pub hedged_base: Vec<f64>,
 }
 
 /// A liquidator's results.

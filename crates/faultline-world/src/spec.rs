@@ -165,6 +165,8 @@ pub struct OracleSpec {
 pub enum ProtocolSpec {
     /// An Aave v3-like lending market.
     Lending(crate::lending::LendingSpec),
+    /// A perpetual-futures venue (the engine's clearing house).
+    Perp(crate::perp::PerpSpec),
 }
 
 impl ProtocolSpec {
@@ -172,12 +174,14 @@ impl ProtocolSpec {
     pub fn name(&self) -> &str {
         match self {
             ProtocolSpec::Lending(l) => &l.name,
+            ProtocolSpec::Perp(p) => &p.name,
         }
     }
     /// The chain it runs on.
     pub fn chain(&self) -> ChainId {
         match self {
             ProtocolSpec::Lending(l) => l.chain,
+            ProtocolSpec::Perp(p) => p.chain,
         }
     }
 }

@@ -3,10 +3,11 @@
 use crate::agents::{preview_route, sell_route, Arbitrageur, Liquidator};
 use crate::ledger::Ledger;
 use crate::lending::{BorrowerPopulation, Lending};
+use crate::perp::{Perp, PerpSpec};
 use crate::pool::Pool;
 use crate::record::{
-    AgentSummary, AssetRow, AssetSummary, BorneBy, OracleRow, ProtocolRow, ProtocolSummary,
-    VenueRow, VenueSummary, WorldEvent, WorldEventKind, WorldRecords, WorldSummary,
+    AgentSummary, AssetRow, AssetSummary, OracleRow, ProtocolSummary, VenueRow, VenueSummary,
+    WorldEvent, WorldEventKind, WorldRecords, WorldSummary,
 };
 use crate::spec::{AgentSpec, ChainId, OracleSource, PriceOrigin, ProtocolSpec, WorldSpec};
 use crate::WorldError;
@@ -31,7 +32,9 @@ enum Attempt {
 #[derive(Debug, Clone)]
 pub enum Protocol {
     /// A lending market.
-    Lending(Lending),
+    Lending(Box<Lending>),
+    /// A perpetual-futures venue.
+    Perp(Box<Perp>),
 }
 
 /// A running world.
@@ -133,11 +136,52 @@ impl World {
                     for pop in &pops {
                         self.draw_borrowers(&mut m, pop, &mut rng)?;
                     }
-                    self.protocols.push(Protocol::Lending(m));
+                    self.protocols.push(Protocol::Lending(Box::new(m)));
+                }
+                ProtocolSpec::Perp(ps) => {
+                    let perp = self.open_perp(ps)?;
+                    self.protocols.push(Protocol::Perp(Box::new(perp)));
                 }
             }
         }
         Ok(())
+    }
+
+    /// Build a perp venue on the world's reference paths (sampled at its chain's blocks)
+    /// and give its contract the collateral its books hold.
+    fn open_perp(&mut self, ps: PerpSpec) -> Result<Perp, WorldError> {
+        let stride = self.spec.chains[ps.chain.index()].block_time_ms / self.spec.tick_ms;
+        let blocks = self.spec.ticks / stride.max(1);
+        let paths: Vec<(usize, Vec<f64>)> = ps
+            .markets
+            .iter()
+            .map(|b| {
+                let path = (0..=blocks)
+                    .map(|k| self.reference_f64(b.asset, k * stride))
+                    .collect();
+                (b.market, path)
+            })
+            .collect();
+        let sim = (ps.build.0)(self.seed, &paths).map_err(|e| WorldError::Genesis {
+            what: format!("protocol `{}`", ps.name),
+            why: e.to_string(),
+            hint: "check the venue's scenario file".into(),
+        })?;
+        let decimals = self.spec.assets[ps.collateral.index()].decimals;
+        Perp::open(ps, sim, &mut self.ledger, decimals)
+    }
+
+    /// An asset's outside price at `tick`, from the paths (no state).
+    fn reference_f64(&self, asset: AssetId, tick: u64) -> f64 {
+        match &self.spec.assets[asset.index()].price {
+            PriceOrigin::Process { .. } => {
+                let path = &self.paths[asset.index()];
+                let t = usize::try_from(tick).unwrap_or(usize::MAX);
+                path[t.min(path.len() - 1)]
+            }
+            PriceOrigin::Peg(p) => *p,
+            PriceOrigin::Tracks { asset, ratio } => self.reference_f64(*asset, tick) * ratio,
+        }
     }
 
     /// Draw a population's borrowers: collateral value log-uniform, split by shares and
@@ -294,12 +338,21 @@ impl World {
         }
         self.arbitrage()?;
         self.oracles_phase()?;
-        for p in 0..self.protocols.len() {
+        // Protocols are taken out while they act so agents and the ledger can be borrowed
+        // beside them; they are put back whatever happens.
+        let mut protocols = std::mem::take(&mut self.protocols);
+        let mut result = Ok(());
+        for (p, proto) in protocols.iter_mut().enumerate() {
             let chain = self.spec.protocols[p].chain();
             if self.producing[chain.index()] {
-                self.protocol_block(p, chain)?;
+                result = self.protocol_block(proto, p, chain);
+                if result.is_err() {
+                    break;
+                }
             }
         }
+        self.protocols = protocols;
+        result?;
         self.check()?;
         self.record()
     }
@@ -449,7 +502,8 @@ impl World {
         Ok(())
     }
 
-    fn reserve_prices(&self, m: &Lending) -> Vec<Price> {
+    /// Every reserve's oracle price, in reserve order.
+    pub fn reserve_prices(&self, m: &Lending) -> Vec<Price> {
         m.spec
             .reserves
             .iter()
@@ -457,11 +511,35 @@ impl World {
             .collect()
     }
 
-    fn protocol_block(&mut self, p: usize, chain: ChainId) -> Result<(), WorldError> {
+    fn protocol_block(
+        &mut self,
+        proto: &mut Protocol,
+        p: usize,
+        chain: ChainId,
+    ) -> Result<(), WorldError> {
+        match proto {
+            Protocol::Lending(m) => self.lending_block(m, p, chain),
+            Protocol::Perp(perp) => {
+                let prices: Vec<Price> = self.oracles.iter().map(Oracle::price).collect();
+                let events = perp.block(&mut self.ledger, &self.pools, &prices)?;
+                let name = perp.spec.name.clone();
+                for (kind, detail) in events {
+                    self.emit(WorldEventKind::Perp(kind), name.clone(), detail);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn lending_block(
+        &mut self,
+        m: &mut Lending,
+        p: usize,
+        chain: ChainId,
+    ) -> Result<(), WorldError> {
         let block_time_ms = self.spec.chains[chain.index()].block_time_ms;
-        let Protocol::Lending(mut m) = self.protocols[p].clone();
         m.accrue(&self.ledger, block_time_ms)?;
-        let prices = self.reserve_prices(&m);
+        let prices = self.reserve_prices(m);
         let candidates = m.candidates(&prices)?;
         m.stats.liquidatable = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
         let watchers: Vec<usize> = (0..self.liquidators.len())
@@ -479,13 +557,12 @@ impl World {
                 if used[k] >= self.liquidators[k].spec.max_per_block {
                     continue;
                 }
-                if self.liquidate_sized(&mut m, k, c, &prices, chain)? {
+                if self.liquidate_sized(m, k, c, &prices, chain)? {
                     used[k] += 1;
                     break;
                 }
             }
         }
-        self.protocols[p] = Protocol::Lending(m);
         Ok(())
     }
 
@@ -640,15 +717,17 @@ impl World {
                 error_atoms: e.error_atoms,
             });
         }
-        if self.full_checks {
-            for p in &self.protocols {
-                let Protocol::Lending(m) = p;
-                m.check_books().map_err(|detail| WorldError::Books {
-                    tick: self.tick,
-                    protocol: m.spec.name.clone(),
-                    detail,
-                })?;
-            }
+        for p in &self.protocols {
+            let (name, books) = match p {
+                Protocol::Lending(m) if self.full_checks => (&m.spec.name, m.check_books()),
+                Protocol::Lending(_) => continue,
+                Protocol::Perp(perp) => (&perp.spec.name, perp.check(&self.ledger)),
+            };
+            books.map_err(|detail| WorldError::Books {
+                tick: self.tick,
+                protocol: name.clone(),
+                detail,
+            })?;
         }
         Ok(())
     }
@@ -701,28 +780,11 @@ impl World {
             });
         }
         for p in &self.protocols {
-            let Protocol::Lending(m) = p;
-            let prices = self.reserve_prices(m);
-            let mut debt = Value::ZERO;
-            for (i, r) in m.spec.reserves.iter().enumerate() {
-                debt = debt.checked_add(Amount::new(r.asset, m.total_debt(i)?).value(
-                    prices[i],
-                    r.decimals,
-                    Rounding::Ceil,
-                )?)?;
-            }
-            let s = &m.stats;
-            self.records.protocols.push(ProtocolRow {
-                tick,
-                time_ms,
-                protocol: m.spec.name.clone(),
-                debt: debt.to_f64(),
-                liquidations: s.liquidations,
-                shortfall: s.shortfall.to_f64(),
-                protocol_deficit: s.protocol_deficit.to_f64(),
-                skipped: s.skipped_unprofitable + s.skipped_no_capital + s.skipped_no_cash,
-                liquidatable: s.liquidatable,
-            });
+            let row = match p {
+                Protocol::Lending(m) => m.row(tick, time_ms, &self.reserve_prices(m))?,
+                Protocol::Perp(perp) => perp.row(tick, time_ms)?,
+            };
+            self.records.protocols.push(row);
         }
         Ok(())
     }
@@ -732,26 +794,9 @@ impl World {
     pub fn summary(&self, error: Option<String>) -> Result<WorldSummary, WorldError> {
         let mut protocols = Vec::new();
         for p in &self.protocols {
-            let Protocol::Lending(m) = p;
-            let s = &m.stats;
-            protocols.push(ProtocolSummary {
-                name: m.spec.name.clone(),
-                kind: "lending".into(),
-                liquidations: s.liquidations,
-                debt_repaid: s.debt_repaid.to_f64(),
-                collateral_seized: s.collateral_seized.to_f64(),
-                skipped_unprofitable: s.skipped_unprofitable,
-                skipped_no_capital: s.skipped_no_capital,
-                skipped_no_cash: s.skipped_no_cash,
-                liquidatable_at_end: s.liquidatable,
-                shortfall: s.shortfall.to_f64(),
-                borne_by: BorneBy {
-                    reserve: s.covered_by_treasury.to_f64(),
-                    adl_haircut: 0.0,
-                    socialized_loss: 0.0,
-                    protocol_deficit: s.protocol_deficit.to_f64(),
-                },
-                latent_shortfall: m.latent_shortfall(&self.reserve_prices(m))?.to_f64(),
+            protocols.push(match p {
+                Protocol::Lending(m) => m.summary(&self.reserve_prices(m))?,
+                Protocol::Perp(perp) => perp.summary()?,
             });
         }
         let imbalances = self.ledger.imbalances();

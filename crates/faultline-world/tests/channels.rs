@@ -295,8 +295,9 @@ fn the_same_seed_gives_the_same_world_and_another_seed_another() {
 #[test]
 fn borrowing_more_than_was_supplied_is_refused_at_genesis_with_a_hint() {
     let mut spec = two_markets(true, true);
-    let ProtocolSpec::Lending(l) = &mut spec.protocols[0];
-    l.reserves[0].supplied = 1_000 * E6;
+    if let ProtocolSpec::Lending(l) = &mut spec.protocols[0] {
+        l.reserves[0].supplied = 1_000 * E6;
+    }
     let e = World::new(spec, 1).unwrap_err().to_string();
     assert!(
         e.contains("fragile") && e.contains("USDC") && e.contains("supplied"),
@@ -331,7 +332,7 @@ proptest! {
             gaps[0].fraction = gap;
         }
         for p in &mut spec.protocols {
-            let ProtocolSpec::Lending(l) = p;
+            let ProtocolSpec::Lending(l) = p else { continue };
             l.borrowers[0].count = count;
             l.borrowers[0].health_factor = (hf_lo, hf_lo + 0.3);
         }

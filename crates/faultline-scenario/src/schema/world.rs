@@ -254,10 +254,48 @@ pub enum ProtocolFile {
         #[serde(default)]
         borrowers: Vec<BorrowersFile>,
     },
+    /// A perpetual-futures venue: its markets, accounts, margin, liquidation, insurance
+    /// fund, ADL and mitigations come from a version-1 scenario file (`venue`); its
+    /// bound markets take their reference, oracle and hedging from the world.
+    Perp {
+        /// Name, unique in the world.
+        name: String,
+        /// The chain it runs on (the venue file's `block_time_ms` must equal its block
+        /// time, and the venue file must not declare its own `[chain]`).
+        chain: String,
+        /// The venue's scenario file (version 1), relative to this file.
+        venue: String,
+        /// The asset margin and the insurance fund are held in (6 decimals or more).
+        collateral: String,
+        /// Markets bound to the world.
+        #[schemars(length(min = 1))]
+        market: Vec<PerpMarketFile>,
+    },
 }
 
 fn ten_pct() -> f64 {
     0.1
+}
+
+/// How a market of a perp venue is tied to the world.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerpMarketFile {
+    /// The market's symbol in the venue file.
+    pub symbol: String,
+    /// The asset whose outside price is the market's reference.
+    pub asset: String,
+    /// The world oracle the venue marks and liquidates on (replaces the venue file's
+    /// oracle for this market).
+    pub oracle: String,
+    /// The venue where the venue's liquidity provider lays off liquidation flow (a pool
+    /// trading `asset` as base); none: the flow stays on the perp book.
+    #[serde(default)]
+    pub hedge_venue: Option<String>,
+    /// Share of the flow laid off.
+    #[serde(default = "one")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub hedge_fraction: f64,
 }
 
 /// A lending reserve.

@@ -1,0 +1,304 @@
+//! A perpetual-futures venue as a protocol of the world: the engine's clearing house
+//! (margin, funding, liquidation waterfall, insurance fund, ADL, mitigations), with its
+//! markets bound to the world.
+//!
+//! For each bound market: the reference price is the world asset's outside price; the
+//! index the venue marks and liquidates on is a named world oracle (the engine's oracle
+//! reads it as an [`SourceRef::External`](faultline_engine::oracle::SourceRef) source and
+//! publishes it at once); and the liquidity provider that takes the other side of every
+//! liquidation fill lays that flow off on a named world venue (a fraction of it), so the
+//! venue's liquidations move the pool other protocols sell into and their oracles read.
+//!
+//! In the ledger, the venue's contract holds its collateral asset: every deposit, the
+//! insurance fund and the liquidity provider's capital, in total `deposits + external
+//! flows` of the engine. Money the engine receives from outside (an insurance top-up from
+//! a treasury) enters the world as an external flow; the identity is checked every block.
+
+use crate::agents::swap;
+use crate::ledger::{HolderId, Ledger};
+use crate::pool::{Direction, Pool};
+use crate::record::{BorneBy, PerpDetail, ProtocolRow, ProtocolSummary};
+use crate::spec::{ChainId, OracleId, VenueId};
+use crate::WorldError;
+use faultline_engine::{EventKind, Simulation};
+use faultline_units::{scale_of, Amount, AssetId, Ppm, Price, BASE_SCALE, QUOTE_SCALE};
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a venue could not be built.
+pub type BuildFailure = Box<dyn std::error::Error + Send + Sync>;
+
+/// Builds the venue for a seed, with the given markets' reference paths (one price per
+/// block of the venue's chain, from the opening one).
+#[derive(Clone)]
+pub struct PerpFactory(
+    #[allow(clippy::type_complexity)]
+    pub  Arc<dyn Fn(u64, &[(usize, Vec<f64>)]) -> Result<Simulation, BuildFailure> + Send + Sync>,
+);
+
+impl fmt::Debug for PerpFactory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PerpFactory")
+    }
+}
+
+impl PartialEq for PerpFactory {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// How one market of the venue is tied to the world.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarketBinding {
+    /// The venue's market index.
+    pub market: usize,
+    /// The asset whose outside price is the market's reference.
+    pub asset: AssetId,
+    /// The world oracle the venue marks and liquidates on.
+    pub oracle: OracleId,
+    /// Where the liquidity provider lays off liquidation flow, if anywhere.
+    pub hedge_venue: Option<VenueId>,
+    /// Share of the flow laid off.
+    pub hedge_fraction: Ppm,
+}
+
+/// A perp venue's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PerpSpec {
+    /// Name.
+    pub name: String,
+    /// The chain it runs on (its block time is the venue's block time).
+    pub chain: ChainId,
+    /// The asset margin and the insurance fund are held in (the engine's quote).
+    pub collateral: AssetId,
+    /// Bound markets.
+    pub markets: Vec<MarketBinding>,
+    /// Builds the engine.
+    pub build: PerpFactory,
+}
+
+/// A running perp venue.
+#[derive(Debug, Clone)]
+pub struct Perp {
+    /// Parameters.
+    pub spec: PerpSpec,
+    /// The engine.
+    pub sim: Simulation,
+    /// The venue's contract in the ledger.
+    pub holder: HolderId,
+    /// The liquidity provider's hedging wallet.
+    pub hedger: HolderId,
+    collateral_decimals: u8,
+    /// Engine external flows already mirrored in the ledger, quote atoms.
+    mirrored_flows: i128,
+    events_seen: usize,
+    /// Base laid off on each binding's venue so far (+ sold into it), 10⁻⁸ units.
+    pub hedged: Vec<i128>,
+}
+
+/// Quote atoms (10⁻⁶) → atoms of an asset with `decimals` ≥ 6.
+fn quote_to_atoms(q: i128, decimals: u8) -> Result<i128, WorldError> {
+    let up = scale_of(decimals)? / i128::from(QUOTE_SCALE);
+    Ok(q * up.max(1))
+}
+
+impl Perp {
+    /// Open the venue: build the engine and give its contract the collateral it holds.
+    pub fn open(
+        spec: PerpSpec,
+        sim: Simulation,
+        ledger: &mut Ledger,
+        collateral_decimals: u8,
+    ) -> Result<Self, WorldError> {
+        let holder = ledger.open(spec.name.clone());
+        let hedger = ledger.open(format!("{} liquidity provider", spec.name));
+        let v = sim.venue();
+        let held =
+            i128::from(v.ledger.deposits.atoms()) + i128::from(v.ledger.external_flows.atoms());
+        ledger.genesis(
+            holder,
+            Amount::new(spec.collateral, quote_to_atoms(held, collateral_decimals)?),
+        )?;
+        let hedged = vec![0; spec.markets.len()];
+        Ok(Self {
+            mirrored_flows: i128::from(v.ledger.external_flows.atoms()),
+            spec,
+            sim,
+            holder,
+            hedger,
+            collateral_decimals,
+            events_seen: 0,
+            hedged,
+        })
+    }
+
+    /// One block: the bound oracles' prices go in, the engine steps, the liquidity
+    /// provider hedges, money from outside is mirrored. Returns the engine's new events.
+    pub fn block(
+        &mut self,
+        ledger: &mut Ledger,
+        pools: &[Pool],
+        oracle_prices: &[Price],
+    ) -> Result<Vec<(EventKind, String)>, WorldError> {
+        for b in &self.spec.markets {
+            self.sim
+                .set_external_price(b.market, oracle_prices[b.oracle.index()]);
+        }
+        self.sim.step().map_err(|e| WorldError::Perp {
+            protocol: self.spec.name.clone(),
+            message: e.to_string(),
+        })?;
+        for (k, b) in self.spec.markets.clone().iter().enumerate() {
+            if let Some(v) = b.hedge_venue {
+                self.hedge(ledger, &pools[v.index()], k, b)?;
+            }
+        }
+        let flows = i128::from(self.sim.venue().ledger.external_flows.atoms());
+        if flows != self.mirrored_flows {
+            let delta = quote_to_atoms(flows - self.mirrored_flows, self.collateral_decimals)?;
+            let amount = Amount::new(self.spec.collateral, delta.abs());
+            if delta > 0 {
+                ledger.external_in(self.holder, amount)?;
+            } else {
+                ledger.external_out(self.holder, amount)?;
+            }
+            self.mirrored_flows = flows;
+        }
+        let all = self.sim.events().events();
+        let new = all[self.events_seen..]
+            .iter()
+            .map(|e| (e.kind, e.detail.clone()))
+            .collect();
+        self.events_seen = all.len();
+        Ok(new)
+    }
+
+    /// Lay off this block's liquidation flow: base the provider bought is sold into the
+    /// pool (brought in from its outside inventory, the quote sent back out); base it sold
+    /// is bought back from the pool.
+    fn hedge(
+        &mut self,
+        ledger: &mut Ledger,
+        pool: &Pool,
+        k: usize,
+        b: &MarketBinding,
+    ) -> Result<(), WorldError> {
+        let base = i128::from(self.sim.block_liquidation_base(b.market).atoms());
+        let share = faultline_units::mul_div_wide(
+            base,
+            i128::from(b.hedge_fraction.atoms()),
+            1_000_000,
+            faultline_units::Rounding::Floor,
+        )?;
+        // Base (10⁻⁸) → atoms of the pool's base asset.
+        let atoms = faultline_units::mul_div_wide(
+            share,
+            scale_of(pool.base_decimals)?,
+            i128::from(BASE_SCALE),
+            faultline_units::Rounding::Floor,
+        )?;
+        if atoms > 0 {
+            ledger.external_in(self.hedger, Amount::new(pool.base, atoms))?;
+            let out = swap(ledger, pool, self.hedger, Amount::new(pool.base, atoms))?;
+            ledger.external_out(self.hedger, out)?;
+        } else if atoms < 0 {
+            let Some(cost) = pool.amount_in(ledger, Direction::BuyBase, -atoms)? else {
+                return Ok(());
+            };
+            ledger.external_in(self.hedger, Amount::new(pool.quote, cost))?;
+            let out = swap(ledger, pool, self.hedger, Amount::new(pool.quote, cost))?;
+            ledger.external_out(self.hedger, out)?;
+        }
+        self.hedged[k] += share;
+        Ok(())
+    }
+
+    /// The venue's contract holds exactly what the engine's books say it holds.
+    pub fn check(&self, ledger: &Ledger) -> Result<(), String> {
+        let v = self.sim.venue();
+        let books =
+            i128::from(v.ledger.deposits.atoms()) + i128::from(v.ledger.external_flows.atoms());
+        let expected =
+            quote_to_atoms(books, self.collateral_decimals).map_err(|e| e.to_string())?;
+        let held = ledger.balance(self.holder, self.spec.collateral).atoms();
+        if held == expected {
+            Ok(())
+        } else {
+            Err(format!("holds {held} atoms, its books say {expected}"))
+        }
+    }
+
+    /// A timeline row.
+    pub fn row(&self, tick: u64, time_ms: u64) -> Result<ProtocolRow, WorldError> {
+        let v = self.sim.venue();
+        let t = self.sim.totals();
+        let mut exposure = 0.0;
+        for m in &v.markets {
+            exposure += m
+                .trader_long_oi
+                .notional(m.mark_price, faultline_units::Rounding::Floor)?
+                .to_f64();
+        }
+        Ok(ProtocolRow {
+            tick,
+            time_ms,
+            protocol: self.spec.name.clone(),
+            exposure,
+            liquidations: t.liquidations,
+            shortfall: t.loss_past_bankruptcy.to_f64() + t.adl_haircut.to_f64(),
+            protocol_deficit: v.ledger.bad_debt().to_f64(),
+            skipped: t.priced_out,
+            liquidatable: 0,
+        })
+    }
+
+    /// The venue's losses in the loss vocabulary: the shortfall is every loss past
+    /// bankruptcy on the book plus what ADL passed to counterparties (closing them at the
+    /// bankrupt account's price instead of the mark); borne by the insurance fund, the ADL
+    /// haircut, socialized loss, and the uncovered rest (bad debt).
+    pub fn summary(&self) -> Result<ProtocolSummary, WorldError> {
+        let v = self.sim.venue();
+        let t = self.sim.totals();
+        // Losses past bankruptcy on the book, plus what ADL passed on to counterparties.
+        let adl = t.adl_haircut.to_f64();
+        let shortfall = t.loss_past_bankruptcy.to_f64() + adl;
+        let reserve = t.insurance_paid.to_f64();
+        let socialized = t.socialized_loss.to_f64();
+        let deficit = v.ledger.bad_debt().to_f64();
+        let latent = self.sim.latent_bad_debt().map_err(|e| WorldError::Perp {
+            protocol: self.spec.name.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(ProtocolSummary {
+            name: self.spec.name.clone(),
+            kind: "perp".into(),
+            liquidations: t.liquidations,
+            liquidation_volume: t.liquidation_volume.to_f64(),
+            skipped_unprofitable: t.priced_out,
+            skipped_no_capital: 0,
+            skipped_no_cash: 0,
+            liquidatable_at_end: 0,
+            shortfall,
+            borne_by: BorneBy {
+                reserve,
+                adl_haircut: adl,
+                socialized_loss: socialized,
+                protocol_deficit: deficit,
+            },
+            latent_shortfall: latent.to_f64(),
+            lending: None,
+            perp: Some(PerpDetail {
+                adl_fills: t.adl_events,
+                adl_volume: t.adl_volume.to_f64(),
+                insurance_fund_start: self.sim.insurance_start().to_f64(),
+                insurance_fund_end: v.ledger.insurance_fund.to_f64(),
+                hedged_base: self
+                    .hedged
+                    .iter()
+                    .map(|h| *h as f64 / BASE_SCALE as f64)
+                    .collect(),
+            }),
+        })
+    }
+}

@@ -14,6 +14,7 @@ pub mod contagion;
 pub mod funding;
 pub mod lending;
 pub mod liquidation;
+pub mod maker;
 pub mod margin;
 pub mod options;
 pub mod split;

@@ -2,6 +2,8 @@
 //! its line), then every name resolved (with "did you mean" hints) and the rules across
 //! fields checked, then turned into a [`faultline_world::WorldSpec`].
 
+mod cdp;
+
 use crate::check::Issue;
 use crate::error::{edit_distance, ValidationReport};
 use crate::load::{issue, parse_checked, read_input, to_errors};
@@ -172,9 +174,9 @@ impl<'f> Resolver<'f> {
             .protocol
             .iter()
             .map(|p| match p {
-                ProtocolFile::Lending { name, .. } | ProtocolFile::Perp { name, .. } => {
-                    name.as_str()
-                }
+                ProtocolFile::Lending { name, .. }
+                | ProtocolFile::Perp { name, .. }
+                | ProtocolFile::Cdp { name, .. } => name.as_str(),
             })
             .collect();
         for (s, l) in [
@@ -199,7 +201,7 @@ impl<'f> Resolver<'f> {
                 "lengthen the run or shorten tick_ms",
             );
         }
-        let asset_specs = self.assets(&assets);
+        let asset_specs = self.assets(&assets, &venues);
         let refs = reference_prices(&asset_specs);
         let chain_specs = self.chains(&assets);
         let venue_specs = self.venues(&assets, &chains, &asset_specs, &refs);
@@ -212,6 +214,7 @@ impl<'f> Resolver<'f> {
         };
         let protocol_specs = self.protocols(&names, &oracle_specs, &asset_specs, &venue_specs);
         let agent_specs = self.agents(&assets, &venues, &protocols, &asset_specs, &venue_specs);
+        self.market_priced(&asset_specs, &venue_specs, &protocol_specs);
         if !self.issues.is_empty() {
             return None;
         }
@@ -228,7 +231,7 @@ impl<'f> Resolver<'f> {
         })
     }
 
-    fn assets(&mut self, assets: &[&str]) -> Vec<AssetSpec> {
+    fn assets(&mut self, assets: &[&str], venues: &[&str]) -> Vec<AssetSpec> {
         let f = self.f;
         let tick_ms = self.tick_ms;
         f.asset
@@ -261,6 +264,15 @@ impl<'f> Resolver<'f> {
                             .collect(),
                     },
                     PriceFile::Peg { price } => PriceOrigin::Peg(*price),
+                    PriceFile::Market { venue, initial } => {
+                        let v = self
+                            .find(format!("asset[{i}].price.venue"), "venue", venue, venues)
+                            .unwrap_or(0);
+                        PriceOrigin::Market {
+                            venue: VenueId(u16::try_from(v).unwrap_or(0)),
+                            initial: *initial,
+                        }
+                    }
                     PriceFile::Tracks { asset, ratio } => {
                         let j = self
                             .find(
@@ -439,8 +451,12 @@ impl<'f> Resolver<'f> {
                         sources.push(OracleSource::Reference);
                         continue;
                     }
+                    if s == "par" {
+                        sources.push(OracleSource::Par);
+                        continue;
+                    }
                     let mut known = venues.to_vec();
-                    known.push("reference");
+                    known.extend(["reference", "par"]);
                     if let Some(v) =
                         self.find(format!("oracle[{i}].sources[{k}]"), "venue", s, &known)
                     {
@@ -512,6 +528,27 @@ impl<'f> Resolver<'f> {
                     };
                     if let Some(spec) = self.perp(i, &b, n, ospecs, aspecs, vspecs) {
                         out.push(ProtocolSpec::Perp(spec));
+                    }
+                    continue;
+                }
+                ProtocolFile::Cdp {
+                    name,
+                    chain,
+                    stablecoin,
+                    hole,
+                    ilk,
+                    vaults,
+                } => {
+                    let c = cdp::CdpFile {
+                        name,
+                        chain,
+                        stablecoin,
+                        hole: *hole,
+                        ilk,
+                        vaults,
+                    };
+                    if let Some(spec) = self.cdp(i, &c, n, ospecs, aspecs) {
+                        out.push(ProtocolSpec::Cdp(spec));
                     }
                     continue;
                 }
@@ -760,6 +797,39 @@ impl<'f> Resolver<'f> {
                         max_per_block: *max_per_block,
                     }));
                 }
+                AgentFile::Seller {
+                    name,
+                    asset,
+                    venue,
+                    holding,
+                    below_usd,
+                    per_block_usd,
+                    from_s,
+                } => {
+                    let a = self.find(format!("agent[{i}].asset"), "asset", asset, assets);
+                    let v = self.find(format!("agent[{i}].venue"), "venue", venue, venues);
+                    if let (Some(a), Some(v)) = (a, v) {
+                        if vspecs[v].base.index() != a {
+                            self.push(
+                                format!("agent[{i}].venue"),
+                                &format!("a venue selling {asset}"),
+                                &format!("\"{venue}\""),
+                                "holders sell into a pool whose base is their asset",
+                            );
+                        }
+                    }
+                    let a = a.unwrap_or(0);
+                    out.push(AgentSpec::Seller(SellerSpec {
+                        name: name.clone(),
+                        asset: AssetId(u16::try_from(a).unwrap_or(0)),
+                        venue: VenueId(u16::try_from(v.unwrap_or(0)).unwrap_or(0)),
+                        holding: atoms(*holding, aspecs.get(a).map_or(18, |s| s.decimals)),
+                        below: faultline_units::Price::from_f64(*below_usd)
+                            .unwrap_or(faultline_units::Price::ZERO),
+                        per_block: Value::from_f64(*per_block_usd).unwrap_or(Value::ZERO),
+                        from_tick: from_s * 1_000 / self.tick_ms.max(1),
+                    }));
+                }
                 AgentFile::Arbitrageur {
                     name,
                     venue,
@@ -974,6 +1044,7 @@ fn reference_prices(assets: &[AssetSpec]) -> Vec<f64> {
             PriceOrigin::Tracks { asset, ratio } => {
                 out.get(asset.index()).copied().unwrap_or(1.0) * ratio
             }
+            PriceOrigin::Market { initial, .. } => *initial,
         };
         out.push(p);
     }

@@ -326,3 +326,206 @@ fn a_perp_venue_file_that_cannot_run_in_the_world_is_refused() {
         "{r}"
     );
 }
+
+/// A CDP issuing FUSD against WETH, a FUSD/USDC stableswap that prices FUSD, a lending
+/// market that takes FUSD as collateral, and FUSD holders who dump from two minutes on.
+/// `fusd_source` is what the lending market's FUSD oracle reads.
+fn stablecoin_world(fusd_source: &str, dump_usd: f64) -> String {
+    format!(
+        r#"
+schema_version = 2
+name = "a stablecoin held as collateral"
+seed = 5
+duration_s = 1800
+
+[[asset]]
+name = "USDC"
+decimals = 6
+price = {{ kind = "peg", price = 1.0 }}
+
+[[asset]]
+name = "WETH"
+decimals = 18
+price = {{ kind = "gbm", initial = 3000.0, volatility_annual = 0.0, gaps = [{{ at_s = 120, fraction = -0.35 }}] }}
+
+[[asset]]
+name = "FUSD"
+decimals = 18
+price = {{ kind = "market", venue = "fusd-usdc" }}
+
+[[chain]]
+name = "ethereum"
+block_time_ms = 12000
+gas_asset = "WETH"
+gas_price_gwei = 20.0
+
+[[venue]]
+name = "uni"
+chain = "ethereum"
+base = "WETH"
+quote = "USDC"
+curve = {{ kind = "constant_product" }}
+fee_bps = 30
+base_reserve = 30000
+
+[[venue]]
+name = "fusd-usdc"
+chain = "ethereum"
+base = "FUSD"
+quote = "USDC"
+curve = {{ kind = "stableswap", amplification = 100 }}
+fee_bps = 4
+base_reserve = 10_000_000
+
+[[oracle]]
+name = "usdc"
+asset = "USDC"
+chain = "ethereum"
+sources = ["reference"]
+
+[[oracle]]
+name = "eth-osm"
+asset = "WETH"
+chain = "ethereum"
+sources = ["reference"]
+delay_blocks = 5
+
+[[oracle]]
+name = "fusd"
+asset = "FUSD"
+chain = "ethereum"
+sources = ["{fusd_source}"]
+
+[[protocol]]
+kind = "cdp"
+name = "maker"
+chain = "ethereum"
+stablecoin = "FUSD"
+hole = 100_000_000
+
+[[protocol.ilk]]
+asset = "WETH"
+oracle = "eth-osm"
+liquidation_ratio = 1.5
+penalty = 0.13
+buf = 1.1
+curve = {{ kind = "stairstep", step_s = 60, cut = 0.99 }}
+hole = 50_000_000
+tip = 300
+chip = 0.001
+
+[[protocol.vaults]]
+ilk = "WETH"
+count = 400
+collateral_value_usd = [50_000, 2_000_000]
+collateralization = [1.55, 2.5]
+
+[[protocol]]
+kind = "lending"
+name = "lender"
+chain = "ethereum"
+
+[[protocol.reserve]]
+asset = "USDC"
+oracle = "usdc"
+borrowable = true
+supplied = 100_000_000
+
+[[protocol.reserve]]
+asset = "FUSD"
+oracle = "fusd"
+collateral = true
+ltv = 0.75
+liquidation_threshold = 0.80
+liquidation_bonus = 0.05
+
+[[protocol.borrowers]]
+count = 200
+collateral = [{{ asset = "FUSD", share = 1.0 }}]
+debt = "USDC"
+collateral_value_usd = [10_000, 200_000]
+health_factor = [1.05, 1.25]
+
+[[agent]]
+kind = "liquidator"
+name = "keepers"
+protocols = ["maker", "lender"]
+capital = [{{ asset = "FUSD", amount = 20_000_000 }}, {{ asset = "USDC", amount = 50_000_000 }}, {{ asset = "WETH", amount = 100 }}]
+routes = [
+  {{ asset = "WETH", venues = ["uni", "fusd-usdc"] }},
+  {{ asset = "FUSD", venues = ["fusd-usdc"] }},
+]
+min_profit_usd = 10
+gas_per_liquidation = 400_000
+max_per_block = 1000
+
+[[agent]]
+kind = "seller"
+name = "fusd-holders"
+asset = "FUSD"
+venue = "fusd-usdc"
+holding = 8_000_000
+below_usd = 2.0
+per_block_usd = {dump_usd}
+from_s = 120
+
+[[agent]]
+kind = "arbitrageur"
+name = "arb"
+venue = "uni"
+max_trade_usd = 3_000_000
+"#
+    )
+}
+
+#[test]
+fn a_stablecoin_depeg_travels_through_the_lending_market_that_takes_it_as_collateral() {
+    let priced = run_world(&stablecoin_world("fusd-usdc", 400_000.0));
+    let par = run_world(&stablecoin_world("par", 400_000.0));
+    let (ps, rs) = (priced.summary(None).unwrap(), par.summary(None).unwrap());
+    let fusd = |s: &faultline_world::WorldSummary| s.assets[2].reference_low;
+    assert!(fusd(&ps) < 0.97, "the dump breaks the peg: {}", fusd(&ps));
+    assert!(
+        fusd(&rs) < 0.97,
+        "the same dump breaks it with a par oracle too"
+    );
+    assert!(priced
+        .events()
+        .iter()
+        .any(|e| e.kind == faultline_world::WorldEventKind::Depeg));
+    let (lp, lr) = (&ps.protocols[1], &rs.protocols[1]);
+    assert!(
+        lp.liquidations > 10,
+        "priced at its pool, FUSD collateral is liquidated: {lp:?}"
+    );
+    assert_eq!(
+        lr.liquidations, 0,
+        "priced at par, the depeg never reaches the loans: {lr:?}"
+    );
+    // Without the dump, nothing happens to the lender either way.
+    let calm = run_world(&stablecoin_world("fusd-usdc", 0.0))
+        .summary(None)
+        .unwrap();
+    assert_eq!(calm.protocols[1].liquidations, 0, "{:?}", calm.protocols[1]);
+}
+
+#[test]
+fn a_cdp_barks_after_the_gap_and_keepers_buy_the_collateral_back_into_the_pools() {
+    let w = run_world(&stablecoin_world("par", 0.0));
+    let s = w.summary(None).unwrap();
+    let maker = &s.protocols[0];
+    let detail = maker.cdp.as_ref().unwrap();
+    assert!(
+        maker.liquidations > 10,
+        "a 35% gap puts vaults under 150%: {maker:?}"
+    );
+    assert!(detail.takes > 0 && detail.raised > 0.0, "{detail:?}");
+    assert!(detail.keeper_incentives > 0.0);
+    // Keepers sell the WETH they win: the pool ends below the outside market.
+    assert!(
+        s.venues[0].mid_low < s.assets[1].reference_end,
+        "{:?}",
+        s.venues[0]
+    );
+    assert!(s.assets.iter().all(|a| a.conservation_error_atoms == 0));
+}

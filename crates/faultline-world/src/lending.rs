@@ -652,6 +652,7 @@ impl Lending {
                 debt_repaid: s.debt_repaid.to_f64(),
             }),
             perp: None,
+            cdp: None,
         })
     }
 }

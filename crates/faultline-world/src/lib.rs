@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agents;
+pub mod cdp;
 pub mod ledger;
 pub mod lending;
 pub mod perp;

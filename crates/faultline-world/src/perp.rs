@@ -299,6 +299,7 @@ impl Perp {
                     .map(|h| *h as f64 / BASE_SCALE as f64)
                     .collect(),
             }),
+            cdp: None,
         })
     }
 }

@@ -22,6 +22,8 @@ pub enum WorldEventKind {
     NoCashToSeize,
     /// A protocol's first uncovered loss (shortfall written off).
     FirstShortfall,
+    /// A market-priced asset (a stablecoin) moved more than 2% from its starting price.
+    Depeg,
     /// A perp venue's own failure sequence (first liquidation, fund draw and depletion,
     /// first ADL...), as the engine names it.
     Perp(faultline_engine::EventKind),
@@ -171,6 +173,22 @@ pub struct ProtocolSummary {
     /// Perp figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub perp: Option<PerpDetail>,
+    /// CDP figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cdp: Option<CdpDetail>,
+}
+
+/// What only a CDP reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CdpDetail {
+    /// Takes.
+    pub takes: u64,
+    /// Auction resets.
+    pub redos: u64,
+    /// Stablecoin raised by auctions, dollars at par.
+    pub raised: f64,
+    /// Keeper rewards minted, dollars at par.
+    pub keeper_incentives: f64,
 }
 
 /// What only a lending market reports.

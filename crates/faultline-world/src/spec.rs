@@ -4,7 +4,7 @@
 
 use faultline_engine::oracle::OracleParams;
 use faultline_engine::process::{Gap, ProcessSpec};
-use faultline_units::{Amount, AssetId, Ppm, Value};
+use faultline_units::{Amount, AssetId, Ppm, Price, Value};
 
 /// A chain: a dense index into the world's chain table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -78,6 +78,14 @@ pub enum PriceOrigin {
     },
     /// A fixed price.
     Peg(f64),
+    /// Whatever a named venue says: an asset issued by a protocol (a stablecoin) has no
+    /// outside market; its price is its pool's mid, in dollars at the quote's price.
+    Market {
+        /// The venue (its base is this asset).
+        venue: VenueId,
+        /// The price assumed before the venue exists (for default pool reserves).
+        initial: f64,
+    },
     /// A fixed multiple of another asset's reference (a liquid staking token, a wrapped
     /// asset).
     Tracks {
@@ -142,6 +150,8 @@ pub enum OracleSource {
     Venue(VenueId),
     /// The asset's reference price (markets outside the world).
     Reference,
+    /// $1, hard-coded (protocols that price a stablecoin at par).
+    Par,
 }
 
 /// An oracle: a price of one asset in dollars, updated when its chain produces a block.
@@ -167,6 +177,8 @@ pub enum ProtocolSpec {
     Lending(crate::lending::LendingSpec),
     /// A perpetual-futures venue (the engine's clearing house).
     Perp(crate::perp::PerpSpec),
+    /// A Maker-like CDP stablecoin.
+    Cdp(crate::cdp::CdpSpec),
 }
 
 impl ProtocolSpec {
@@ -175,6 +187,7 @@ impl ProtocolSpec {
         match self {
             ProtocolSpec::Lending(l) => &l.name,
             ProtocolSpec::Perp(p) => &p.name,
+            ProtocolSpec::Cdp(c) => &c.name,
         }
     }
     /// The chain it runs on.
@@ -182,6 +195,7 @@ impl ProtocolSpec {
         match self {
             ProtocolSpec::Lending(l) => l.chain,
             ProtocolSpec::Perp(p) => p.chain,
+            ProtocolSpec::Cdp(c) => c.chain,
         }
     }
 }
@@ -193,6 +207,28 @@ pub enum AgentSpec {
     Liquidator(LiquidatorSpec),
     /// Ties a venue to the asset's reference price.
     Arbitrageur(ArbitrageurSpec),
+    /// Holders who sell an asset into a venue once its price falls below a level (a run
+    /// on a stablecoin, a large holder dumping).
+    Seller(SellerSpec),
+}
+
+/// Holders who sell when the price falls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SellerSpec {
+    /// Name.
+    pub name: String,
+    /// The asset they hold.
+    pub asset: AssetId,
+    /// Where they sell it.
+    pub venue: VenueId,
+    /// What they hold at the start, atoms.
+    pub holding: i128,
+    /// They sell while the asset's price is below this.
+    pub below: Price,
+    /// Most they sell per block of the venue's chain, dollars.
+    pub per_block: Value,
+    /// They start no earlier than this tick.
+    pub from_tick: u64,
 }
 
 /// A liquidator (a bot or a group of them acting as one).

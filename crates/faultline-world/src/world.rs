@@ -1,6 +1,7 @@
 //! The world: genesis, the tick pipeline (order in the crate docs), records, summary.
 
 use crate::agents::{preview_route, sell_route, Arbitrageur, Liquidator};
+use crate::cdp::{Cdp, CdpSpec, VaultPopulation};
 use crate::ledger::Ledger;
 use crate::lending::{BorrowerPopulation, Lending};
 use crate::perp::{Perp, PerpSpec};
@@ -9,8 +10,12 @@ use crate::record::{
     AgentSummary, AssetRow, AssetSummary, OracleRow, ProtocolSummary, VenueRow, VenueSummary,
     WorldEvent, WorldEventKind, WorldRecords, WorldSummary,
 };
-use crate::spec::{AgentSpec, ChainId, OracleSource, PriceOrigin, ProtocolSpec, WorldSpec};
+use crate::spec::{
+    AgentSpec, ChainId, OracleSource, PriceOrigin, ProtocolSpec, SellerSpec, WorldSpec,
+};
 use crate::WorldError;
+
+mod keepers;
 use faultline_engine::oracle::Oracle;
 use faultline_engine::process::{generate_paths, PathsInput, ProcessSpec};
 use faultline_engine::rng::{stream, Stream};
@@ -35,6 +40,8 @@ pub enum Protocol {
     Lending(Box<Lending>),
     /// A perpetual-futures venue.
     Perp(Box<Perp>),
+    /// A CDP stablecoin.
+    Cdp(Box<Cdp>),
 }
 
 /// A running world.
@@ -55,6 +62,7 @@ pub struct World {
     pub protocols: Vec<Protocol>,
     liquidators: Vec<Liquidator>,
     arbitrageurs: Vec<Arbitrageur>,
+    sellers: Vec<(SellerSpec, crate::ledger::HolderId)>,
     events: Vec<WorldEvent>,
     seen: BTreeSet<(WorldEventKind, String)>,
     records: WorldRecords,
@@ -83,6 +91,7 @@ impl World {
             protocols: Vec::new(),
             liquidators: Vec::new(),
             arbitrageurs: Vec::new(),
+            sellers: Vec::new(),
             events: Vec::new(),
             seen: BTreeSet::new(),
             records: WorldRecords::default(),
@@ -101,6 +110,11 @@ impl World {
             .collect();
         world.open_protocols()?;
         world.open_agents()?;
+        for p in &world.protocols {
+            if let Protocol::Cdp(c) = p {
+                c.back_supply(&mut world.ledger)?;
+            }
+        }
         world.ledger.seal();
         world.venue_low = world
             .pools
@@ -142,9 +156,55 @@ impl World {
                     let perp = self.open_perp(ps)?;
                     self.protocols.push(Protocol::Perp(Box::new(perp)));
                 }
+                ProtocolSpec::Cdp(cs) => {
+                    let mut rng = stream(
+                        self.seed,
+                        Stream::World(u32::try_from(p).unwrap_or(u32::MAX)),
+                    );
+                    let cdp = self.open_cdp(cs, &mut rng)?;
+                    self.protocols.push(Protocol::Cdp(Box::new(cdp)));
+                }
             }
         }
         Ok(())
+    }
+
+    /// Open a CDP and draw its vaults: collateral value log-uniform, priced at the ilk's
+    /// oracle; debt at par for the drawn collateralization.
+    fn open_cdp(
+        &mut self,
+        cs: CdpSpec,
+        rng: &mut rand_chacha::ChaCha12Rng,
+    ) -> Result<Cdp, WorldError> {
+        let mut cdp = Cdp::new(cs, &mut self.ledger);
+        let pops: Vec<VaultPopulation> = cdp.spec.vaults.clone();
+        for pop in &pops {
+            let ilk = cdp.spec.ilks[pop.ilk].clone();
+            let price = self.oracles[ilk.oracle.index()].price();
+            let (lo, hi) = (
+                libm::log(pop.collateral_value.0),
+                libm::log(pop.collateral_value.1),
+            );
+            for _ in 0..pop.count {
+                let v = libm::exp(lo + (hi - lo) * rng.random::<f64>());
+                let c = pop.collateralization.0
+                    + (pop.collateralization.1 - pop.collateralization.0) * rng.random::<f64>();
+                let value = Value::from_f64(v)?;
+                let ink =
+                    Amount::for_value(ilk.asset, value, price, ilk.decimals, Rounding::Floor)?
+                        .atoms();
+                let art = cdp.stable_atoms(v / c)?;
+                cdp.genesis_vault(
+                    &mut self.ledger,
+                    crate::cdp::Vault {
+                        ilk: pop.ilk,
+                        ink,
+                        art,
+                    },
+                )?;
+            }
+        }
+        Ok(cdp)
     }
 
     /// Build a perp venue on the world's reference paths (sampled at its chain's blocks)
@@ -181,6 +241,8 @@ impl World {
             }
             PriceOrigin::Peg(p) => *p,
             PriceOrigin::Tracks { asset, ratio } => self.reference_f64(*asset, tick) * ratio,
+            // Not exogenous: scenario validation keeps perps off market-priced assets.
+            PriceOrigin::Market { initial, .. } => *initial,
         }
     }
 
@@ -273,6 +335,12 @@ impl World {
                         gas_paid: Value::ZERO,
                     });
                 }
+                AgentSpec::Seller(sp) => {
+                    let wallet = self.ledger.open(sp.name.clone());
+                    self.ledger
+                        .genesis(wallet, Amount::new(sp.asset, sp.holding))?;
+                    self.sellers.push((sp, wallet));
+                }
                 AgentSpec::Arbitrageur(a) => {
                     let wallet = self.ledger.open(a.name.clone());
                     self.arbitrageurs.push(Arbitrageur {
@@ -336,6 +404,7 @@ impl World {
                 self.chain_blocks[c] += 1;
             }
         }
+        self.sellers_phase()?;
         self.arbitrage()?;
         self.oracles_phase()?;
         // Protocols are taken out while they act so agents and the ledger can be borrowed
@@ -354,6 +423,7 @@ impl World {
         self.protocols = protocols;
         result?;
         self.check()?;
+        self.depeg_events();
         self.record()
     }
 
@@ -373,6 +443,12 @@ impl World {
                 PriceOrigin::Tracks { asset, ratio } => {
                     self.reference[asset.index()].to_f64() * ratio
                 }
+                PriceOrigin::Market { venue, .. } => self
+                    .source_price(
+                        AssetId(u16::try_from(i).unwrap_or(0)),
+                        OracleSource::Venue(*venue),
+                    )?
+                    .to_f64(),
             };
             self.reference[i] = Price::from_f64(p)?;
             if let Some(l) = self.low.get_mut(i) {
@@ -461,6 +537,7 @@ impl World {
     fn source_price(&self, asset: AssetId, s: OracleSource) -> Result<Price, WorldError> {
         Ok(match s {
             OracleSource::Reference => self.reference[asset.index()],
+            OracleSource::Par => Price::from_atoms(PRICE_SCALE),
             OracleSource::Venue(v) => {
                 let pool = &self.pools[v.index()];
                 let mid = pool.mid(&self.ledger)?;
@@ -519,6 +596,7 @@ impl World {
     ) -> Result<(), WorldError> {
         match proto {
             Protocol::Lending(m) => self.lending_block(m, p, chain),
+            Protocol::Cdp(c) => self.cdp_block(c, p, chain),
             Protocol::Perp(perp) => {
                 let prices: Vec<Price> = self.oracles.iter().map(Oracle::price).collect();
                 let events = perp.block(&mut self.ledger, &self.pools, &prices)?;
@@ -635,20 +713,7 @@ impl World {
             return Ok(Attempt::Blocked);
         }
         let liq = &self.liquidators[k];
-        let ch = &self.spec.chains[chain.index()];
-        let gas_wei = ch
-            .gas_spikes
-            .iter()
-            .find(|s| (s.start_tick..s.end_tick).contains(&self.tick))
-            .map_or(ch.gas_price_wei, |s| s.gas_price_wei);
-        let gas_decimals = self.spec.assets[ch.gas_asset.index()].decimals;
-        let gas_atoms = mul_div_wide(
-            i128::try_from(gas_wei).unwrap_or(i128::MAX),
-            i128::from(liq.spec.gas_per_liquidation),
-            10i128.pow(u32::from(18u8.saturating_sub(gas_decimals.min(18)))),
-            Rounding::Ceil,
-        )?;
-        let gas = Amount::new(ch.gas_asset, gas_atoms);
+        let gas = self.gas_cost(chain, liq.spec.gas_per_liquidation)?;
         let needs_debt = Amount::new(ds.asset, o.debt_repaid);
         let has = |a: Amount| self.ledger.balance(liq.wallet, a.asset()).atoms() >= a.atoms();
         let enough = if ds.asset == gas.asset() {
@@ -671,13 +736,11 @@ impl World {
         let route = liq.route(cs.asset).to_vec();
         let seized = Amount::new(cs.asset, o.collateral_to_liquidator);
         let proceeds = preview_route(&self.ledger, &self.pools, &route, seized)?;
-        let value_at_ref = |a: Amount, r: Rounding| -> Result<Value, WorldError> {
-            let d = self.spec.assets[a.asset().index()].decimals;
-            Ok(a.value(self.reference[a.asset().index()], d, r)?)
-        };
-        let gain = value_at_ref(proceeds, Rounding::Floor)?;
-        let gas_value = value_at_ref(gas, Rounding::Ceil)?;
-        let cost = value_at_ref(needs_debt, Rounding::Ceil)?.checked_add(gas_value)?;
+        let gain = self.value_at_reference(proceeds, Rounding::Floor)?;
+        let gas_value = self.value_at_reference(gas, Rounding::Ceil)?;
+        let cost = self
+            .value_at_reference(needs_debt, Rounding::Ceil)?
+            .checked_add(gas_value)?;
         if gain.checked_sub(cost)? < liq.spec.min_profit {
             return Ok(Attempt::Unprofitable);
         }
@@ -709,6 +772,25 @@ impl World {
         Ok(Attempt::Done)
     }
 
+    /// What `gas_units` cost on `chain` now, in its gas asset (the gas price, or a
+    /// spike's, in wei per unit; the asset's decimals scale wei).
+    fn gas_cost(&self, chain: ChainId, gas_units: u64) -> Result<Amount, WorldError> {
+        let ch = &self.spec.chains[chain.index()];
+        let gas_wei = ch
+            .gas_spikes
+            .iter()
+            .find(|s| (s.start_tick..s.end_tick).contains(&self.tick))
+            .map_or(ch.gas_price_wei, |s| s.gas_price_wei);
+        let decimals = self.spec.assets[ch.gas_asset.index()].decimals;
+        let atoms = mul_div_wide(
+            i128::try_from(gas_wei).unwrap_or(i128::MAX),
+            i128::from(gas_units),
+            10i128.pow(u32::from(18u8.saturating_sub(decimals.min(18)))),
+            Rounding::Ceil,
+        )?;
+        Ok(Amount::new(ch.gas_asset, atoms))
+    }
+
     fn check(&self) -> Result<(), WorldError> {
         if let Some(e) = self.ledger.imbalances().first() {
             return Err(WorldError::Conservation {
@@ -722,6 +804,7 @@ impl World {
                 Protocol::Lending(m) if self.full_checks => (&m.spec.name, m.check_books()),
                 Protocol::Lending(_) => continue,
                 Protocol::Perp(perp) => (&perp.spec.name, perp.check(&self.ledger)),
+                Protocol::Cdp(c) => (&c.spec.name, c.check(&self.ledger, self.full_checks)),
             };
             books.map_err(|detail| WorldError::Books {
                 tick: self.tick,
@@ -783,6 +866,7 @@ impl World {
             let row = match p {
                 Protocol::Lending(m) => m.row(tick, time_ms, &self.reserve_prices(m))?,
                 Protocol::Perp(perp) => perp.row(tick, time_ms)?,
+                Protocol::Cdp(c) => c.row(tick, time_ms)?,
             };
             self.records.protocols.push(row);
         }
@@ -797,6 +881,7 @@ impl World {
             protocols.push(match p {
                 Protocol::Lending(m) => m.summary(&self.reserve_prices(m))?,
                 Protocol::Perp(perp) => perp.summary()?,
+                Protocol::Cdp(c) => c.summary(&self.ilk_prices(c))?,
             });
         }
         let imbalances = self.ledger.imbalances();

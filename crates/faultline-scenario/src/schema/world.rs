@@ -93,6 +93,16 @@ pub enum PriceFile {
         #[schemars(range(min = 1e-8, max = 1e10))]
         price: f64,
     },
+    /// Whatever a venue says: an asset issued by a protocol (a CDP's stablecoin) has no
+    /// outside market; its price is the mid of a pool that sells it, in dollars.
+    Market {
+        /// The pool (its base must be this asset).
+        venue: String,
+        /// The price assumed for default pool reserves (1.0 for a stablecoin).
+        #[serde(default = "one")]
+        #[schemars(range(min = 1e-8, max = 1e10))]
+        initial: f64,
+    },
     /// A fixed multiple of another asset's price (a liquid staking or wrapped token).
     Tracks {
         /// The asset followed (declared earlier).
@@ -208,7 +218,8 @@ pub struct OracleFile {
     #[serde(default)]
     pub chain: Option<String>,
     /// Sources, aggregated by median: venue names (a venue trading the asset as base,
-    /// its mid turned into dollars at the quote's outside price) or `reference`.
+    /// its mid turned into dollars at the quote's outside price), `reference`, or `par`
+    /// ($1, hard-coded, as protocols that price a stablecoin at par).
     #[schemars(length(min = 1))]
     pub sources: Vec<String>,
     /// Blocks of its chain between observation and publication (Maker's OSM: one hour).
@@ -254,6 +265,24 @@ pub enum ProtocolFile {
         #[serde(default)]
         borrowers: Vec<BorrowersFile>,
     },
+    /// A Maker-like CDP stablecoin under Liquidations 2.0.
+    Cdp {
+        /// Name, unique in the world.
+        name: String,
+        /// The chain it runs on.
+        chain: String,
+        /// The stablecoin it issues (an asset priced `kind = "market"`).
+        stablecoin: String,
+        /// Most debt in auction across collateral types (`dog.Hole`), stablecoin units.
+        #[schemars(range(min = 0.0, max = 1e15))]
+        hole: f64,
+        /// Collateral types.
+        #[schemars(length(min = 1))]
+        ilk: Vec<IlkFile>,
+        /// Vault populations.
+        #[serde(default)]
+        vaults: Vec<VaultsFile>,
+    },
     /// A perpetual-futures venue: its markets, accounts, margin, liquidation, insurance
     /// fund, ADL and mitigations come from a version-1 scenario file (`venue`); its
     /// bound markets take their reference, oracle and hedging from the world.
@@ -296,6 +325,93 @@ pub struct PerpMarketFile {
     #[serde(default = "one")]
     #[schemars(range(min = 0.0, max = 1.0))]
     pub hedge_fraction: f64,
+}
+
+/// A CDP collateral type (`ilk`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IlkFile {
+    /// The collateral asset.
+    pub asset: String,
+    /// The oracle pricing it (Maker: an OSM, `delay_blocks` of one hour).
+    pub oracle: String,
+    /// Liquidation ratio `mat` (1.5 is 150%).
+    #[schemars(range(min = 1.0, max = 10.0))]
+    pub liquidation_ratio: f64,
+    /// Liquidation penalty (0.13 is 13%; `chop` = 1.13).
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub penalty: f64,
+    /// Auction start over the oracle (`buf`, 1.2 is 120%).
+    #[serde(default = "buf_default")]
+    #[schemars(range(min = 1.0, max = 10.0))]
+    pub buf: f64,
+    /// Seconds before an auction must be reset (`tail`).
+    #[serde(default = "tail_default")]
+    #[schemars(range(min = 1, max = 10_000_000))]
+    pub tail_s: u64,
+    /// Share of the start price below which it must be reset (`cusp`).
+    #[serde(default = "cusp_default")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub cusp: f64,
+    /// Price curve.
+    pub curve: AuctionCurveFile,
+    /// Most debt in auction for this collateral (`ilk.hole`), stablecoin units.
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub hole: f64,
+    /// Flat keeper reward, stablecoin units (`tip`).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1e9))]
+    pub tip: f64,
+    /// Proportional keeper reward on the tab (`chip`, 0.001 is 0.1%).
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 0.1))]
+    pub chip: f64,
+}
+
+fn buf_default() -> f64 {
+    1.2
+}
+fn tail_default() -> u64 {
+    8_400
+}
+fn cusp_default() -> f64 {
+    0.4
+}
+
+/// A Dutch auction's price curve (`abaci.sol`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AuctionCurveFile {
+    /// `LinearDecrease`: to zero in `tau_s` seconds.
+    Linear {
+        /// Seconds to zero.
+        #[schemars(range(min = 1, max = 10_000_000))]
+        tau_s: u64,
+    },
+    /// `StairstepExponentialDecrease`: × `cut` every `step_s` seconds.
+    Stairstep {
+        /// Seconds per step.
+        #[schemars(range(min = 1, max = 1_000_000))]
+        step_s: u64,
+        /// Multiplier per step (0.99).
+        #[schemars(range(min = 0.0, max = 1.0))]
+        cut: f64,
+    },
+}
+
+/// A population of CDP vaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VaultsFile {
+    /// The collateral asset (one of the CDP's ilks).
+    pub ilk: String,
+    /// How many.
+    #[schemars(range(min = 1, max = 10_000_000))]
+    pub count: u32,
+    /// Collateral value per vault, dollars: `[low, high]`, log-uniform.
+    pub collateral_value_usd: [f64; 2],
+    /// Collateral over debt at the start: `[low, high]`, uniform (low ≥ the ilk's ratio).
+    pub collateralization: [f64; 2],
 }
 
 /// A lending reserve.
@@ -425,6 +541,28 @@ pub enum AgentFile {
         #[serde(default = "per_block_default")]
         #[schemars(range(min = 1, max = 1_000_000))]
         max_per_block: u32,
+    },
+    /// Holders who sell an asset into a venue while its price is below a level (a run on
+    /// a stablecoin, a large holder dumping).
+    Seller {
+        /// Name, unique in the world.
+        name: String,
+        /// The asset held.
+        asset: String,
+        /// Where it is sold (a pool selling the asset).
+        venue: String,
+        /// Units held at the start.
+        #[schemars(range(min = 0.0, max = 1e15))]
+        holding: f64,
+        /// They sell while the asset's price is below this, dollars.
+        #[schemars(range(min = 0.0, max = 1e10))]
+        below_usd: f64,
+        /// Most they sell per block, dollars.
+        #[schemars(range(min = 0.0, max = 1e12))]
+        per_block_usd: f64,
+        /// Not before this many seconds.
+        #[serde(default)]
+        from_s: u64,
     },
     /// Pulls one venue toward the outside market, settling the other leg outside.
     Arbitrageur {

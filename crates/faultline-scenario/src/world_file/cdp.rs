@@ -1,0 +1,205 @@
+//! World files: CDP stablecoins and the assets whose price is their market's.
+
+use super::{ppm, Names, Resolver};
+use crate::schema::world::{AuctionCurveFile, IlkFile, VaultsFile};
+use faultline_math::maker::{AuctionCurve, RAY};
+use faultline_units::{AssetId, Ppm};
+use faultline_world::cdp::{CdpSpec, IlkSpec, VaultPopulation};
+use faultline_world::spec::{
+    AssetSpec, ChainId, OracleId, OracleSpec, PriceOrigin, ProtocolSpec, VenueSpec,
+};
+
+/// A `[[protocol]]` of kind `cdp`, borrowed.
+pub(super) struct CdpFile<'a> {
+    pub name: &'a str,
+    pub chain: &'a str,
+    pub stablecoin: &'a str,
+    pub hole: f64,
+    pub ilk: &'a [IlkFile],
+    pub vaults: &'a [VaultsFile],
+}
+
+fn ray(x: f64) -> i128 {
+    #[allow(clippy::cast_possible_truncation)]
+    let nano = (x * 1e9).round() as i128;
+    nano * (RAY / 1_000_000_000)
+}
+
+/// A multiplier `1 + x` (or `x` itself when `plus_one` is false) in parts per million.
+fn mult(x: f64, plus_one: bool) -> Ppm {
+    ppm(if plus_one { 1.0 + x } else { x })
+}
+
+impl Resolver<'_> {
+    /// Resolve a CDP: its stablecoin must be priced by its market and issued by no one
+    /// else; each ilk's oracle must price its asset; vaults start above the ratio.
+    pub(super) fn cdp(
+        &mut self,
+        i: usize,
+        c: &CdpFile<'_>,
+        n: &Names<'_>,
+        ospecs: &[OracleSpec],
+        aspecs: &[AssetSpec],
+    ) -> Option<CdpSpec> {
+        let at = format!("protocol[{i}]");
+        let chain = self.find(format!("{at}.chain"), "chain", c.chain, n.chains);
+        let stable = self.find(format!("{at}.stablecoin"), "asset", c.stablecoin, n.assets);
+        if let Some(s) = stable.filter(|&s| !matches!(aspecs[s].price, PriceOrigin::Market { .. }))
+        {
+            self.push(
+                format!("{at}.stablecoin"),
+                "an asset priced by its market (`price = { kind = \"market\", venue = ... }`)",
+                &format!("\"{}\"", aspecs[s].name),
+                "a CDP's stablecoin has no outside price: it trades where its pools say",
+            );
+        }
+        let sd = stable.map_or(18, |s| aspecs[s].decimals);
+        let units = |x: f64| super::atoms(x, sd);
+        let mut ilks = Vec::new();
+        let listed: Vec<&str> = c.ilk.iter().map(|k| k.asset.as_str()).collect();
+        for (k, ilk) in c.ilk.iter().enumerate() {
+            let ik = format!("{at}.ilk[{k}]");
+            let a = self.find(format!("{ik}.asset"), "asset", &ilk.asset, n.assets);
+            let o = self.find(format!("{ik}.oracle"), "oracle", &ilk.oracle, n.oracles);
+            if let (Some(a), Some(o)) = (a, o) {
+                if ospecs[o].asset.index() != a {
+                    self.push(
+                        format!("{ik}.oracle"),
+                        &format!("an oracle pricing {}", ilk.asset),
+                        &format!("\"{}\"", ilk.oracle),
+                        "each collateral type reads its own asset's oracle",
+                    );
+                }
+            }
+            if stable.is_some() && a == stable {
+                self.push(
+                    format!("{ik}.asset"),
+                    "a collateral other than the stablecoin",
+                    &format!("\"{}\"", ilk.asset),
+                    "a CDP cannot be backed by its own stablecoin",
+                );
+            }
+            let curve = match ilk.curve {
+                AuctionCurveFile::Linear { tau_s } => AuctionCurve::Linear { tau_s },
+                AuctionCurveFile::Stairstep { step_s, cut } => AuctionCurve::Stairstep {
+                    step_s,
+                    cut_ray: ray(cut),
+                },
+            };
+            ilks.push(IlkSpec {
+                asset: AssetId(u16::try_from(a.unwrap_or(0)).unwrap_or(0)),
+                decimals: a.map_or(18, |a| aspecs[a].decimals),
+                oracle: OracleId(u16::try_from(o.unwrap_or(0)).unwrap_or(0)),
+                mat: mult(ilk.liquidation_ratio, false),
+                chop: mult(ilk.penalty, true),
+                buf: mult(ilk.buf, false),
+                tail_s: ilk.tail_s,
+                cusp_ray: ray(ilk.cusp),
+                curve,
+                hole: units(ilk.hole),
+                tip: units(ilk.tip),
+                chip: ppm(ilk.chip),
+            });
+        }
+        let mut vaults = Vec::new();
+        for (k, v) in c.vaults.iter().enumerate() {
+            let vk = format!("{at}.vaults[{k}]");
+            let Some(ilk) = self.find(
+                format!("{vk}.ilk"),
+                "collateral type of this CDP",
+                &v.ilk,
+                &listed,
+            ) else {
+                continue;
+            };
+            let [v0, v1] = v.collateral_value_usd;
+            if !(v0 > 0.0 && v0 <= v1) {
+                self.push(
+                    format!("{vk}.collateral_value_usd"),
+                    "[low, high] with 0 < low ≤ high",
+                    &format!("[{v0}, {v1}]"),
+                    "order the bounds",
+                );
+            }
+            let [c0, c1] = v.collateralization;
+            let mat = c.ilk[ilk].liquidation_ratio;
+            if !(c0 >= mat && c0 <= c1) {
+                self.push(
+                    format!("{vk}.collateralization"),
+                    &format!("[low, high] with {mat} ≤ low ≤ high"),
+                    &format!("[{c0}, {c1}]"),
+                    "vaults start safe: the lower bound is at least the liquidation ratio",
+                );
+            }
+            vaults.push(VaultPopulation {
+                ilk,
+                count: v.count,
+                collateral_value: (v0, v1),
+                collateralization: (c0, c1),
+            });
+        }
+        Some(CdpSpec {
+            name: c.name.to_string(),
+            chain: ChainId(u16::try_from(chain?).unwrap_or(0)),
+            stablecoin: AssetId(u16::try_from(stable?).unwrap_or(0)),
+            stable_decimals: sd,
+            ilks,
+            vaults,
+            hole: units(c.hole),
+        })
+    }
+
+    /// Rules for assets priced by their market: the venue sells the asset; perps never
+    /// bind to one (their reference must be exogenous); one issuer per stablecoin.
+    pub(super) fn market_priced(
+        &mut self,
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+        pspecs: &[ProtocolSpec],
+    ) {
+        for (i, a) in aspecs.iter().enumerate() {
+            if let PriceOrigin::Market { venue, .. } = a.price {
+                if vspecs
+                    .get(venue.index())
+                    .is_some_and(|v| v.base.index() != i)
+                {
+                    self.push(
+                        format!("asset[{i}].price.venue"),
+                        &format!("a venue selling {}", a.name),
+                        &format!("\"{}\"", vspecs[venue.index()].name),
+                        "the price comes from a pool whose base is this asset",
+                    );
+                }
+            }
+        }
+        let mut issued: Vec<AssetId> = Vec::new();
+        for (i, p) in pspecs.iter().enumerate() {
+            match p {
+                ProtocolSpec::Cdp(c) => {
+                    if issued.contains(&c.stablecoin) {
+                        self.push(
+                            format!("protocol[{i}].stablecoin"),
+                            "a stablecoin no other CDP issues",
+                            &format!("\"{}\"", aspecs[c.stablecoin.index()].name),
+                            "declare one asset per issuer",
+                        );
+                    }
+                    issued.push(c.stablecoin);
+                }
+                ProtocolSpec::Perp(pp) => {
+                    for (k, b) in pp.markets.iter().enumerate() {
+                        if matches!(aspecs[b.asset.index()].price, PriceOrigin::Market { .. }) {
+                            self.push(
+                                format!("protocol[{i}].market[{k}].asset"),
+                                "an asset with an outside price",
+                                &format!("\"{}\"", aspecs[b.asset.index()].name),
+                                "a perp market's reference must be exogenous",
+                            );
+                        }
+                    }
+                }
+                ProtocolSpec::Lending(_) => {}
+            }
+        }
+    }
+}

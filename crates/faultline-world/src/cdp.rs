@@ -1,0 +1,662 @@
+//! A Maker-like CDP stablecoin under Liquidations 2.0 (MIP45: `dog.sol`, `clip.sol`,
+//! `abaci.sol`, `vow.sol`), with any number of collateral types, in integer arithmetic.
+//!
+//! - A vault of collateral type (`ilk`) with `ink` collateral and `art` debt is unsafe when
+//!   `ink × price < art × mat` at its ilk's oracle (Maker reads a one-hour delayed OSM: a
+//!   world oracle with `delay_blocks`). The stablecoin is valued at par, as the vat does.
+//! - `bark` moves the debt to the system's queue (`sin`) and auctions the collateral for
+//!   `tab = debt × chop`, within the ilk's and the global limits on debt in auction
+//!   (`ilk.hole`, `Hole`), partially when only part fits. The barking keeper is paid
+//!   `tip + chip × tab` in new stablecoin, which adds to `sin`.
+//! - Auctions are Dutch: from `top = oracle × buf` the price falls along the ilk's curve;
+//!   past `tail` or below `cusp × top` the auction is reset (`redo`, paid like a bark).
+//!   Keepers take what their capital buys when selling it along their route (at the
+//!   pools' prices, less gas) beats the auction price by their margin.
+//! - What keepers pay first cancels the auction's share of `sin` (burned); the penalty part
+//!   goes to the surplus buffer (`vow`), which cancels the rest of `sin` (`heal`). When an
+//!   auction's collateral runs out first, the debt not raised stays in `sin`: bad debt.
+//!
+//! Identity (the vat's `debt = Σ art + vice`, with the rate at one): the stablecoin's
+//! supply in the ledger equals the vaults' debt plus `sin`, every block. The stability fee
+//! and debt auctions are not modelled yet.
+
+use crate::ledger::{HolderId, Ledger};
+use crate::record::{BorneBy, CdpDetail, ProtocolRow, ProtocolSummary};
+use crate::spec::{ChainId, OracleId};
+use crate::WorldError;
+use faultline_math::maker::{needs_redo, AuctionCurve, RAY};
+use faultline_units::{mul_div_wide, Amount, AssetId, Ppm, Price, Rounding, Value};
+
+const PPM: i128 = 1_000_000;
+
+/// A collateral type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IlkSpec {
+    /// The collateral asset.
+    pub asset: AssetId,
+    /// Its decimals.
+    pub decimals: u8,
+    /// The oracle that prices it (Maker: the OSM, an hour late).
+    pub oracle: OracleId,
+    /// Liquidation ratio `mat` (1.5 → 1,500,000).
+    pub mat: Ppm,
+    /// Liquidation penalty as a multiplier `chop` (1.13 → 1,130,000).
+    pub chop: Ppm,
+    /// Starting price over the oracle, `buf` (1.2 → 1,200,000).
+    pub buf: Ppm,
+    /// Seconds before an auction must be reset.
+    pub tail_s: u64,
+    /// Share of `top` below which it must be reset, ray.
+    pub cusp_ray: i128,
+    /// Price curve.
+    pub curve: AuctionCurve,
+    /// Most debt in auction for this ilk (`ilk.hole`), stablecoin atoms.
+    pub hole: i128,
+    /// Flat keeper reward, stablecoin atoms.
+    pub tip: i128,
+    /// Proportional keeper reward on `tab`.
+    pub chip: Ppm,
+}
+
+/// A population of vaults, drawn from the run's seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VaultPopulation {
+    /// The ilk (index into the CDP's ilks).
+    pub ilk: usize,
+    /// How many.
+    pub count: u32,
+    /// Collateral value per vault, dollars, log-uniform in this range.
+    pub collateral_value: (f64, f64),
+    /// Collateral over debt at the start, uniform in this range (each ≥ the ilk's `mat`).
+    pub collateralization: (f64, f64),
+}
+
+/// A CDP's parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CdpSpec {
+    /// Name.
+    pub name: String,
+    /// The chain it runs on.
+    pub chain: ChainId,
+    /// The stablecoin it issues.
+    pub stablecoin: AssetId,
+    /// The stablecoin's decimals.
+    pub stable_decimals: u8,
+    /// Collateral types.
+    pub ilks: Vec<IlkSpec>,
+    /// Vaults.
+    pub vaults: Vec<VaultPopulation>,
+    /// Most debt in auction across ilks (`dog.Hole`), stablecoin atoms.
+    pub hole: i128,
+}
+
+/// One vault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vault {
+    /// Collateral type.
+    pub ilk: usize,
+    /// Collateral, atoms.
+    pub ink: i128,
+    /// Debt, stablecoin atoms.
+    pub art: i128,
+}
+
+/// A running auction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Auction {
+    /// Collateral type.
+    pub ilk: usize,
+    /// The vault it came from.
+    pub vault: usize,
+    /// Stablecoin still to raise (penalty included).
+    pub tab: i128,
+    /// The barked debt not yet raised (its share of `sin`).
+    pub debt_left: i128,
+    /// Collateral left to sell.
+    pub lot: i128,
+    /// Starting price.
+    pub top: Price,
+    /// When it (re)started, ms since the world began.
+    pub start_ms: u64,
+}
+
+/// What happened so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CdpStats {
+    /// Vaults barked (partial barks counted each time).
+    pub barks: u64,
+    /// Takes.
+    pub takes: u64,
+    /// Resets.
+    pub redos: u64,
+    /// Collateral sold, dollars at the oracle.
+    pub collateral_sold: Value,
+    /// Stablecoin raised, atoms.
+    pub raised: i128,
+    /// Debt left when auctions ran out of collateral, atoms.
+    pub bad_debt: i128,
+    /// Keeper rewards minted, atoms.
+    pub incentives: i128,
+    /// Takes skipped as unprofitable.
+    pub skipped_unprofitable: u64,
+    /// Takes skipped for lack of the keeper's stablecoin or gas.
+    pub skipped_no_capital: u64,
+}
+
+/// A running CDP.
+#[derive(Debug, Clone)]
+pub struct Cdp {
+    /// Parameters.
+    pub spec: CdpSpec,
+    /// The vat: collateral locked in vaults.
+    pub vat: HolderId,
+    /// Collateral in auction.
+    pub clipper: HolderId,
+    /// The surplus buffer.
+    pub vow: HolderId,
+    /// Vault owners' wallets.
+    pub owners: HolderId,
+    /// Vaults.
+    pub vaults: Vec<Vault>,
+    /// Running auctions, in kick order.
+    pub auctions: Vec<Auction>,
+    /// Debt queued for auction or left unraised (`vice`), atoms.
+    pub sin: i128,
+    /// Σ art, kept as vaults change.
+    pub art_total: i128,
+    /// Running totals.
+    pub stats: CdpStats,
+}
+
+/// A take a keeper would make now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Take {
+    /// Auction index.
+    pub auction: usize,
+    /// Collateral bought.
+    pub slice: i128,
+    /// Stablecoin paid.
+    pub owe: i128,
+}
+
+impl Cdp {
+    /// A CDP with no vaults; its holders are opened in `ledger`.
+    pub fn new(spec: CdpSpec, ledger: &mut Ledger) -> Self {
+        let vat = ledger.open(format!("{} vat", spec.name));
+        let clipper = ledger.open(format!("{} clipper", spec.name));
+        let vow = ledger.open(format!("{} vow", spec.name));
+        let owners = ledger.open(format!("{} vault owners", spec.name));
+        Self {
+            spec,
+            vat,
+            clipper,
+            vow,
+            owners,
+            vaults: Vec::new(),
+            auctions: Vec::new(),
+            sin: 0,
+            art_total: 0,
+            stats: CdpStats::default(),
+        }
+    }
+
+    /// Open a vault at genesis (its collateral given to the vat).
+    pub fn genesis_vault(&mut self, ledger: &mut Ledger, v: Vault) -> Result<(), WorldError> {
+        let asset = self.spec.ilks[v.ilk].asset;
+        ledger.genesis(self.vat, Amount::new(asset, v.ink))?;
+        self.art_total += v.art;
+        self.vaults.push(v);
+        Ok(())
+    }
+
+    /// The stablecoin the vaults' debt backs, less what others hold at genesis, goes to the
+    /// owners (they drew it and sold the rest to those holders).
+    pub fn back_supply(&self, ledger: &mut Ledger) -> Result<(), WorldError> {
+        let held = ledger.supply(self.spec.stablecoin).genesis;
+        let owners = self.art_total - held;
+        if owners < 0 {
+            return Err(WorldError::Genesis {
+                what: format!("protocol `{}`", self.spec.name),
+                why: format!(
+                    "{} units of {} are held at the start but the vaults back only {}",
+                    held as f64 / 10f64.powi(i32::from(self.spec.stable_decimals)),
+                    ledger.symbol(self.spec.stablecoin),
+                    self.art_total as f64 / 10f64.powi(i32::from(self.spec.stable_decimals))
+                ),
+                hint:
+                    "give the CDP more or larger vaults, or hold less of its stablecoin elsewhere"
+                        .into(),
+            });
+        }
+        ledger.genesis(self.owners, Amount::new(self.spec.stablecoin, owners))?;
+        Ok(())
+    }
+
+    /// Par value of stablecoin atoms.
+    fn par(&self, atoms: i128) -> Result<Value, WorldError> {
+        Ok(Amount::new(self.spec.stablecoin, atoms).value(
+            Price::from_atoms(100_000_000),
+            self.spec.stable_decimals,
+            Rounding::Floor,
+        )?)
+    }
+
+    fn unsafe_vault(&self, v: &Vault, prices: &[Price]) -> Result<bool, WorldError> {
+        if v.art <= 0 {
+            return Ok(false);
+        }
+        let ilk = &self.spec.ilks[v.ilk];
+        let coll =
+            Amount::new(ilk.asset, v.ink).value(prices[v.ilk], ilk.decimals, Rounding::Floor)?;
+        let debt = self.par(v.art)?;
+        Ok(mul_div_wide(coll.0, PPM, 1, Rounding::Floor)?
+            < mul_div_wide(debt.0, i128::from(ilk.mat.atoms()), 1, Rounding::Ceil)?)
+    }
+
+    fn dirt(&self, ilk: Option<usize>) -> i128 {
+        self.auctions
+            .iter()
+            .filter(|a| ilk.is_none_or(|i| a.ilk == i))
+            .map(|a| a.tab)
+            .sum()
+    }
+
+    /// `bark` every unsafe vault (index order) within the limits; returns the keeper
+    /// rewards owed (to be minted to the barking keeper).
+    pub fn bark_all(&mut self, prices: &[Price], now_ms: u64) -> Result<i128, WorldError> {
+        let mut reward = 0;
+        for i in 0..self.vaults.len() {
+            let v = self.vaults[i];
+            if !self.unsafe_vault(&v, prices)? {
+                continue;
+            }
+            let ilk = self.spec.ilks[v.ilk].clone();
+            let room = (ilk.hole - self.dirt(Some(v.ilk))).min(self.spec.hole - self.dirt(None));
+            if room <= 0 {
+                continue;
+            }
+            let chop = i128::from(ilk.chop.atoms());
+            let full_tab = mul_div_wide(v.art, chop, PPM, Rounding::Ceil)?;
+            let (debt, lot) = if full_tab <= room {
+                (v.art, v.ink)
+            } else {
+                let debt = mul_div_wide(room, PPM, chop, Rounding::Floor)?;
+                (debt, mul_div_wide(v.ink, debt, v.art, Rounding::Floor)?)
+            };
+            if debt <= 0 || lot <= 0 {
+                continue;
+            }
+            let tab = mul_div_wide(debt, chop, PPM, Rounding::Ceil)?;
+            let top = Price::from_atoms(
+                i64::try_from(mul_div_wide(
+                    i128::from(prices[v.ilk].atoms()),
+                    i128::from(ilk.buf.atoms()),
+                    PPM,
+                    Rounding::Floor,
+                )?)
+                .map_err(|_| faultline_units::ArithmeticError::new("auction top"))?,
+            );
+            let vm = &mut self.vaults[i];
+            vm.art -= debt;
+            vm.ink -= lot;
+            self.art_total -= debt;
+            self.sin += debt;
+            self.auctions.push(Auction {
+                ilk: v.ilk,
+                vault: i,
+                tab,
+                debt_left: debt,
+                lot,
+                top,
+                start_ms: now_ms,
+            });
+            self.stats.barks += 1;
+            reward += self.incentive(&ilk, tab)?;
+        }
+        Ok(reward)
+    }
+
+    fn incentive(&self, ilk: &IlkSpec, tab: i128) -> Result<i128, WorldError> {
+        Ok(ilk.tip + mul_div_wide(tab, i128::from(ilk.chip.atoms()), PPM, Rounding::Floor)?)
+    }
+
+    /// Move barked collateral from the vat to the clipper (after [`Cdp::bark_all`]).
+    pub fn move_to_clipper(&self, ledger: &mut Ledger, from: usize) -> Result<(), WorldError> {
+        for a in &self.auctions[from..] {
+            let asset = self.spec.ilks[a.ilk].asset;
+            ledger.transfer(self.vat, self.clipper, Amount::new(asset, a.lot))?;
+        }
+        Ok(())
+    }
+
+    /// Reset auctions past `tail` or below `cusp`; returns the rewards owed.
+    pub fn redo_all(&mut self, prices: &[Price], now_ms: u64) -> Result<i128, WorldError> {
+        let mut reward = 0;
+        for k in 0..self.auctions.len() {
+            let a = self.auctions[k];
+            let ilk = self.spec.ilks[a.ilk].clone();
+            let elapsed = (now_ms - a.start_ms) / 1_000;
+            let price = ilk.curve.price(a.top, elapsed)?;
+            if needs_redo(a.top, price, elapsed, ilk.tail_s, ilk.cusp_ray)? {
+                let top = mul_div_wide(
+                    i128::from(prices[a.ilk].atoms()),
+                    i128::from(ilk.buf.atoms()),
+                    PPM,
+                    Rounding::Floor,
+                )?;
+                let am = &mut self.auctions[k];
+                am.top = Price::from_atoms(
+                    i64::try_from(top)
+                        .map_err(|_| faultline_units::ArithmeticError::new("auction top"))?,
+                );
+                am.start_ms = now_ms;
+                self.stats.redos += 1;
+                reward += self.incentive(&ilk, a.tab)?;
+            }
+        }
+        Ok(reward)
+    }
+
+    /// Mint keeper rewards to `keeper`; they add to `sin`.
+    pub fn pay_incentive(
+        &mut self,
+        ledger: &mut Ledger,
+        keeper: HolderId,
+        atoms: i128,
+    ) -> Result<(), WorldError> {
+        if atoms > 0 {
+            ledger.mint(keeper, Amount::new(self.spec.stablecoin, atoms))?;
+            self.sin += atoms;
+            self.stats.incentives += atoms;
+        }
+        Ok(())
+    }
+
+    /// The auction price of auction `k` now.
+    pub fn price_now(&self, k: usize, now_ms: u64) -> Result<Price, WorldError> {
+        let a = &self.auctions[k];
+        let ilk = &self.spec.ilks[a.ilk];
+        Ok(ilk.curve.price(a.top, (now_ms - a.start_ms) / 1_000)?)
+    }
+
+    /// The most a keeper with `capital` stablecoin atoms can take from auction `k` now:
+    /// the lot, or what raises the tab, or what its capital pays for (`clip.take`).
+    pub fn take_for(
+        &self,
+        k: usize,
+        price: Price,
+        capital: i128,
+    ) -> Result<Option<Take>, WorldError> {
+        let a = &self.auctions[k];
+        if !price.is_positive() || a.lot <= 0 || capital <= 0 {
+            return Ok(None);
+        }
+        let ilk = &self.spec.ilks[a.ilk];
+        // Stablecoin atoms per collateral atom, as `price` dollars per unit at par.
+        let cost = |slice: i128, r: Rounding| -> Result<i128, WorldError> {
+            let v = Amount::new(ilk.asset, slice).value(price, ilk.decimals, r)?;
+            Ok(Amount::for_value(
+                self.spec.stablecoin,
+                v,
+                Price::from_atoms(100_000_000),
+                self.spec.stable_decimals,
+                r,
+            )?
+            .atoms())
+        };
+        let slice_for = |owe: i128| -> Result<i128, WorldError> {
+            let v = Amount::new(self.spec.stablecoin, owe).value(
+                Price::from_atoms(100_000_000),
+                self.spec.stable_decimals,
+                Rounding::Floor,
+            )?;
+            Ok(Amount::for_value(ilk.asset, v, price, ilk.decimals, Rounding::Floor)?.atoms())
+        };
+        let mut slice = a.lot.min(slice_for(a.tab)?.max(1)).min(slice_for(capital)?);
+        if slice <= 0 {
+            return Ok(None);
+        }
+        let mut owe = cost(slice, Rounding::Ceil)?.min(a.tab);
+        if owe > capital {
+            slice = slice_for(capital)?;
+            owe = cost(slice, Rounding::Ceil)?.min(a.tab).min(capital);
+        }
+        if slice <= 0 || owe <= 0 {
+            return Ok(None);
+        }
+        Ok(Some(Take {
+            auction: k,
+            slice,
+            owe,
+        }))
+    }
+
+    /// Execute a take for `keeper`: it pays `owe` (the auction's share of `sin` burned, the
+    /// penalty part to the surplus) and receives the collateral. Ends the auction when the
+    /// tab is raised (the rest of the lot back to the vault) or the lot is gone (the debt
+    /// left is bad debt, still in `sin`).
+    pub fn execute_take(
+        &mut self,
+        ledger: &mut Ledger,
+        keeper: HolderId,
+        t: &Take,
+        prices: &[Price],
+    ) -> Result<(), WorldError> {
+        let a = self.auctions[t.auction];
+        let ilk = self.spec.ilks[a.ilk].clone();
+        let stable = self.spec.stablecoin;
+        let burn = t.owe.min(a.debt_left);
+        ledger.burn(keeper, Amount::new(stable, burn))?;
+        ledger.transfer(keeper, self.vow, Amount::new(stable, t.owe - burn))?;
+        ledger.transfer(self.clipper, keeper, Amount::new(ilk.asset, t.slice))?;
+        self.sin -= burn;
+        self.stats.takes += 1;
+        self.stats.raised += t.owe;
+        self.stats.collateral_sold =
+            self.stats
+                .collateral_sold
+                .checked_add(Amount::new(ilk.asset, t.slice).value(
+                    prices[a.ilk],
+                    ilk.decimals,
+                    Rounding::Floor,
+                )?)?;
+        let am = &mut self.auctions[t.auction];
+        am.tab -= t.owe;
+        am.debt_left -= burn;
+        am.lot -= t.slice;
+        Ok(())
+    }
+
+    /// Close auctions that are done; returns the bad debt they leave.
+    pub fn settle(&mut self, ledger: &mut Ledger) -> Result<i128, WorldError> {
+        let mut bad = 0;
+        let mut k = 0;
+        while k < self.auctions.len() {
+            let a = self.auctions[k];
+            if a.tab > 0 && a.lot > 0 {
+                k += 1;
+                continue;
+            }
+            if a.lot > 0 {
+                // Tab raised: the rest of the collateral goes back to the vault.
+                let asset = self.spec.ilks[a.ilk].asset;
+                ledger.transfer(self.clipper, self.vat, Amount::new(asset, a.lot))?;
+                self.vaults[a.vault].ink += a.lot;
+            }
+            if a.debt_left > 0 && a.lot <= 0 {
+                bad += a.debt_left;
+                self.stats.bad_debt += a.debt_left;
+            }
+            self.auctions.remove(k);
+        }
+        Ok(bad)
+    }
+
+    /// `heal`: the surplus cancels `sin` that no running auction still accounts for.
+    pub fn heal(&mut self, ledger: &mut Ledger) -> Result<(), WorldError> {
+        let queued: i128 = self.auctions.iter().map(|a| a.debt_left).sum();
+        let joy = ledger.balance(self.vow, self.spec.stablecoin).atoms();
+        let amount = joy.min(self.sin - queued).max(0);
+        if amount > 0 {
+            ledger.burn(self.vow, Amount::new(self.spec.stablecoin, amount))?;
+            self.sin -= amount;
+        }
+        Ok(())
+    }
+
+    /// The vat's identity and the holders' balances against the books.
+    pub fn check(&self, ledger: &Ledger, full: bool) -> Result<(), String> {
+        let supply = ledger.supply(self.spec.stablecoin).expected();
+        if supply != self.art_total + self.sin {
+            return Err(format!(
+                "stablecoin supply {supply} ≠ Σ art {} + sin {}",
+                self.art_total, self.sin
+            ));
+        }
+        for (i, ilk) in self.spec.ilks.iter().enumerate() {
+            if self.spec.ilks[..i].iter().any(|o| o.asset == ilk.asset) {
+                continue;
+            }
+            let same = |j: usize| self.spec.ilks[j].asset == ilk.asset;
+            let lots: i128 = self
+                .auctions
+                .iter()
+                .filter(|a| same(a.ilk))
+                .map(|a| a.lot)
+                .sum();
+            if ledger.balance(self.clipper, ilk.asset).atoms() != lots {
+                return Err(format!(
+                    "clipper holds {} atoms, auctions {lots}",
+                    ledger.balance(self.clipper, ilk.asset).atoms()
+                ));
+            }
+            if full {
+                let ink: i128 = self
+                    .vaults
+                    .iter()
+                    .filter(|v| same(v.ilk))
+                    .map(|v| v.ink)
+                    .sum();
+                if ledger.balance(self.vat, ilk.asset).atoms() != ink {
+                    return Err(format!(
+                        "vat holds {} atoms, vaults {ink}",
+                        ledger.balance(self.vat, ilk.asset).atoms()
+                    ));
+                }
+            }
+        }
+        if full {
+            let art: i128 = self.vaults.iter().map(|v| v.art).sum();
+            if art != self.art_total {
+                return Err(format!("Σ art {art} ≠ running total {}", self.art_total));
+            }
+        }
+        Ok(())
+    }
+
+    /// Debt in auctions whose collateral is worth less at `prices` than the debt they
+    /// must still raise, plus under-water vaults: the losses not yet recognized.
+    pub fn latent_shortfall(&self, prices: &[Price]) -> Result<Value, WorldError> {
+        let mut total = Value::ZERO;
+        let mut add = |coll: Value, debt: Value| -> Result<(), WorldError> {
+            if debt > coll {
+                total = total.checked_add(debt.checked_sub(coll)?)?;
+            }
+            Ok(())
+        };
+        for v in &self.vaults {
+            let ilk = &self.spec.ilks[v.ilk];
+            add(
+                Amount::new(ilk.asset, v.ink).value(
+                    prices[v.ilk],
+                    ilk.decimals,
+                    Rounding::Floor,
+                )?,
+                self.par(v.art)?,
+            )?;
+        }
+        for a in &self.auctions {
+            let ilk = &self.spec.ilks[a.ilk];
+            add(
+                Amount::new(ilk.asset, a.lot).value(
+                    prices[a.ilk],
+                    ilk.decimals,
+                    Rounding::Floor,
+                )?,
+                self.par(a.debt_left)?,
+            )?;
+        }
+        Ok(total)
+    }
+
+    /// A timeline row.
+    pub fn row(&self, tick: u64, time_ms: u64) -> Result<ProtocolRow, WorldError> {
+        let s = &self.stats;
+        let unhealed = self.sin - self.auctions.iter().map(|a| a.debt_left).sum::<i128>();
+        Ok(ProtocolRow {
+            tick,
+            time_ms,
+            protocol: self.spec.name.clone(),
+            exposure: self.par(self.art_total)?.to_f64(),
+            liquidations: s.barks,
+            shortfall: self.par(s.bad_debt)?.to_f64(),
+            protocol_deficit: self.par(unhealed.min(s.bad_debt).max(0))?.to_f64(),
+            skipped: s.skipped_unprofitable + s.skipped_no_capital,
+            liquidatable: u64::try_from(self.auctions.len()).unwrap_or(u64::MAX),
+        })
+    }
+
+    /// The CDP's losses: bad debt (auctions that ran out of collateral), covered by the
+    /// surplus buffer or left as the protocol's deficit (unbacked stablecoin).
+    pub fn summary(&self, prices: &[Price]) -> Result<ProtocolSummary, WorldError> {
+        let s = &self.stats;
+        let unhealed = self.sin - self.auctions.iter().map(|a| a.debt_left).sum::<i128>();
+        let deficit = unhealed.min(s.bad_debt).max(0);
+        Ok(ProtocolSummary {
+            name: self.spec.name.clone(),
+            kind: "cdp".into(),
+            liquidations: s.barks,
+            liquidation_volume: s.collateral_sold.to_f64(),
+            skipped_unprofitable: s.skipped_unprofitable,
+            skipped_no_capital: s.skipped_no_capital,
+            skipped_no_cash: 0,
+            liquidatable_at_end: u64::try_from(self.auctions.len()).unwrap_or(u64::MAX),
+            shortfall: self.par(s.bad_debt)?.to_f64(),
+            borne_by: BorneBy {
+                reserve: self.par(s.bad_debt - deficit)?.to_f64(),
+                adl_haircut: 0.0,
+                socialized_loss: 0.0,
+                protocol_deficit: self.par(deficit)?.to_f64(),
+            },
+            latent_shortfall: self.latent_shortfall(prices)?.to_f64(),
+            lending: None,
+            perp: None,
+            cdp: Some(CdpDetail {
+                takes: s.takes,
+                redos: s.redos,
+                raised: self.par(s.raised)?.to_f64(),
+                keeper_incentives: self.par(s.incentives)?.to_f64(),
+            }),
+        })
+    }
+
+    /// Stablecoin atoms per `units` at genesis.
+    pub fn stable_atoms(&self, dollars: f64) -> Result<i128, WorldError> {
+        let v = Value::from_f64(dollars)?;
+        Ok(Amount::for_value(
+            self.spec.stablecoin,
+            v,
+            Price::from_atoms(100_000_000),
+            self.spec.stable_decimals,
+            Rounding::Floor,
+        )?
+        .atoms())
+    }
+
+    /// Ray helper for callers: `cusp` from a fraction.
+    pub fn ray(x: f64) -> i128 {
+        #[allow(clippy::cast_possible_truncation)]
+        let nano = (x * 1e9).round() as i128;
+        nano * (RAY / 1_000_000_000)
+    }
+}

@@ -1,0 +1,217 @@
+//! The CDP's block and the agents that act on it: keepers who bark unsafe vaults and
+//! take collateral from auctions, and holders who sell a falling asset.
+
+use super::{Protocol, World};
+use crate::agents::{preview_route, sell_route, swap};
+use crate::cdp::Cdp;
+use crate::record::WorldEventKind;
+use crate::spec::ChainId;
+use crate::WorldError;
+use faultline_units::{Amount, Price, Rounding, Value};
+
+impl World {
+    /// Every ilk's oracle price, in ilk order.
+    pub fn ilk_prices(&self, c: &Cdp) -> Vec<Price> {
+        c.spec
+            .ilks
+            .iter()
+            .map(|i| self.oracles[i.oracle.index()].price())
+            .collect()
+    }
+
+    /// One block of a CDP: bark (the first watching keeper is paid), reset stale
+    /// auctions, keepers take in file order, auctions settle, the surplus heals.
+    pub(super) fn cdp_block(
+        &mut self,
+        c: &mut Cdp,
+        p: usize,
+        chain: ChainId,
+    ) -> Result<(), WorldError> {
+        let prices = self.ilk_prices(c);
+        let now = self.time_ms();
+        let keepers: Vec<usize> = (0..self.liquidators.len())
+            .filter(|&k| {
+                self.liquidators[k]
+                    .spec
+                    .protocols
+                    .iter()
+                    .any(|x| x.index() == p)
+            })
+            .collect();
+        let Some(&first) = keepers.first() else {
+            // Nobody watches the CDP: nothing is barked (Maker needs a keeper to call bark).
+            return Ok(());
+        };
+        let before = c.auctions.len();
+        let barks = c.stats.barks;
+        let reward = c.bark_all(&prices, now)?;
+        c.move_to_clipper(&mut self.ledger, before)?;
+        let wallet = self.liquidators[first].wallet;
+        c.pay_incentive(&mut self.ledger, wallet, reward)?;
+        if barks == 0 && c.stats.barks > 0 {
+            let name = c.spec.name.clone();
+            self.emit(
+                WorldEventKind::FirstLiquidation,
+                name,
+                format!("{} vault(s) barked", c.stats.barks),
+            );
+        }
+        let reward = c.redo_all(&prices, now)?;
+        c.pay_incentive(&mut self.ledger, wallet, reward)?;
+        for k in 0..c.auctions.len() {
+            for &kp in &keepers {
+                self.keeper_take(c, kp, k, &prices, chain)?;
+            }
+        }
+        let bad = c.settle(&mut self.ledger)?;
+        if bad > 0 {
+            let name = c.spec.name.clone();
+            let units = bad as f64 / 10f64.powi(i32::from(c.spec.stable_decimals));
+            let symbol = self.ledger.symbol(c.spec.stablecoin).to_string();
+            self.emit(
+                WorldEventKind::FirstShortfall,
+                name,
+                format!(
+                    "an auction ran out of collateral with {units:.0} {symbol} of debt unraised"
+                ),
+            );
+        }
+        c.heal(&mut self.ledger)
+    }
+
+    /// One keeper's take on auction `k`, if its route sells the collateral for more than
+    /// it pays plus gas and its margin.
+    fn keeper_take(
+        &mut self,
+        c: &mut Cdp,
+        kp: usize,
+        k: usize,
+        prices: &[Price],
+        chain: ChainId,
+    ) -> Result<(), WorldError> {
+        let now = self.time_ms();
+        let price = c.price_now(k, now)?;
+        let keeper = &self.liquidators[kp];
+        let stable = c.spec.stablecoin;
+        let capital = self.ledger.balance(keeper.wallet, stable).atoms();
+        let Some(t) = c.take_for(k, price, capital)? else {
+            if capital <= 0 {
+                c.stats.skipped_no_capital += 1;
+            }
+            return Ok(());
+        };
+        let ilk_asset = c.spec.ilks[c.auctions[k].ilk].asset;
+        let gas = self.gas_cost(chain, keeper.spec.gas_per_liquidation)?;
+        if self.ledger.balance(keeper.wallet, gas.asset()).atoms()
+            < gas.atoms() + if gas.asset() == stable { t.owe } else { 0 }
+        {
+            c.stats.skipped_no_capital += 1;
+            return Ok(());
+        }
+        let route = keeper.route(ilk_asset).to_vec();
+        let proceeds = preview_route(
+            &self.ledger,
+            &self.pools,
+            &route,
+            Amount::new(ilk_asset, t.slice),
+        )?;
+        let gain = self.value_at_reference(proceeds, Rounding::Floor)?;
+        let cost = self
+            .value_at_reference(Amount::new(stable, t.owe), Rounding::Ceil)?
+            .checked_add(self.value_at_reference(gas, Rounding::Ceil)?)?;
+        if gain.checked_sub(cost)? < keeper.spec.min_profit {
+            // A Dutch auction above the market is not a failure; one below the outside
+            // price that still cannot be sold out at a profit (pools drained, gas) is.
+            if price < self.reference[ilk_asset.index()] {
+                c.stats.skipped_unprofitable += 1;
+            }
+            return Ok(());
+        }
+        let wallet = keeper.wallet;
+        c.execute_take(&mut self.ledger, wallet, &t, prices)?;
+        self.ledger.external_out(wallet, gas)?;
+        sell_route(
+            &mut self.ledger,
+            &self.pools,
+            wallet,
+            &route,
+            Amount::new(ilk_asset, t.slice),
+        )?;
+        let keeper = &mut self.liquidators[kp];
+        keeper.liquidations += 1;
+        let gv = self.value_at_reference(gas, Rounding::Ceil)?;
+        let keeper = &mut self.liquidators[kp];
+        keeper.gas_paid = keeper.gas_paid.checked_add(gv)?;
+        Ok(())
+    }
+
+    /// What `a` is worth at its asset's reference (outside or market) price.
+    pub(super) fn value_at_reference(&self, a: Amount, r: Rounding) -> Result<Value, WorldError> {
+        let d = self.spec.assets[a.asset().index()].decimals;
+        Ok(a.value(self.reference[a.asset().index()], d, r)?)
+    }
+
+    /// Holders sell while their asset is below their level, at most their per-block
+    /// amount, into their venue (when its chain produces a block).
+    pub(super) fn sellers_phase(&mut self) -> Result<(), WorldError> {
+        for i in 0..self.sellers.len() {
+            let (sp, wallet) = self.sellers[i].clone();
+            if self.tick < sp.from_tick || !self.acts(self.spec.venues[sp.venue.index()].chain) {
+                continue;
+            }
+            let price = self.reference[sp.asset.index()];
+            if price >= sp.below || !price.is_positive() {
+                continue;
+            }
+            let d = self.spec.assets[sp.asset.index()].decimals;
+            let most = Amount::for_value(sp.asset, sp.per_block, price, d, Rounding::Floor)?;
+            let held = self.ledger.balance(wallet, sp.asset);
+            let amount = most.min(held)?;
+            if amount.is_positive() {
+                swap(
+                    &mut self.ledger,
+                    &self.pools[sp.venue.index()],
+                    wallet,
+                    amount,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A `Depeg` event the first time a market-priced asset moves 2% from its start.
+    pub(super) fn depeg_events(&mut self) {
+        for i in 0..self.spec.assets.len() {
+            if !matches!(
+                self.spec.assets[i].price,
+                crate::spec::PriceOrigin::Market { .. }
+            ) {
+                continue;
+            }
+            let start = self.records.assets.get(i).map_or(0.0, |r| r.reference);
+            let now = self.reference[i].to_f64();
+            if start > 0.0 && (now / start - 1.0).abs() > 0.02 {
+                let name = self.spec.assets[i].name.clone();
+                self.emit(
+                    WorldEventKind::Depeg,
+                    name,
+                    format!(
+                        "trades at {now:.4}, {:+.1}% from the start",
+                        (now / start - 1.0) * 100.0
+                    ),
+                );
+            }
+        }
+    }
+}
+
+impl Protocol {
+    /// The protocol's name.
+    pub fn name(&self) -> &str {
+        match self {
+            Protocol::Lending(m) => &m.spec.name,
+            Protocol::Perp(p) => &p.spec.name,
+            Protocol::Cdp(c) => &c.spec.name,
+        }
+    }
+}

@@ -71,6 +71,24 @@ fn compare_systems(args: &CompareArgs) -> Result<()> {
 
 /// `faultline compare`.
 pub fn compare_cmd(args: CompareArgs) -> Result<()> {
+    if crate::world_cmd::is_world_file(&args.base) {
+        let (name, seed, result) = crate::world_cmd::compare(
+            &args.base,
+            &args.variants,
+            args.paths,
+            args.seed,
+            args.threads,
+        )?;
+        let stem = args
+            .base
+            .file_stem()
+            .map_or_else(|| "base".into(), |s| s.to_string_lossy().into_owned());
+        let out = args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("runs").join(format!("compare-{stem}-seed{seed}")));
+        return write_compare(&out, &name, seed, args.paths.max(1), &result);
+    }
     if is_system_file(&args.base) {
         return compare_systems(&args);
     }

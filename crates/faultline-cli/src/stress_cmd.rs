@@ -42,6 +42,14 @@ pub struct StressArgs {
 
 /// `faultline stress`.
 pub fn stress(args: StressArgs) -> Result<()> {
+    if crate::world_cmd::is_world_file(&args.file) {
+        if args.resume || args.shard.is_some() || args.chunk_size.is_some() {
+            anyhow::bail!(
+                "--resume, --shard and --chunk-size are not available for world files yet"
+            );
+        }
+        return crate::world_cmd::stress(&args.file, args.paths, args.seed, args.threads, args.out);
+    }
     let s = load(&args.file).map_err(InvalidInput)?;
     if args.paths == 0 {
         anyhow::bail!("--paths must be at least 1");

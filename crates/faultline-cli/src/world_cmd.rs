@@ -121,3 +121,110 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
     t.push_str(&format!("wrote {}", out.display()));
     t
 }
+
+/// `faultline stress WORLD --paths N`: the distribution of every protocol's losses over
+/// seeds, written as `paths.csv`, `distribution.json` and `manifest.json`.
+pub(crate) fn stress(
+    path: &Path,
+    paths: u64,
+    seed: Option<u64>,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    use faultline_stress::{run_world_paths, summarize_world, world_columns, world_paths_csv};
+    let w = load(path)?;
+    if paths == 0 {
+        anyhow::bail!("--paths must be at least 1");
+    }
+    let seed = seed.unwrap_or(w.file.seed);
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "world".to_string(), |n| n.to_string_lossy().into_owned());
+    let out =
+        out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-stress-seed{seed}")));
+    let columns = world_columns(&w.spec);
+    let rows = run_world_paths(&w.spec, seed, paths, threads)?;
+    let d = summarize_world(&columns, &rows);
+    let manifest = serde_json::json!({
+        "world": w.file.name,
+        "world_path": path.display().to_string(),
+        "schema_version": w.file.schema_version,
+        "seed": seed,
+        "paths": paths,
+        "config_hash": w.config_hash,
+        "engine_version": env!("CARGO_PKG_VERSION"),
+    });
+    faultline_output::write_dir_atomically(
+        &out,
+        &[
+            ("manifest.json", serde_json::to_vec_pretty(&manifest)?),
+            ("distribution.json", serde_json::to_vec_pretty(&d)?),
+            ("paths.csv", world_paths_csv(&columns, &rows)?),
+        ],
+    )?;
+    let mut t = format!(
+        "{} — {} paths from seed {seed} ({} stopped early)\n",
+        w.file.name, d.paths, d.failed_paths
+    );
+    t.push_str("  metric                                   mean          p50          p99\n");
+    for name in &columns {
+        let wanted = name == "total_shortfall"
+            || name.ends_with(".shortfall")
+            || name.ends_with(".protocol_deficit")
+            || name.ends_with(".latent_shortfall");
+        if let Some(m) = d.metrics.get(name).filter(|_| wanted) {
+            let q = |k: &str| m.quantiles.get(k).copied().unwrap_or(f64::NAN);
+            t.push_str(&format!(
+                "  {name:<34} {:>12.0} {:>12.0} {:>12.0}\n",
+                m.mean,
+                q("p50"),
+                q("p99")
+            ));
+        }
+    }
+    for (name, p) in &d.probabilities {
+        t.push_str(&format!(
+            "  P({name} > $1) = {:.3} [{:.3}, {:.3}]\n",
+            p.p, p.ci_low, p.ci_high
+        ));
+    }
+    t.push_str(&format!("wrote {}", out.display()));
+    print(&t)
+}
+
+/// `faultline compare BASE VARIANT... --paths N` on world files: every world on the same
+/// path seeds, paired differences on every column they share.
+pub(crate) fn compare(
+    base: &Path,
+    variants: &[PathBuf],
+    paths: u64,
+    seed: Option<u64>,
+    threads: Option<usize>,
+) -> Result<(String, u64, Vec<faultline_stress::VariantComparison>)> {
+    use faultline_stress::{paired_world, run_world_paths, world_columns};
+    let b = load(base)?;
+    let seed = seed.unwrap_or(b.file.seed);
+    let paths = paths.max(1);
+    let base_cols = world_columns(&b.spec);
+    let base_rows = run_world_paths(&b.spec, seed, paths, threads)?;
+    let mut out = Vec::new();
+    for v in variants {
+        if !is_world_file(v) {
+            anyhow::bail!(
+                "{}: a world baseline is compared with world variants (schema_version = 2)",
+                v.display()
+            );
+        }
+        let w = load(v)?;
+        let cols = world_columns(&w.spec);
+        let rows = run_world_paths(&w.spec, seed, paths, threads)?;
+        out.push(paired_world(
+            &w.file.name,
+            &base_cols,
+            &base_rows,
+            &cols,
+            &rows,
+        ));
+    }
+    Ok((b.file.name, seed, out))
+}

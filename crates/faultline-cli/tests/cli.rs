@@ -644,3 +644,86 @@ fn run_and_validate_take_world_files() {
     let v: serde_json::Value = serde_json::from_slice(&schema.stdout).unwrap();
     assert!(v["$defs"]["ProtocolFile"].is_object() && v["$defs"]["VenueFile"].is_object());
 }
+
+#[test]
+fn world_stress_is_byte_identical_across_thread_counts_and_compare_pairs_worlds() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let world = root.join("scenarios/worlds/stablecoin-collateral.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    for (dir, threads) in [(&one, "1"), (&two, "2")] {
+        let out = faultline(
+            &[
+                "stress",
+                world.to_str().unwrap(),
+                "--paths",
+                "6",
+                "--seed",
+                "9",
+                "--threads",
+                threads,
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for f in ["paths.csv", "distribution.json", "manifest.json"] {
+        assert_eq!(
+            read(&one, f),
+            read(&two, f),
+            "{f} depends on the thread count"
+        );
+    }
+    let d: serde_json::Value = serde_json::from_slice(&read(&one, "distribution.json")).unwrap();
+    assert_eq!(d["paths"], 6);
+    assert!(
+        d["metrics"]["lender.shortfall"]["mean"].as_f64().unwrap() > 0.0,
+        "{d}"
+    );
+    assert!(d["probabilities"]["maker.protocol_deficit"].is_object());
+    // The same world read at par is a variant: paired on the same seeds.
+    let variant = tmp.path().join("par.toml");
+    std::fs::write(
+        &variant,
+        std::fs::read_to_string(&world)
+            .unwrap()
+            .replace("sources = [\"fusd-usdc\"]", "sources = [\"par\"]"),
+    )
+    .unwrap();
+    let cmp = tmp.path().join("cmp");
+    let out = faultline(
+        &[
+            "compare",
+            world.to_str().unwrap(),
+            variant.to_str().unwrap(),
+            "--paths",
+            "4",
+            "--out",
+            cmp.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&read(&cmp, "compare.json")).unwrap();
+    let m = c["variants"][0]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == "lender.liquidations")
+        .unwrap()
+        .clone();
+    assert!(
+        m["diff_mean"].as_f64().unwrap() < 0.0,
+        "par removes the lender's liquidations: {m}"
+    );
+}

@@ -14,6 +14,7 @@ mod stats;
 mod sweep;
 mod system_paths;
 mod table;
+mod world_paths;
 
 pub use compare::{compare, paired, paired_metric, PairedMetric, VariantComparison, COMPARED};
 pub use path::{path_seed, run_path, PathResult};
@@ -28,3 +29,7 @@ pub use system_paths::{
     SystemPath, SYSTEM_METRICS,
 };
 pub use table::{read_paths_csv, write_paths_csv, write_paths_parquet};
+pub use world_paths::{
+    paired_world, run_world_path, run_world_paths, summarize_world, world_columns, world_paths_csv,
+    WorldDistribution, WorldPath, WorldPathsError,
+};

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Time the engine users run, before and after a change, side by side on this machine:
+# the bundled default scenario (run, and stress with 40 paths on one thread) and a
+# 100,000-account cascade, each with the binary built at BASE (default: the given git
+# ref) and at the working tree. Usage: bench/engine-before-after.sh BASE_REF [REPEATS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base_ref=${1:?usage: bench/engine-before-after.sh BASE_REF [REPEATS]}
+repeats=${2:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# The base checkout and its build are kept between runs (a second run rebuilds nothing).
+cache=${FAULTLINE_BENCH_CACHE:-${HOME:-/tmp}/.cache/faultline-bench}/$(git rev-parse --short "$base_ref")
+if [ ! -d "$cache/src" ]; then
+  mkdir -p "$cache"
+  git worktree add --detach "$cache/src" "$base_ref" >/dev/null
+fi
+(cd "$cache/src" && cargo build --release -q -p faultline-cli --target-dir "$cache/target")
+cargo build --release -q -p faultline-cli
+sed -e 's/count = 4000/count = 100000/' -e 's/^blocks = 900 .*/blocks = 5/' \
+    -e 's/block = 300, fraction/block = 3, fraction/' scenarios/default.toml > "$work/big.toml"
+
+# Median wall time of REPEATS runs of a command writing to OUT (removed before each
+# run, so no run resumes or refuses another's directory), in seconds. A failing run
+# stops the script.
+median() {
+  local out=$1; shift
+  local times=()
+  for _ in $(seq "$repeats"); do
+    local t0 t1
+    rm -rf "$out"
+    t0=$(date +%s.%N); "$@" --out "$out" >/dev/null; t1=$(date +%s.%N)
+    times+=("$(echo "$t1 - $t0" | bc -l)")
+  done
+  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'
+}
+
+printf '| workload | %s | working tree |\n|---|---:|---:|\n' "$base_ref"
+for label in base new; do
+  if [ $label = base ]; then bin="$cache/target/release/faultline"; else bin=target/release/faultline; fi
+  declare "run_$label=$(median "$work/run-$label" "$bin" run)"
+  declare "stress_$label=$(median "$work/stress-$label" "$bin" stress scenarios/default.toml --paths 40 --threads 1)"
+  declare "big_$label=$(median "$work/big-$label" "$bin" run "$work/big.toml")"
+done
+printf '| `faultline run` (default, with report) | %s s | %s s |\n' "$run_base" "$run_new"
+printf '| `faultline stress scenarios/default.toml --paths 40 --threads 1` | %s s | %s s |\n' "$stress_base" "$stress_new"
+printf '| 100,000-account cascade (`faultline run`, 5 blocks) | %s s | %s s |\n' "$big_base" "$big_new"
+# The same bytes: the engine's outputs must not change.
+for f in summary.json timeline.csv events.jsonl; do
+  cmp -s "$work/run-base/$f" "$work/run-new/$f" && echo "default run: $f identical" || echo "default run: $f DIFFERS"
+done
+for f in paths.csv distribution.json; do
+  cmp -s "$work/stress-base/$f" "$work/stress-new/$f" && echo "stress: $f identical" || echo "stress: $f DIFFERS"
+done

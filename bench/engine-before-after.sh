@@ -20,31 +20,49 @@ cargo build --release -q -p faultline-cli
 sed -e 's/count = 4000/count = 100000/' -e 's/^blocks = 900 .*/blocks = 5/' \
     -e 's/block = 300, fraction/block = 3, fraction/' scenarios/default.toml > "$work/big.toml"
 
-# Median wall time of REPEATS runs of a command writing to OUT (removed before each
-# run, so no run resumes or refuses another's directory), in seconds. A failing run
-# stops the script.
-median() {
+# Wall time of one run of a command writing to OUT (removed first, so no run resumes or
+# refuses another's directory), in seconds. A failing run stops the script.
+once() {
   local out=$1; shift
-  local times=()
-  for _ in $(seq "$repeats"); do
-    local t0 t1
-    rm -rf "$out"
-    t0=$(date +%s.%N); "$@" --out "$out" >/dev/null; t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'
+  rm -rf "$out"
+  local t0 t1
+  t0=$(date +%s.%N); "$@" --out "$out" >/dev/null; t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
 }
+median() { sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'; }
+
+# Base and working tree alternate, run by run, so drift in the machine's state (caches,
+# frequency, other load) falls on both alike; the median of REPEATS runs is reported.
+base_bin="$cache/target/release/faultline"
+new_bin=target/release/faultline
+declare -A times
+for _ in $(seq "$repeats"); do
+  for label in base new; do
+    if [ $label = base ]; then bin=$base_bin; else bin=$new_bin; fi
+    times[run_$label]+="$(once "$work/run-$label" "$bin" run) "
+    times[stress_$label]+="$(once "$work/stress-$label" "$bin" stress scenarios/default.toml --paths 40 --threads 1) "
+    times[big_$label]+="$(once "$work/big-$label" "$bin" run "$work/big.toml") "
+  done
+done
+for k in "${!times[@]}"; do
+  declare "$k=$(tr ' ' '\n' <<<"${times[$k]}" | grep . | median)"
+done
 
 printf '| workload | %s | working tree |\n|---|---:|---:|\n' "$base_ref"
-for label in base new; do
-  if [ $label = base ]; then bin="$cache/target/release/faultline"; else bin=target/release/faultline; fi
-  declare "run_$label=$(median "$work/run-$label" "$bin" run)"
-  declare "stress_$label=$(median "$work/stress-$label" "$bin" stress scenarios/default.toml --paths 40 --threads 1)"
-  declare "big_$label=$(median "$work/big-$label" "$bin" run "$work/big.toml")"
-done
 printf '| `faultline run` (default, with report) | %s s | %s s |\n' "$run_base" "$run_new"
 printf '| `faultline stress scenarios/default.toml --paths 40 --threads 1` | %s s | %s s |\n' "$stress_base" "$stress_new"
 printf '| 100,000-account cascade (`faultline run`, 5 blocks) | %s s | %s s |\n' "$big_base" "$big_new"
+# Instructions (callgrind counts them exactly, whatever else the machine does).
+if command -v valgrind >/dev/null; then
+  for label in base new; do
+    if [ $label = base ]; then bin=$base_bin; else bin=$new_bin; fi
+    rm -rf "$work/cg-$label"
+    n=$(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$bin" stress scenarios/default.toml \
+        --paths 4 --threads 1 --out "$work/cg-$label" 2>&1 | sed -n 's/.*Collected : //p')
+    declare "ins_$label=$n"
+  done
+  printf '| instructions, `stress scenarios/default.toml --paths 4 --threads 1` (callgrind) | %s | %s |\n' "$ins_base" "$ins_new"
+fi
 # The same bytes: the engine's outputs must not change.
 for f in summary.json timeline.csv events.jsonl; do
   cmp -s "$work/run-base/$f" "$work/run-new/$f" && echo "default run: $f identical" || echo "default run: $f DIFFERS"

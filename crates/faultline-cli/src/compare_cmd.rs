@@ -79,14 +79,7 @@ pub fn compare_cmd(args: CompareArgs) -> Result<()> {
             args.seed,
             args.threads,
         )?;
-        let stem = args
-            .base
-            .file_stem()
-            .map_or_else(|| "base".into(), |s| s.to_string_lossy().into_owned());
-        let out = args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("runs").join(format!("compare-{stem}-seed{seed}")));
+        let out = out_dir(&args, seed);
         return write_compare(&out, &name, seed, args.paths.max(1), &result);
     }
     if is_system_file(&args.base) {
@@ -99,18 +92,22 @@ pub fn compare_cmd(args: CompareArgs) -> Result<()> {
         .map(|v| load(v).map_err(|r| InvalidInput(r).into()))
         .collect::<Result<Vec<_>>>()?;
     let seed = args.seed.unwrap_or(base.file.seed);
-    let stem = args
-        .base
-        .file_stem()
-        .map_or_else(|| "base".into(), |s| s.to_string_lossy().into_owned());
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("compare-{stem}-seed{seed}")));
+    let out = out_dir(&args, seed);
     let refs: Vec<&faultline_scenario::Scenario> = variants.iter().collect();
     let result = compare(&base, &refs, args.paths.max(1), seed, args.threads)
         .map_err(|e| anyhow::anyhow!(e))?;
     write_compare(&out, &base.file.name, seed, args.paths.max(1), &result)
+}
+
+/// `--out`, or runs/compare-<baseline file stem>-seed<seed>.
+fn out_dir(args: &CompareArgs, seed: u64) -> PathBuf {
+    let stem = args
+        .base
+        .file_stem()
+        .map_or_else(|| "base".into(), |s| s.to_string_lossy().into_owned());
+    args.out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("runs").join(format!("compare-{stem}-seed{seed}")))
 }
 
 /// Write compare.json, print the table and write the report.

@@ -181,14 +181,9 @@ impl World {
         for pop in &pops {
             let ilk = cdp.spec.ilks[pop.ilk].clone();
             let price = self.oracles[ilk.oracle.index()].price();
-            let (lo, hi) = (
-                libm::log(pop.collateral_value.0),
-                libm::log(pop.collateral_value.1),
-            );
             for _ in 0..pop.count {
-                let v = libm::exp(lo + (hi - lo) * rng.random::<f64>());
-                let c = pop.collateralization.0
-                    + (pop.collateralization.1 - pop.collateralization.0) * rng.random::<f64>();
+                let v = log_uniform(rng, pop.collateral_value);
+                let c = uniform(rng, pop.collateralization);
                 let value = Value::from_f64(v)?;
                 let ink =
                     Amount::for_value(ilk.asset, value, price, ilk.decimals, Rounding::Floor)?
@@ -256,14 +251,9 @@ impl World {
     ) -> Result<(), WorldError> {
         let prices = self.reserve_prices(m);
         let n = m.spec.reserves.len();
-        let (lo, hi) = (
-            libm::log(pop.collateral_value.0),
-            libm::log(pop.collateral_value.1),
-        );
         for _ in 0..pop.count {
-            let v = libm::exp(lo + (hi - lo) * rng.random::<f64>());
-            let hf = pop.health_factor.0
-                + (pop.health_factor.1 - pop.health_factor.0) * rng.random::<f64>();
+            let v = log_uniform(rng, pop.collateral_value);
+            let hf = uniform(rng, pop.health_factor);
             let mut coll = vec![0i128; n];
             let (mut weighted, mut borrowable) = (Value::ZERO, Value::ZERO);
             for &(r, share) in &pop.collateral {
@@ -579,6 +569,19 @@ impl World {
         Ok(())
     }
 
+    /// The liquidators (and keepers) watching protocol `p`, in file order.
+    fn watchers(&self, p: usize) -> Vec<usize> {
+        (0..self.liquidators.len())
+            .filter(|&k| {
+                self.liquidators[k]
+                    .spec
+                    .protocols
+                    .iter()
+                    .any(|x| x.index() == p)
+            })
+            .collect()
+    }
+
     /// Every reserve's oracle price, in reserve order.
     pub fn reserve_prices(&self, m: &Lending) -> Vec<Price> {
         m.spec
@@ -620,15 +623,7 @@ impl World {
         let prices = self.reserve_prices(m);
         let candidates = m.candidates(&prices)?;
         m.stats.liquidatable = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
-        let watchers: Vec<usize> = (0..self.liquidators.len())
-            .filter(|&k| {
-                self.liquidators[k]
-                    .spec
-                    .protocols
-                    .iter()
-                    .any(|x| x.index() == p)
-            })
-            .collect();
+        let watchers = self.watchers(p);
         let mut used = vec![0u32; self.liquidators.len()];
         for c in candidates {
             for &k in &watchers {
@@ -957,6 +952,16 @@ impl World {
         }
         Ok(())
     }
+}
+
+/// A draw from `[lo, hi]`, uniform.
+fn uniform(rng: &mut rand_chacha::ChaCha12Rng, (lo, hi): (f64, f64)) -> f64 {
+    lo + (hi - lo) * rng.random::<f64>()
+}
+
+/// A draw from `[lo, hi]`, log-uniform (sizes spread over orders of magnitude).
+fn log_uniform(rng: &mut rand_chacha::ChaCha12Rng, (lo, hi): (f64, f64)) -> f64 {
+    libm::exp(uniform(rng, (libm::log(lo), libm::log(hi))))
 }
 
 fn reference_paths(spec: &WorldSpec, seed: u64) -> Vec<Vec<f64>> {

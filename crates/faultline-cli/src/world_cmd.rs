@@ -64,6 +64,7 @@ pub(crate) fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Resul
     };
     write_world_dir(&out, &manifest, &summary, world.events(), world.records())?;
     print(&render(&summary, world.events(), &out))?;
+    crate::report_cmd::report(&out)?;
     match error {
         Some(e) => Err(anyhow::anyhow!(
             "the run stopped early at tick {}: {e} (completed ticks were written to {})",
@@ -189,7 +190,8 @@ pub(crate) fn stress(
         ));
     }
     t.push_str(&format!("wrote {}", out.display()));
-    print(&t)
+    print(&t)?;
+    crate::report_cmd::report(&out)
 }
 
 /// `faultline compare BASE VARIANT... --paths N` on world files: every world on the same

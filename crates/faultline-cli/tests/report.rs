@@ -113,6 +113,20 @@ fn every_kind_of_report_shows_its_charts_in_a_browser_without_console_errors() {
         t.join("compare"),
     );
     let system_mc = t.join("system-mc");
+    let (world, world_mc) = (t.join("world"), t.join("world-mc"));
+    let world_file = scen("scenarios/worlds/stablecoin-collateral.toml");
+    faultline(&["run", &world_file, "--out", world.to_str().unwrap()], t);
+    faultline(
+        &[
+            "stress",
+            &world_file,
+            "--paths",
+            "3",
+            "--out",
+            world_mc.to_str().unwrap(),
+        ],
+        t,
+    );
     faultline(
         &[
             "system",
@@ -165,6 +179,9 @@ fn every_kind_of_report_shows_its_charts_in_a_browser_without_console_errors() {
         (&stress, 5),
         (&compare, 5),
         (&system_mc, 3),
+        // A world: each asset with its oracles, venues, and three protocol charts.
+        (&world, 7),
+        (&world_mc, 3),
     ];
     for (dir, n) in cases {
         check_files(dir, n);

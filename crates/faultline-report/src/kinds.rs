@@ -6,13 +6,13 @@ use serde_json::Value;
 use std::path::Path;
 
 /// A CSV file as named columns of strings.
-struct Table {
+pub(crate) struct Table {
     header: Vec<String>,
     rows: Vec<Vec<String>>,
 }
 
 impl Table {
-    fn read(path: &Path) -> Result<Self, ReportError> {
+    pub(crate) fn read(path: &Path) -> Result<Self, ReportError> {
         let text = read(path)?;
         let fmt = |e: csv::Error| ReportError::Format {
             path: path.to_path_buf(),
@@ -27,12 +27,12 @@ impl Table {
         Ok(Self { header, rows })
     }
 
-    fn col(&self, name: &str) -> Option<usize> {
+    pub(crate) fn col(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
 
     /// (x, y) of rows where `keep` holds.
-    fn xy(&self, x: &str, y: &str, keep: impl Fn(&[String]) -> bool) -> Vec<(f64, f64)> {
+    pub(crate) fn xy(&self, x: &str, y: &str, keep: impl Fn(&[String]) -> bool) -> Vec<(f64, f64)> {
         let (Some(xi), Some(yi)) = (self.col(x), self.col(y)) else {
             return Vec::new();
         };
@@ -43,7 +43,22 @@ impl Table {
             .collect()
     }
 
-    fn values(&self, name: &str) -> Vec<f64> {
+    /// Column `i` as text.
+    pub(crate) fn values_text(&self, i: usize) -> Vec<String> {
+        self.rows.iter().filter_map(|r| r.get(i).cloned()).collect()
+    }
+
+    /// True when some row satisfies `f`.
+    pub(crate) fn rows_any(&self, f: impl Fn(&[String]) -> bool) -> bool {
+        self.rows.iter().any(|r| f(r))
+    }
+
+    /// The column names.
+    pub(crate) fn header_names(&self) -> Vec<String> {
+        self.header.clone()
+    }
+
+    pub(crate) fn values(&self, name: &str) -> Vec<f64> {
         let Some(i) = self.col(name) else {
             return Vec::new();
         };
@@ -55,7 +70,7 @@ impl Table {
 }
 
 /// A string field, or `default` when absent.
-fn text(v: &Value, key: &str, default: &str) -> String {
+pub(crate) fn text(v: &Value, key: &str, default: &str) -> String {
     v.get(key)
         .and_then(Value::as_str)
         .unwrap_or(default)
@@ -63,7 +78,7 @@ fn text(v: &Value, key: &str, default: &str) -> String {
 }
 
 /// A manifest field as text ("" when absent).
-fn field(v: &Value, key: &str) -> String {
+pub(crate) fn field(v: &Value, key: &str) -> String {
     v.get(key).map(Value::to_string).unwrap_or_default()
 }
 
@@ -71,7 +86,7 @@ fn num(v: &Value) -> Option<f64> {
     v.as_f64()
 }
 
-fn figures_of(summary: &Value, keys: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) fn figures_of(summary: &Value, keys: &[(&str, &str)]) -> Vec<(String, String)> {
     keys.iter()
         .filter_map(|(k, label)| {
             let v = summary.pointer(k)?;
@@ -512,7 +527,7 @@ pub(crate) fn system(dir: &Path, manifest: &Value) -> Result<Page, ReportError> 
 }
 
 /// Histogram of `values` in about 30 bins, as bars at the bin centres.
-fn histogram(values: &[f64]) -> Vec<(f64, f64)> {
+pub(crate) fn histogram(values: &[f64]) -> Vec<(f64, f64)> {
     let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
         return Vec::new();
@@ -666,7 +681,7 @@ pub(crate) fn system_stress(dir: &Path) -> Result<Page, ReportError> {
 }
 
 /// The distribution's quantile table and probabilities.
-fn distribution_table(d: &Value, p: &mut Page) {
+pub(crate) fn distribution_table(d: &Value, p: &mut Page) {
     if let Some(m) = d.get("metrics").and_then(Value::as_object) {
         let rows = m
             .iter()

@@ -4,14 +4,16 @@
 //! Carlo stress run, a comparison or a replay.
 //!
 //! The kind is read from the directory: `compare.json` (a comparison),
-//! `distribution.json` (a stress run), a manifest with `"kind": "system"`, or a
-//! single-run manifest. A replay is a single run with a `replay.json` beside it, whose
+//! `distribution.json` (a stress run; a world's when the manifest names a `world`), a
+//! manifest naming a `world`, a manifest with `"kind": "system"`, or a single-run
+//! manifest. A replay is a single run with a `replay.json` beside it, whose
 //! published figures are shown next to the simulated ones.
 
 pub mod chart;
 mod html;
 mod kinds;
 mod png;
+mod world;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -95,14 +97,23 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 
 /// Build the report of `dir` and write `report.html` and `charts/*.svg|png` into it.
 pub fn report(dir: &Path) -> Result<Written, ReportError> {
+    let manifest = if dir.join("manifest.json").exists() {
+        json(&dir.join("manifest.json"))?
+    } else {
+        serde_json::Value::Null
+    };
+    let is_world = manifest.get("world").is_some();
     let page = if dir.join("compare.json").exists() {
         kinds::compare(dir)?
     } else if dir.join("system-distribution.json").exists() {
         kinds::system_stress(dir)?
+    } else if dir.join("distribution.json").exists() && is_world {
+        world::world_stress(dir, &manifest)?
     } else if dir.join("distribution.json").exists() {
         kinds::stress(dir)?
+    } else if is_world {
+        world::world(dir, &manifest)?
     } else if dir.join("manifest.json").exists() {
-        let manifest = json(&dir.join("manifest.json"))?;
         if manifest.get("kind").and_then(|k| k.as_str()) == Some("system") {
             kinds::system(dir, &manifest)?
         } else {

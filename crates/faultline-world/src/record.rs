@@ -83,6 +83,8 @@ pub struct OracleRow {
     pub time_ms: u64,
     /// Oracle.
     pub oracle: String,
+    /// The asset it prices.
+    pub asset: String,
     /// Published price, dollars.
     pub price: f64,
     /// Blocks of its chain since the last update.

@@ -853,6 +853,7 @@ impl World {
                 tick,
                 time_ms,
                 oracle: spec.name.clone(),
+                asset: self.spec.assets[spec.asset.index()].name.clone(),
                 price: self.oracles[o].price().to_f64(),
                 age_blocks: self.oracles[o].age(block),
             });

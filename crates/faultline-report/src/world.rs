@@ -1,0 +1,260 @@
+//! What a world's run directory and a world's Monte Carlo run show: losses by protocol in
+//! the loss vocabulary first, then every asset's outside price beside the oracles that
+//! price it, the venues, each protocol's shortfall and liquidations over time, and the
+//! cross-protocol failure sequence.
+
+use crate::chart::{short, Chart, Series};
+use crate::kinds::{distribution_table, field, figures_of, histogram, text, Table};
+use crate::{json, read, Page, ReportError};
+use serde_json::Value;
+use std::path::Path;
+
+/// Distinct values of a column, in first-seen order.
+fn distinct(t: &Table, col: &str) -> Vec<String> {
+    let Some(i) = t.col(col) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for v in t.values_text(i) {
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// (seconds, y) of the rows whose `key` column is `name`.
+fn series_of(t: &Table, key: &str, name: &str, y: &str) -> Vec<(f64, f64)> {
+    let k = t.col(key);
+    t.xy("time_ms", y, |r| {
+        k.and_then(|k| r.get(k)).is_some_and(|v| v == name)
+    })
+    .into_iter()
+    .map(|(x, y)| (x / 1_000.0, y))
+    .collect()
+}
+
+fn world_events(dir: &Path) -> Result<Vec<(f64, String, String)>, ReportError> {
+    let path = dir.join("events.jsonl");
+    let mut out = Vec::new();
+    if !path.exists() {
+        return Ok(out);
+    }
+    for (i, line) in read(&path)?.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line).map_err(|e| ReportError::Format {
+            path: path.clone(),
+            message: format!("line {}: {e}", i + 1),
+        })?;
+        let kind = match v.get("kind") {
+            Some(Value::String(s)) => s.clone(),
+            // An engine event of a perp venue: {"perp": "first_adl"}.
+            Some(Value::Object(o)) => o
+                .iter()
+                .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => String::new(),
+        };
+        let who = format!(
+            "{} {kind}",
+            v.get("subject").and_then(Value::as_str).unwrap_or("")
+        );
+        let detail = v
+            .get("detail")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let tick = v.get("tick").and_then(Value::as_f64).unwrap_or(0.0);
+        out.push((tick, who, detail));
+    }
+    Ok(out)
+}
+
+fn losses_table(summary: &Value, p: &mut Page) {
+    let Some(protocols) = summary.get("protocols").and_then(Value::as_array) else {
+        return;
+    };
+    let n = |v: &Value, k: &str| {
+        v.pointer(k)
+            .and_then(Value::as_f64)
+            .map_or(String::new(), short)
+    };
+    let rows = protocols
+        .iter()
+        .map(|v| {
+            vec![
+                text(v, "name", ""),
+                text(v, "kind", ""),
+                n(v, "/liquidations"),
+                n(v, "/shortfall"),
+                n(v, "/borne_by/reserve"),
+                n(v, "/borne_by/adl_haircut"),
+                n(v, "/borne_by/socialized_loss"),
+                n(v, "/borne_by/protocol_deficit"),
+                n(v, "/latent_shortfall"),
+                n(v, "/liquidatable_at_end"),
+            ]
+        })
+        .collect();
+    p.tables.push((
+        "Losses by protocol (USD)".into(),
+        [
+            "protocol",
+            "kind",
+            "liquidations",
+            "shortfall",
+            "reserve / fund",
+            "ADL haircut",
+            "socialized",
+            "protocol deficit",
+            "latent shortfall",
+            "liquidatable at end",
+        ]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect(),
+        rows,
+    ));
+}
+
+/// A world run.
+pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
+    let summary = json(&dir.join("summary.json"))?;
+    let ticks = manifest.get("ticks").and_then(Value::as_f64).unwrap_or(1.0);
+    let mut p = Page {
+        title: text(manifest, "world", "world"),
+        subtitle: format!(
+            "world run · seed {} · {} ticks of {} ms · protocols: {}",
+            field(manifest, "seed"),
+            field(manifest, "ticks"),
+            field(manifest, "tick_ms"),
+            manifest
+                .get("protocols")
+                .and_then(Value::as_array)
+                .map(|a| a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .unwrap_or_default()
+        ),
+        figures: figures_of(
+            &summary,
+            &[
+                ("/total_shortfall", "shortfall, all protocols (USD)"),
+                (
+                    "/total_latent_shortfall",
+                    "latent shortfall at the end (USD)",
+                ),
+                ("/completed", "completed"),
+            ],
+        ),
+        events: world_events(dir)?,
+        events_x_max: ticks,
+        ..Page::default()
+    };
+    losses_table(&summary, &mut p);
+    let assets = Table::read(&dir.join("assets.csv"))?;
+    let oracles = Table::read(&dir.join("oracles.csv"))?;
+    for (i, a) in distinct(&assets, "asset").iter().enumerate().take(6) {
+        let mut c = Chart::new(
+            &format!("asset-{i}"),
+            &format!("{a}: reference price and its oracles"),
+            "seconds",
+            "USD",
+        );
+        // The outside market's price, or for an asset priced by its pool, the pool's.
+        c.series.push(Series::line(
+            "reference",
+            series_of(&assets, "asset", a, "reference"),
+        ));
+        for o in distinct(&oracles, "oracle") {
+            let priced = oracles
+                .col("asset")
+                .zip(oracles.col("oracle"))
+                .is_some_and(|(ac, oc)| oracles.rows_any(|r| r[oc] == o && r[ac] == *a));
+            if priced {
+                c.series.push(Series::line(
+                    &format!("oracle {o}"),
+                    series_of(&oracles, "oracle", &o, "price"),
+                ));
+            }
+        }
+        p.charts.push(c);
+    }
+    let venues = Table::read(&dir.join("venues.csv"))?;
+    let mut vc = Chart::new("venues", "Venues: mid over its start", "seconds", "ratio");
+    for v in distinct(&venues, "venue") {
+        let pts = series_of(&venues, "venue", &v, "mid");
+        let start = pts.first().map_or(1.0, |(_, y)| *y);
+        let rel = pts
+            .into_iter()
+            .map(|(x, y)| (x, if start > 0.0 { y / start } else { 0.0 }))
+            .collect();
+        vc.series.push(Series::line(&v, rel));
+    }
+    p.charts.push(vc);
+    let protocols = Table::read(&dir.join("protocols.csv"))?;
+    for (id, title, col, unit) in [
+        ("shortfall", "Shortfall by protocol", "shortfall", "USD"),
+        (
+            "liquidations",
+            "Liquidations by protocol (running total)",
+            "liquidations",
+            "count",
+        ),
+        (
+            "exposure",
+            "Debt (lending, CDP) or open interest (perp) by protocol",
+            "exposure",
+            "USD",
+        ),
+    ] {
+        let mut c = Chart::new(id, title, "seconds", unit);
+        for name in distinct(&protocols, "protocol") {
+            c.series.push(Series::line(
+                &name,
+                series_of(&protocols, "protocol", &name, col),
+            ));
+        }
+        p.charts.push(c);
+    }
+    Ok(p)
+}
+
+/// A world's Monte Carlo run.
+pub(crate) fn world_stress(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
+    let d = json(&dir.join("distribution.json"))?;
+    let mut p = Page {
+        title: text(manifest, "world", "world"),
+        subtitle: format!(
+            "world Monte Carlo · {} paths · seed {}",
+            field(&d, "paths"),
+            field(manifest, "seed")
+        ),
+        ..Page::default()
+    };
+    let t = Table::read(&dir.join("paths.csv"))?;
+    let mut columns: Vec<String> = vec!["total_shortfall".into()];
+    columns.extend(
+        t.header_names()
+            .into_iter()
+            .filter(|c| c.ends_with(".shortfall") || c.ends_with(".latent_shortfall")),
+    );
+    for (i, col) in columns.iter().enumerate().take(8) {
+        let mut c = Chart::new(
+            &format!("dist-{i}"),
+            &format!("{col} across paths"),
+            "USD",
+            "paths",
+        );
+        c.series
+            .push(Series::bars("paths", histogram(&t.values(col))));
+        p.charts.push(c);
+    }
+    distribution_table(&d, &mut p);
+    Ok(p)
+}

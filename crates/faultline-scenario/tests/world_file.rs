@@ -30,10 +30,10 @@ fn the_bundled_world_is_valid_and_resolves_every_name() {
         .join("../../scenarios/worlds/shared-eth-liquidity.toml");
     let w = parse_world(WORLD, &path).unwrap_or_else(|r| panic!("{r}"));
     let s = &w.spec;
-    assert_eq!((s.assets.len(), s.chains.len(), s.venues.len()), (3, 2, 2));
+    assert_eq!((s.assets.len(), s.chains.len(), s.venues.len()), (4, 2, 3));
     assert_eq!(
         (s.oracles.len(), s.protocols.len(), s.agents.len()),
-        (3, 3, 2)
+        (5, 5, 3)
     );
     assert_eq!(s.tick_ms, 1_000, "the shortest block time");
     assert_eq!(s.ticks, 600);

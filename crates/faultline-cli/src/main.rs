@@ -43,6 +43,10 @@ enum Command {
         /// Output directory; defaults to runs/<scenario>-seed<seed>.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// World files: also compute the dynamic Contagion Index (one rerun per protocol
+        /// with its forced sales cut).
+        #[arg(long)]
+        contagion: bool,
     },
     /// Check a scenario file and report every error (exit status 2 if any).
     Validate {
@@ -135,7 +139,18 @@ fn main() -> ExitCode {
 
 fn dispatch(command: Command) -> Result<()> {
     match command {
-        Command::Run { file, seed, out } => run(file.as_deref(), seed, out),
+        Command::Run {
+            file,
+            seed,
+            out,
+            contagion,
+        } => match file.as_deref().filter(|p| world_cmd::is_world_file(p)) {
+            Some(path) => world_cmd::run(path, seed, out, contagion),
+            None if contagion => anyhow::bail!(
+                "--contagion applies to world files (schema_version = 2); for system files use `faultline system`"
+            ),
+            None => run(file.as_deref(), seed, out),
+        },
         Command::Validate { file } => validate(&file),
         Command::Schema { world: false } => print(&faultline_scenario::json_schema()),
         Command::Schema { world: true } => {
@@ -223,7 +238,7 @@ fn validate(file: &Path) -> Result<()> {
 
 pub(crate) fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<()> {
     if let Some(path) = file.filter(|p| world_cmd::is_world_file(p)) {
-        return world_cmd::run(path, seed, out);
+        return world_cmd::run(path, seed, out, false);
     }
     let s = scenario(file)?;
     let seed = seed.unwrap_or(s.file.seed);

@@ -33,7 +33,12 @@ pub(crate) fn validate(path: &Path) -> Result<()> {
     ))
 }
 
-pub(crate) fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Result<()> {
+pub(crate) fn run(
+    path: &Path,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    contagion: bool,
+) -> Result<()> {
     let w = load(path)?;
     let seed = seed.unwrap_or(w.file.seed);
     let stem = path
@@ -44,7 +49,12 @@ pub(crate) fn run(path: &Path, seed: Option<u64>, out: Option<PathBuf>) -> Resul
         World::new(w.spec.clone(), seed).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     // Keep every completed tick: the run directory records the error.
     let error = world.run().err().map(|e| e.to_string());
-    let summary = world.summary(error.clone())?;
+    let mut summary = world.summary(error.clone())?;
+    if contagion && error.is_none() {
+        summary.contagion = Some(faultline_world::contagion::dynamic_contagion(
+            &w.spec, seed, &summary,
+        )?);
+    }
     let manifest = WorldManifest {
         world: w.file.name.clone(),
         world_path: path.display().to_string(),
@@ -100,6 +110,16 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
             "  venue {:<24} mid {:.4} → low {:.4} → end {:.4}\n",
             v.name, v.mid_start, v.mid_low, v.mid_end
         ));
+    }
+    if let Some(rows) = &s.contagion {
+        t.push_str("  dynamic Contagion Index (reruns with each protocol's forced sales cut):\n");
+        t.push_str("  protocol                     loss   harm caused  loss received   index\n");
+        for r in rows {
+            t.push_str(&format!(
+                "  {:<20} {:>12.0} {:>13.0} {:>14.0} {:>7.3}\n",
+                r.protocol, r.loss, r.harm_caused, r.loss_received, r.contagion_index
+            ));
+        }
     }
     let err: i128 = s
         .assets

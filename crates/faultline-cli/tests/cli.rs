@@ -727,3 +727,41 @@ fn world_stress_is_byte_identical_across_thread_counts_and_compare_pairs_worlds(
         "par removes the lender's liquidations: {m}"
     );
 }
+
+#[test]
+fn contagion_is_computed_for_worlds_and_refused_for_single_venues() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let world = root.join("scenarios/worlds/stablecoin-collateral.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("w");
+    let r = faultline(
+        &[
+            "run",
+            world.to_str().unwrap(),
+            "--contagion",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&read(&out, "summary.json")).unwrap();
+    let rows = s["contagion"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    let total: f64 = rows
+        .iter()
+        .map(|r| r["contagion_index"].as_f64().unwrap())
+        .sum();
+    assert!((total - 1.0).abs() < 1e-9 || total == 0.0, "{total}");
+    let r = faultline(
+        &[
+            "run",
+            "--contagion",
+            "--out",
+            tmp.path().join("v1").to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("world files"));
+}

@@ -115,7 +115,16 @@ fn every_kind_of_report_shows_its_charts_in_a_browser_without_console_errors() {
     let system_mc = t.join("system-mc");
     let (world, world_mc) = (t.join("world"), t.join("world-mc"));
     let world_file = scen("scenarios/worlds/stablecoin-collateral.toml");
-    faultline(&["run", &world_file, "--out", world.to_str().unwrap()], t);
+    faultline(
+        &[
+            "run",
+            &world_file,
+            "--contagion",
+            "--out",
+            world.to_str().unwrap(),
+        ],
+        t,
+    );
     faultline(
         &[
             "stress",

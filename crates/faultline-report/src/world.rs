@@ -120,6 +120,45 @@ fn losses_table(summary: &Value, p: &mut Page) {
     ));
 }
 
+fn contagion_table(summary: &Value, p: &mut Page) {
+    let Some(rows) = summary.get("contagion").and_then(Value::as_array) else {
+        return;
+    };
+    let n = |v: &Value, k: &str| {
+        v.pointer(k)
+            .and_then(Value::as_f64)
+            .map_or(String::new(), short)
+    };
+    let rows = rows
+        .iter()
+        .map(|v| {
+            vec![
+                text(v, "protocol", ""),
+                n(v, "/loss"),
+                n(v, "/harm_caused"),
+                n(v, "/loss_received"),
+                v.get("contagion_index")
+                    .and_then(Value::as_f64)
+                    .map_or(String::new(), |x| format!("{x:.3}")),
+            ]
+        })
+        .collect();
+    p.tables.push((
+        "Dynamic Contagion Index (reruns with each protocol's forced sales cut)".into(),
+        [
+            "protocol",
+            "loss (USD)",
+            "harm caused",
+            "loss received",
+            "index",
+        ]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect(),
+        rows,
+    ));
+}
+
 /// A world run.
 pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
     let summary = json(&dir.join("summary.json"))?;
@@ -157,6 +196,7 @@ pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
         ..Page::default()
     };
     losses_table(&summary, &mut p);
+    contagion_table(&summary, &mut p);
     let assets = Table::read(&dir.join("assets.csv"))?;
     let oracles = Table::read(&dir.join("oracles.csv"))?;
     for (i, a) in distinct(&assets, "asset").iter().enumerate().take(6) {

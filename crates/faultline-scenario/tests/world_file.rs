@@ -529,3 +529,26 @@ fn a_cdp_barks_after_the_gap_and_keepers_buy_the_collateral_back_into_the_pools(
     );
     assert!(s.assets.iter().all(|a| a.conservation_error_atoms == 0));
 }
+
+#[test]
+fn the_dynamic_contagion_index_attributes_the_lenders_loss_to_the_perp_venues_sales() {
+    let text = perp_and_lending(1.0, 0);
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/worlds/test.toml");
+    let w = parse_world(&text, &here).unwrap();
+    let mut world = faultline_world::World::new(w.spec.clone(), w.file.seed).unwrap();
+    world.run().unwrap();
+    let base = world.summary(None).unwrap();
+    let rows = faultline_world::contagion::dynamic_contagion(&w.spec, w.file.seed, &base).unwrap();
+    let (lender, perp) = (&rows[0], &rows[1]);
+    assert_eq!(
+        (lender.protocol.as_str(), perp.protocol.as_str()),
+        ("lender", "perp")
+    );
+    assert!(
+        perp.harm_caused > 0.0 && lender.loss_received > 0.0,
+        "the perp's hedging reaches the lender: {rows:?}"
+    );
+    assert!(perp.contagion_index > 0.5, "{rows:?}");
+    let sum: f64 = rows.iter().map(|r| r.contagion_index).sum();
+    assert!((sum - 1.0).abs() < 1e-9, "indices are shares: {sum}");
+}

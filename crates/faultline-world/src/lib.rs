@@ -26,6 +26,7 @@
 
 pub mod agents;
 pub mod cdp;
+pub mod contagion;
 pub mod ledger;
 pub mod lending;
 pub mod perp;
@@ -35,7 +36,7 @@ pub mod spec;
 pub mod world;
 
 pub use ledger::{HolderId, Ledger, LedgerError};
-pub use record::{WorldEvent, WorldEventKind, WorldRecords, WorldSummary};
+pub use record::{ContagionRow, WorldEvent, WorldEventKind, WorldRecords, WorldSummary};
 pub use spec::WorldSpec;
 pub use world::World;
 

@@ -134,12 +134,14 @@ impl Perp {
     }
 
     /// One block: the bound oracles' prices go in, the engine steps, the liquidity
-    /// provider hedges, money from outside is mirrored. Returns the engine's new events.
+    /// provider hedges (unless `hedge` is false: a counterfactual with the venue's sales
+    /// cut), money from outside is mirrored. Returns the engine's new events.
     pub fn block(
         &mut self,
         ledger: &mut Ledger,
         pools: &[Pool],
         oracle_prices: &[Price],
+        hedge: bool,
     ) -> Result<Vec<(EventKind, String)>, WorldError> {
         for b in &self.spec.markets {
             self.sim
@@ -150,7 +152,7 @@ impl Perp {
             message: e.to_string(),
         })?;
         for (k, b) in self.spec.markets.clone().iter().enumerate() {
-            if let Some(v) = b.hedge_venue {
+            if let Some(v) = b.hedge_venue.filter(|_| hedge) {
                 self.hedge(ledger, &pools[v.index()], k, b)?;
             }
         }

@@ -254,6 +254,21 @@ pub struct VenueSummary {
     pub mid_end: f64,
 }
 
+/// One protocol's row of the dynamic Contagion Index (see `contagion`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContagionRow {
+    /// Protocol.
+    pub protocol: String,
+    /// Its loss: shortfall plus latent shortfall, dollars.
+    pub loss: f64,
+    /// The other protocols' losses its forced sales cause, dollars.
+    pub harm_caused: f64,
+    /// Its loss caused by the others' forced sales, dollars.
+    pub loss_received: f64,
+    /// Its share of the harm all protocols cause.
+    pub contagion_index: f64,
+}
+
 /// summary.json of a world run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorldSummary {
@@ -281,4 +296,7 @@ pub struct WorldSummary {
     pub venues: Vec<VenueSummary>,
     /// Per liquidator and arbitrageur.
     pub agents: Vec<AgentSummary>,
+    /// The dynamic Contagion Index, when the run computed it (`--contagion`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contagion: Option<Vec<ContagionRow>>,
 }

@@ -67,6 +67,12 @@ pub struct World {
     seen: BTreeSet<(WorldEventKind, String)>,
     records: WorldRecords,
     full_checks: bool,
+    /// A protocol whose forced sales are cut (a counterfactual run for the Contagion
+    /// Index): liquidators and keepers keep what they seize from it, its liquidity
+    /// provider does not hedge.
+    isolated: Option<usize>,
+    /// The protocol acting now (in the protocols phase).
+    acting: usize,
     low: Vec<f64>,
     venue_low: Vec<f64>,
 }
@@ -96,6 +102,8 @@ impl World {
             seen: BTreeSet::new(),
             records: WorldRecords::default(),
             full_checks: false,
+            isolated: None,
+            acting: 0,
             low: Vec::new(),
             venue_low: Vec::new(),
             spec,
@@ -124,6 +132,17 @@ impl World {
         world.check()?;
         world.record()?;
         Ok(world)
+    }
+
+    /// Cut protocol `p`'s forced sales for the whole run (see [`crate::contagion`]).
+    pub fn with_isolation(mut self, p: usize) -> Self {
+        self.isolated = Some(p);
+        self
+    }
+
+    /// True when the acting protocol's forced sales are cut.
+    fn sales_cut(&self) -> bool {
+        self.isolated == Some(self.acting)
     }
 
     /// Check every protocol's books in full after every tick (`O(users)` per tick;
@@ -404,6 +423,7 @@ impl World {
         for (p, proto) in protocols.iter_mut().enumerate() {
             let chain = self.spec.protocols[p].chain();
             if self.producing[chain.index()] {
+                self.acting = p;
                 result = self.protocol_block(proto, p, chain);
                 if result.is_err() {
                     break;
@@ -602,7 +622,8 @@ impl World {
             Protocol::Cdp(c) => self.cdp_block(c, p, chain),
             Protocol::Perp(perp) => {
                 let prices: Vec<Price> = self.oracles.iter().map(Oracle::price).collect();
-                let events = perp.block(&mut self.ledger, &self.pools, &prices)?;
+                let hedge = !self.sales_cut();
+                let events = perp.block(&mut self.ledger, &self.pools, &prices, hedge)?;
                 let name = perp.spec.name.clone();
                 for (kind, detail) in events {
                     self.emit(WorldEventKind::Perp(kind), name.clone(), detail);
@@ -728,7 +749,11 @@ impl World {
         }
         // Expected profit at the outside market: what the route returns, less the debt
         // repaid and gas.
-        let route = liq.route(cs.asset).to_vec();
+        let route = if self.sales_cut() {
+            Vec::new()
+        } else {
+            liq.route(cs.asset).to_vec()
+        };
         let seized = Amount::new(cs.asset, o.collateral_to_liquidator);
         let proceeds = preview_route(&self.ledger, &self.pools, &route, seized)?;
         let gain = self.value_at_reference(proceeds, Rounding::Floor)?;
@@ -942,6 +967,7 @@ impl World {
             assets,
             venues,
             agents,
+            contagion: None,
         })
     }
 

@@ -108,7 +108,11 @@ impl World {
             c.stats.skipped_no_capital += 1;
             return Ok(());
         }
-        let route = keeper.route(ilk_asset).to_vec();
+        let route = if self.sales_cut() {
+            Vec::new()
+        } else {
+            keeper.route(ilk_asset).to_vec()
+        };
         let proceeds = preview_route(
             &self.ledger,
             &self.pools,

@@ -214,7 +214,13 @@ impl<'f> Resolver<'f> {
         };
         let protocol_specs = self.protocols(&names, &oracle_specs, &asset_specs, &venue_specs);
         let agent_specs = self.agents(&assets, &venues, &protocols, &asset_specs, &venue_specs);
-        self.market_priced(&asset_specs, &venue_specs, &protocol_specs);
+        self.market_priced(
+            &asset_specs,
+            &venue_specs,
+            &protocol_specs,
+            &agent_specs,
+            &chain_specs,
+        );
         if !self.issues.is_empty() {
             return None;
         }
@@ -559,6 +565,14 @@ impl<'f> Resolver<'f> {
             let mut reserves = Vec::new();
             for (k, r) in reserve.iter().enumerate() {
                 let at = format!("protocol[{i}].reserve[{k}]");
+                if reserve[..k].iter().any(|o| o.asset == r.asset) {
+                    self.push(
+                        format!("{at}.asset"),
+                        "one reserve per asset",
+                        &format!("\"{}\" again", r.asset),
+                        "a market lists each asset once",
+                    );
+                }
                 let a = self
                     .find(format!("{at}.asset"), "asset", &r.asset, assets)
                     .unwrap_or(0);

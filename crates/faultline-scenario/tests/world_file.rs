@@ -52,7 +52,7 @@ fn a_misspelt_venue_in_a_route_is_named_with_a_suggestion_and_its_line() {
     let e = r
         .errors
         .iter()
-        .find(|e| e.field == "agent[0].routes[1].venues[1]")
+        .find(|e| e.field == "agent[1].routes[1].venues[1]")
         .unwrap_or_else(|| panic!("{r}"));
     assert!(
         e.hint.contains("did you mean `uni-weth-usdc`"),
@@ -551,4 +551,54 @@ fn the_dynamic_contagion_index_attributes_the_lenders_loss_to_the_perp_venues_sa
     assert!(perp.contagion_index > 0.5, "{rows:?}");
     let sum: f64 = rows.iter().map(|r| r.contagion_index).sum();
     assert!((sum - 1.0).abs() < 1e-9, "indices are shares: {sum}");
+}
+
+#[test]
+fn an_asset_priced_by_its_pool_never_crosses_the_worlds_edge_and_follows_its_quote() {
+    let text = stablecoin_world("fusd-usdc", 0.0);
+    // An arbitrageur on the FUSD pool would settle FUSD outside the world.
+    let r = errors(&text.replace(
+        "venue = \"uni\"\nmax_trade_usd",
+        "venue = \"fusd-usdc\"\nmax_trade_usd",
+    ));
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.field == "agent[2].venue" && e.hint.contains("no outside market")),
+        "{r}"
+    );
+    // Gas paid in FUSD would leave the world.
+    let r = errors(&text.replace("gas_asset = \"WETH\"", "gas_asset = \"FUSD\""));
+    assert!(
+        r.errors.iter().any(|e| e.field == "chain[0].gas_asset"),
+        "{r}"
+    );
+    // FUSD declared before USDC, the asset its pool quotes.
+    let usdc =
+        "[[asset]]\nname = \"USDC\"\ndecimals = 6\nprice = { kind = \"peg\", price = 1.0 }\n";
+    let fusd = "[[asset]]\nname = \"FUSD\"\ndecimals = 18\nprice = { kind = \"market\", venue = \"fusd-usdc\" }\n";
+    assert!(text.contains(usdc) && text.contains(fusd));
+    let swapped = text
+        .replace(usdc, "@@")
+        .replace(fusd, usdc)
+        .replace("@@", fusd);
+    let r = errors(&swapped);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.field.ends_with("price.venue") && e.hint.contains("quote asset first")),
+        "{r}"
+    );
+    // One reserve per asset.
+    let dup = text.replace(
+        "[[protocol.reserve]]\nasset = \"FUSD\"",
+        "[[protocol.reserve]]\nasset = \"USDC\"\noracle = \"usdc\"\nborrowable = true\n\n[[protocol.reserve]]\nasset = \"FUSD\"",
+    );
+    let r = errors(&dup);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.expected == "one reserve per asset"),
+        "{r}"
+    );
 }

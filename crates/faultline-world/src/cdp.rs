@@ -248,7 +248,12 @@ impl Cdp {
         let ilk = &self.spec.ilks[v.ilk];
         let coll =
             Amount::new(ilk.asset, v.ink).value(prices[v.ilk], ilk.decimals, Rounding::Floor)?;
-        let debt = self.par(v.art)?;
+        // A liability: valued rounding up.
+        let debt = Amount::new(self.spec.stablecoin, v.art).value(
+            Price::from_atoms(100_000_000),
+            self.spec.stable_decimals,
+            Rounding::Ceil,
+        )?;
         Ok(mul_div_wide(coll.0, PPM, 1, Rounding::Floor)?
             < mul_div_wide(debt.0, i128::from(ilk.mat.atoms()), 1, Rounding::Ceil)?)
     }
@@ -267,7 +272,8 @@ impl Cdp {
         let mut reward = 0;
         for i in 0..self.vaults.len() {
             let v = self.vaults[i];
-            if !self.unsafe_vault(&v, prices)? {
+            // `dog.bark` requires a positive spot price, `clip.kick` a positive top.
+            if !prices[v.ilk].is_positive() || !self.unsafe_vault(&v, prices)? {
                 continue;
             }
             let ilk = self.spec.ilks[v.ilk].clone();
@@ -418,7 +424,7 @@ impl Cdp {
         }
         let mut owe = cost(slice, Rounding::Ceil)?.min(a.tab);
         if owe > capital {
-            slice = slice_for(capital)?;
+            slice = slice_for(capital)?.min(a.lot);
             owe = cost(slice, Rounding::Ceil)?.min(a.tab).min(capital);
         }
         if slice <= 0 || owe <= 0 {
@@ -478,10 +484,11 @@ impl Cdp {
                 continue;
             }
             if a.lot > 0 {
-                // Tab raised: the rest of the collateral goes back to the vault.
+                // Tab raised: the rest of the collateral goes to the owner as free
+                // collateral (`clip.take`: `vat.flux(ilk, clip, usr, lot)`), not back
+                // into the vault.
                 let asset = self.spec.ilks[a.ilk].asset;
-                ledger.transfer(self.clipper, self.vat, Amount::new(asset, a.lot))?;
-                self.vaults[a.vault].ink += a.lot;
+                ledger.transfer(self.clipper, self.owners, Amount::new(asset, a.lot))?;
             }
             if a.debt_left > 0 && a.lot <= 0 {
                 bad += a.debt_left;

@@ -83,6 +83,42 @@ pub struct LendingSpec {
     pub liquidation_protocol_fee: Ppm,
 }
 
+/// The call a liquidator can send that v3.3 accepts (`MUST_NOT_LEAVE_DUST`): as asked;
+/// or, when that would leave under $1,000 of debt or collateral, the most the close factor
+/// allows if that clears the debt or the collateral; or else the largest smaller amount
+/// that leaves at least $1,000 of both (by bisection: covering less leaves more). `None`
+/// when no call is accepted.
+fn valid_call(
+    call: &mut aave::LiquidationCall,
+) -> Result<Option<aave::LiquidationOutcome>, WorldError> {
+    let asked = aave::liquidation_call(call)?;
+    if !asked.leaves_dust {
+        return Ok(Some(asked));
+    }
+    let cover = call.debt_to_cover;
+    call.debt_to_cover = i128::MAX;
+    let most = aave::liquidation_call(call)?;
+    if !most.leaves_dust {
+        return Ok(Some(most));
+    }
+    let (mut lo, mut hi) = (0i128, asked.debt_repaid.min(cover));
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        call.debt_to_cover = mid;
+        if aave::liquidation_call(call)?.leaves_dust {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    if lo <= 0 {
+        return Ok(None);
+    }
+    call.debt_to_cover = lo;
+    let o = aave::liquidation_call(call)?;
+    Ok((!o.leaves_dust).then_some(o))
+}
+
 /// A reserve's state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reserve {
@@ -433,11 +469,9 @@ impl Lending {
             liquidation_bonus: cs.liquidation_bonus,
             protocol_fee: self.spec.liquidation_protocol_fee,
         };
-        let mut outcome = aave::liquidation_call(&call)?;
-        if outcome.leaves_dust {
-            call.health_factor_ppm = 0;
-            outcome = aave::liquidation_call(&call)?;
-        }
+        let Some(outcome) = valid_call(&mut call)? else {
+            return Ok(None);
+        };
         if outcome.debt_repaid <= 0 {
             return Ok(None);
         }

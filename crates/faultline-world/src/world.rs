@@ -236,7 +236,11 @@ impl World {
                 (b.market, path)
             })
             .collect();
-        let sim = (ps.build.0)(self.seed, &paths).map_err(|e| WorldError::Genesis {
+        // Each venue draws its traders from its own stream: two venues built from the same
+        // file in one world are not copies of each other.
+        let seed =
+            faultline_engine::rng::path_seed(self.seed, 1 << 32 | self.protocols.len() as u64);
+        let sim = (ps.build.0)(seed, &paths).map_err(|e| WorldError::Genesis {
             what: format!("protocol `{}`", ps.name),
             why: e.to_string(),
             hint: "check the venue's scenario file".into(),
@@ -801,11 +805,18 @@ impl World {
             .iter()
             .find(|s| (s.start_tick..s.end_tick).contains(&self.tick))
             .map_or(ch.gas_price_wei, |s| s.gas_price_wei);
-        let decimals = self.spec.assets[ch.gas_asset.index()].decimals;
+        // Wei are 10⁻¹⁸ of the gas asset: scale to its decimals (down, or up past 18).
+        let decimals = i32::from(self.spec.assets[ch.gas_asset.index()].decimals);
+        let wei = i128::try_from(gas_wei).unwrap_or(i128::MAX);
+        let (num, den) = if decimals >= 18 {
+            (10i128.pow(u32::try_from(decimals - 18).unwrap_or(0)), 1)
+        } else {
+            (1, 10i128.pow(u32::try_from(18 - decimals).unwrap_or(0)))
+        };
         let atoms = mul_div_wide(
-            i128::try_from(gas_wei).unwrap_or(i128::MAX),
-            i128::from(gas_units),
-            10i128.pow(u32::from(18u8.saturating_sub(decimals.min(18)))),
+            mul_div_wide(wei, i128::from(gas_units), 1, Rounding::Ceil)?,
+            num,
+            den,
             Rounding::Ceil,
         )?;
         Ok(Amount::new(ch.gas_asset, atoms))

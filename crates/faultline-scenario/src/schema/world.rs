@@ -118,6 +118,7 @@ pub enum PriceFile {
 #[serde(deny_unknown_fields)]
 pub struct GapFile {
     /// When, seconds from the start.
+    #[schemars(range(max = 31_536_000))]
     pub at_s: u64,
     /// Relative move (−0.3 is a 30% drop).
     #[schemars(range(min = -0.99, max = 10.0))]
@@ -148,8 +149,10 @@ pub struct ChainFile {
 #[serde(deny_unknown_fields)]
 pub struct GasSpikeFile {
     /// Start, seconds.
+    #[schemars(range(max = 31_536_000))]
     pub start_s: u64,
     /// End (exclusive), seconds.
+    #[schemars(range(max = 31_536_000))]
     pub end_s: u64,
     /// Gas price during the spike, gwei.
     #[schemars(range(min = 0.0, max = 1e7))]
@@ -562,6 +565,7 @@ pub enum AgentFile {
         per_block_usd: f64,
         /// Not before this many seconds.
         #[serde(default)]
+        #[schemars(range(max = 31_536_000))]
         from_s: u64,
     },
     /// Pulls one venue toward the outside market, settling the other leg outside.

@@ -6,7 +6,8 @@ use faultline_math::maker::{AuctionCurve, RAY};
 use faultline_units::{AssetId, Ppm};
 use faultline_world::cdp::{CdpSpec, IlkSpec, VaultPopulation};
 use faultline_world::spec::{
-    AssetSpec, ChainId, OracleId, OracleSpec, PriceOrigin, ProtocolSpec, VenueSpec,
+    AgentSpec, AssetSpec, ChainId, ChainSpec, OracleId, OracleSpec, PriceOrigin, ProtocolSpec,
+    VenueSpec,
 };
 
 /// A `[[protocol]]` of kind `cdp`, borrowed.
@@ -59,6 +60,14 @@ impl Resolver<'_> {
         let listed: Vec<&str> = c.ilk.iter().map(|k| k.asset.as_str()).collect();
         for (k, ilk) in c.ilk.iter().enumerate() {
             let ik = format!("{at}.ilk[{k}]");
+            if listed[..k].contains(&ilk.asset.as_str()) {
+                self.push(
+                    format!("{ik}.asset"),
+                    "one collateral type per asset",
+                    &format!("\"{}\" again", ilk.asset),
+                    "merge the two collateral types",
+                );
+            }
             let a = self.find(format!("{ik}.asset"), "asset", &ilk.asset, n.assets);
             let o = self.find(format!("{ik}.oracle"), "oracle", &ilk.oracle, n.oracles);
             if let (Some(a), Some(o)) = (a, o) {
@@ -149,56 +158,125 @@ impl Resolver<'_> {
         })
     }
 
-    /// Rules for assets priced by their market: the venue sells the asset; perps never
-    /// bind to one (their reference must be exogenous); one issuer per stablecoin.
+    /// Rules for assets priced by their market: the venue sells the asset for one
+    /// declared earlier; perps never bind to one (their reference must be exogenous); one
+    /// issuer per stablecoin; and such an asset never crosses the world's edge (no outside
+    /// market exists to take or give it), so no arbitrageur trades its pools, no hedge pays
+    /// out in it, and neither a perp's collateral nor a chain's gas is one.
     pub(super) fn market_priced(
         &mut self,
         aspecs: &[AssetSpec],
         vspecs: &[VenueSpec],
         pspecs: &[ProtocolSpec],
+        agents: &[AgentSpec],
+        chains: &[ChainSpec],
     ) {
+        let issued = |a: AssetId| matches!(aspecs[a.index()].price, PriceOrigin::Market { .. });
+        let quoted = |a: AssetId| format!("\"{}\"", aspecs[a.index()].name);
         for (i, a) in aspecs.iter().enumerate() {
-            if let PriceOrigin::Market { venue, .. } = a.price {
-                if vspecs
-                    .get(venue.index())
-                    .is_some_and(|v| v.base.index() != i)
-                {
+            let PriceOrigin::Market { venue, .. } = a.price else {
+                continue;
+            };
+            let Some(v) = vspecs.get(venue.index()) else {
+                continue;
+            };
+            if v.base.index() != i {
+                self.push(
+                    format!("asset[{i}].price.venue"),
+                    &format!("a venue selling {}", a.name),
+                    &format!("\"{}\"", v.name),
+                    "the price comes from a pool whose base is this asset",
+                );
+            } else if v.quote.index() >= i {
+                self.push(
+                    format!("asset[{i}].price.venue"),
+                    &format!("a pool quoted in an asset declared before {}", a.name),
+                    &format!("\"{}\", quoted in {}", v.name, aspecs[v.quote.index()].name),
+                    "declare the quote asset first: the price is the pool's mid at the quote's price",
+                );
+            }
+        }
+        for (k, g) in agents.iter().enumerate() {
+            if let AgentSpec::Arbitrageur(a) = g {
+                let v = &vspecs[a.venue.index()];
+                if issued(v.base) || issued(v.quote) {
                     self.push(
-                        format!("asset[{i}].price.venue"),
-                        &format!("a venue selling {}", a.name),
-                        &format!("\"{}\"", vspecs[venue.index()].name),
-                        "the price comes from a pool whose base is this asset",
+                        format!("agent[{k}].venue"),
+                        "a venue whose assets have an outside market",
+                        &format!("\"{}\"", v.name),
+                        "an asset priced by its pool has no outside market to arbitrage against",
                     );
                 }
             }
         }
-        let mut issued: Vec<AssetId> = Vec::new();
+        for (c, ch) in chains.iter().enumerate() {
+            if issued(ch.gas_asset) {
+                self.push(
+                    format!("chain[{c}].gas_asset"),
+                    "an asset with an outside market",
+                    &quoted(ch.gas_asset),
+                    "gas leaves the world: pay it in an asset priced outside",
+                );
+            }
+        }
+        let mut issuers: Vec<AssetId> = Vec::new();
         for (i, p) in pspecs.iter().enumerate() {
             match p {
                 ProtocolSpec::Cdp(c) => {
-                    if issued.contains(&c.stablecoin) {
+                    if issuers.contains(&c.stablecoin) {
                         self.push(
                             format!("protocol[{i}].stablecoin"),
                             "a stablecoin no other CDP issues",
-                            &format!("\"{}\"", aspecs[c.stablecoin.index()].name),
+                            &quoted(c.stablecoin),
                             "declare one asset per issuer",
                         );
                     }
-                    issued.push(c.stablecoin);
+                    issuers.push(c.stablecoin);
                 }
-                ProtocolSpec::Perp(pp) => {
-                    for (k, b) in pp.markets.iter().enumerate() {
-                        if matches!(aspecs[b.asset.index()].price, PriceOrigin::Market { .. }) {
-                            self.push(
-                                format!("protocol[{i}].market[{k}].asset"),
-                                "an asset with an outside price",
-                                &format!("\"{}\"", aspecs[b.asset.index()].name),
-                                "a perp market's reference must be exogenous",
-                            );
-                        }
-                    }
-                }
+                ProtocolSpec::Perp(pp) => self.perp_outside(i, pp, aspecs, vspecs),
                 ProtocolSpec::Lending(_) => {}
+            }
+        }
+    }
+
+    /// A perp venue's reference, collateral and hedges need outside markets.
+    fn perp_outside(
+        &mut self,
+        i: usize,
+        pp: &faultline_world::perp::PerpSpec,
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) {
+        let issued = |a: AssetId| matches!(aspecs[a.index()].price, PriceOrigin::Market { .. });
+        let quoted = |a: AssetId| format!("\"{}\"", aspecs[a.index()].name);
+        if issued(pp.collateral) {
+            self.push(
+                format!("protocol[{i}].collateral"),
+                "an asset with an outside market",
+                &quoted(pp.collateral),
+                "a venue's top-ups come from outside the world: hold its collateral in an asset priced outside",
+            );
+        }
+        for (k, b) in pp.markets.iter().enumerate() {
+            if issued(b.asset) {
+                self.push(
+                    format!("protocol[{i}].market[{k}].asset"),
+                    "an asset with an outside price",
+                    &quoted(b.asset),
+                    "a perp market's reference must be exogenous",
+                );
+            }
+            if let Some(v) = b
+                .hedge_venue
+                .map(|v| &vspecs[v.index()])
+                .filter(|v| issued(v.quote))
+            {
+                self.push(
+                    format!("protocol[{i}].market[{k}].hedge_venue"),
+                    "a pool quoted in an asset with an outside market",
+                    &format!("\"{}\"", v.name),
+                    "the provider settles its hedge outside the world",
+                );
             }
         }
     }

@@ -72,7 +72,26 @@ pub(crate) fn run(
             .map(|p| p.name().to_string())
             .collect(),
     };
-    write_world_dir(&out, &manifest, &summary, world.events(), world.records())?;
+    use faultline_scenario::network::{from_world, to_toml};
+    let mut networks = Vec::new();
+    if let Some(n) = world.network_start() {
+        networks.push((
+            "network-start.toml",
+            to_toml(&from_world(&w.file.name, n)).into_bytes(),
+        ));
+    }
+    networks.push((
+        "network-end.toml",
+        to_toml(&from_world(&w.file.name, &world.network()?)).into_bytes(),
+    ));
+    write_world_dir(
+        &out,
+        &manifest,
+        &summary,
+        world.events(),
+        world.records(),
+        &networks,
+    )?;
     print(&render(&summary, world.events(), &out))?;
     crate::report_cmd::report(&out)?;
     match error {

@@ -588,9 +588,27 @@ fn run_and_validate_take_world_files() {
         "venues.csv",
         "oracles.csv",
         "protocols.csv",
+        "network-start.toml",
+        "network-end.toml",
     ] {
         assert!(out.join(f).exists(), "{f}");
     }
+    // The exposure networks are what `faultline contagion` reads: the lending market on
+    // Arbitrum holds the CDP's FUSD as collateral, a claim on the CDP.
+    let net = std::fs::read_to_string(out.join("network-start.toml")).unwrap();
+    assert!(
+        net.contains("debtor = \"maker\"") && net.contains("creditor = \"aave-arbitrum\""),
+        "{net}"
+    );
+    let c = faultline(
+        &[
+            "contagion",
+            out.join("network-end.toml").to_str().unwrap(),
+            "--json",
+        ],
+        tmp.path(),
+    );
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
     let s: serde_json::Value = serde_json::from_slice(&read(&out, "summary.json")).unwrap();
     assert_eq!(s["completed"], true);
     assert!(s["assets"]

@@ -46,28 +46,29 @@ fn csv_of<T: Serialize>(what: &'static str, rows: &[T]) -> Result<Vec<u8>, Outpu
 }
 
 /// Write a world run into `dir` atomically: `manifest.json`, `summary.json`,
-/// `events.jsonl`, `assets.csv`, `venues.csv`, `oracles.csv`, `protocols.csv`.
+/// `events.jsonl`, `assets.csv`, `venues.csv`, `oracles.csv`, `protocols.csv`, and the
+/// `extra` files (the exposure networks).
 pub fn write_world_dir(
     dir: &Path,
     manifest: &WorldManifest,
     summary: &WorldSummary,
     events: &[WorldEvent],
     records: &WorldRecords,
+    extra: &[(&str, Vec<u8>)],
 ) -> Result<(), OutputError> {
     let mut ev = String::new();
     for e in events {
         ev.push_str(&json_line("event", e)?);
     }
-    write_dir_atomically(
-        dir,
-        &[
-            ("manifest.json", pretty("manifest", manifest)?.into_bytes()),
-            ("summary.json", pretty("summary", summary)?.into_bytes()),
-            ("events.jsonl", ev.into_bytes()),
-            ("assets.csv", csv_of("assets", &records.assets)?),
-            ("venues.csv", csv_of("venues", &records.venues)?),
-            ("oracles.csv", csv_of("oracles", &records.oracles)?),
-            ("protocols.csv", csv_of("protocols", &records.protocols)?),
-        ],
-    )
+    let mut files = vec![
+        ("manifest.json", pretty("manifest", manifest)?.into_bytes()),
+        ("summary.json", pretty("summary", summary)?.into_bytes()),
+        ("events.jsonl", ev.into_bytes()),
+        ("assets.csv", csv_of("assets", &records.assets)?),
+        ("venues.csv", csv_of("venues", &records.venues)?),
+        ("oracles.csv", csv_of("oracles", &records.oracles)?),
+        ("protocols.csv", csv_of("protocols", &records.protocols)?),
+    ];
+    files.extend(extra.iter().cloned());
+    write_dir_atomically(dir, &files)
 }

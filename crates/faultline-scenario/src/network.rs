@@ -179,6 +179,36 @@ pub fn from_exposures(name: &str, e: &faultline_system::system::Exposures) -> Ne
     }
 }
 
+/// A world's exposure network as a network file.
+pub fn from_world(name: &str, n: &faultline_world::exposure::Network) -> NetworkFile {
+    NetworkFile {
+        schema_version: 1,
+        name: format!("{name} at tick {}", n.tick),
+        recovery_external: 1.0,
+        recovery_interbank: 1.0,
+        protocol: n
+            .nodes
+            .iter()
+            .map(|p| ProtocolNode {
+                name: p.name.clone(),
+                external_assets: p.external_assets.max(0.0),
+                external_liabilities: p.external_liabilities.max(0.0),
+            })
+            .collect(),
+        exposure: n
+            .claims
+            .iter()
+            .filter(|c| c.amount > 0.0)
+            .map(|c| Exposure {
+                debtor: c.debtor.clone(),
+                creditor: c.creditor.clone(),
+                amount: c.amount,
+                what: c.what.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// A network file as TOML (what `faultline contagion` reads).
 pub fn to_toml(f: &NetworkFile) -> String {
     toml_edit::ser::to_string_pretty(f).unwrap_or_default()

@@ -27,6 +27,7 @@
 pub mod agents;
 pub mod cdp;
 pub mod contagion;
+pub mod exposure;
 pub mod ledger;
 pub mod lending;
 pub mod perp;

@@ -75,6 +75,7 @@ pub struct World {
     acting: usize,
     low: Vec<f64>,
     venue_low: Vec<f64>,
+    network_start: Option<crate::exposure::Network>,
 }
 
 impl World {
@@ -106,6 +107,7 @@ impl World {
             acting: 0,
             low: Vec::new(),
             venue_low: Vec::new(),
+            network_start: None,
             spec,
         };
         world.set_reference()?;
@@ -131,6 +133,7 @@ impl World {
             .collect::<Result<_, _>>()?;
         world.check()?;
         world.record()?;
+        world.network_start = Some(world.network()?);
         Ok(world)
     }
 
@@ -365,6 +368,11 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// The exposure network at genesis.
+    pub fn network_start(&self) -> Option<&crate::exposure::Network> {
+        self.network_start.as_ref()
     }
 
     /// The last completed tick.

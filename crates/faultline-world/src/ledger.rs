@@ -177,7 +177,7 @@ impl Ledger {
             });
         }
         self.credit(h, amount)?;
-        self.supply[amount.asset().index()].genesis += amount.atoms();
+        self.count(amount, |s| &mut s.genesis)?;
         Ok(())
     }
 
@@ -201,28 +201,45 @@ impl Ledger {
     /// Create `amount` for `to` (a protocol issuing its own asset).
     pub fn mint(&mut self, to: HolderId, amount: Amount) -> Result<(), LedgerError> {
         self.credit(to, amount)?;
-        self.supply[amount.asset().index()].minted += amount.atoms();
+        self.count(amount, |s| &mut s.minted)?;
         Ok(())
     }
 
     /// Destroy `amount` held by `from`.
     pub fn burn(&mut self, from: HolderId, amount: Amount) -> Result<(), LedgerError> {
         self.debit(from, amount)?;
-        self.supply[amount.asset().index()].burned += amount.atoms();
+        self.count(amount, |s| &mut s.burned)?;
         Ok(())
     }
 
     /// `amount` enters the world to `to` (bought from a market outside it).
     pub fn external_in(&mut self, to: HolderId, amount: Amount) -> Result<(), LedgerError> {
         self.credit(to, amount)?;
-        self.supply[amount.asset().index()].external_in += amount.atoms();
+        self.count(amount, |s| &mut s.external_in)?;
         Ok(())
     }
 
     /// `amount` leaves the world from `from` (sold to a market outside it).
     pub fn external_out(&mut self, from: HolderId, amount: Amount) -> Result<(), LedgerError> {
         self.debit(from, amount)?;
-        self.supply[amount.asset().index()].external_out += amount.atoms();
+        self.count(amount, |s| &mut s.external_out)?;
+        Ok(())
+    }
+
+    /// Add `amount` to one of its asset's supply counters, checked.
+    fn count(
+        &mut self,
+        amount: Amount,
+        field: impl Fn(&mut Supply) -> &mut i128,
+    ) -> Result<(), LedgerError> {
+        let i = amount.asset().index();
+        let c = field(&mut self.supply[i]);
+        *c = c
+            .checked_add(amount.atoms())
+            .ok_or_else(|| LedgerError::Overflow {
+                holder: "(supply)".into(),
+                asset: self.assets[i].clone(),
+            })?;
         Ok(())
     }
 
@@ -271,7 +288,7 @@ impl Ledger {
         let mut held = vec![0i128; n];
         for row in self.balances.chunks_exact(n.max(1)) {
             for (h, b) in held.iter_mut().zip(row) {
-                *h += *b;
+                *h = h.saturating_add(*b);
             }
         }
         held.iter()

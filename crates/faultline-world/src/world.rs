@@ -112,11 +112,17 @@ impl World {
         };
         world.set_reference()?;
         world.low = world.reference.iter().map(|p| p.to_f64()).collect();
+        // Each oracle starts at what its sources say at genesis (a `par` feed at $1, a
+        // pool-reading feed at the pool's mid), not at the asset's outside price.
+        let initial: Vec<Price> = (0..world.spec.oracles.len())
+            .map(|o| world.sources_median(o))
+            .collect::<Result<_, _>>()?;
         world.oracles = world
             .spec
             .oracles
             .iter()
-            .map(|o| Oracle::new(o.params.clone(), world.reference[o.asset.index()]))
+            .zip(initial)
+            .map(|(o, p)| Oracle::new(o.params.clone(), p))
             .collect();
         world.open_protocols()?;
         world.open_agents()?;
@@ -576,6 +582,22 @@ impl World {
                 )
             }
         })
+    }
+
+    /// The median of oracle `o`'s sources now (the lower of the two middle values for an
+    /// even count, as a conservative start).
+    fn sources_median(&self, o: usize) -> Result<Price, WorldError> {
+        let spec = &self.spec.oracles[o];
+        let mut live: Vec<Price> = spec
+            .sources
+            .iter()
+            .map(|s| self.source_price(spec.asset, *s))
+            .collect::<Result<_, _>>()?;
+        live.sort_unstable();
+        Ok(live
+            .get(live.len().saturating_sub(1) / 2)
+            .copied()
+            .unwrap_or(self.reference[spec.asset.index()]))
     }
 
     fn oracles_phase(&mut self) -> Result<(), WorldError> {

@@ -667,3 +667,89 @@ impl Cdp {
         nano * (RAY / 1_000_000_000)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_math::maker::AuctionCurve;
+
+    const FUSD: AssetId = AssetId(0);
+    const WETH: AssetId = AssetId(1);
+    const E18: i128 = 1_000_000_000_000_000_000;
+
+    fn cdp(ledger: &mut Ledger) -> Cdp {
+        let spec = CdpSpec {
+            name: "maker".into(),
+            chain: ChainId(0),
+            stablecoin: FUSD,
+            stable_decimals: 18,
+            ilks: vec![IlkSpec {
+                asset: WETH,
+                decimals: 18,
+                oracle: OracleId(0),
+                mat: Ppm::from_atoms(1_500_000),
+                chop: Ppm::from_atoms(1_130_000),
+                buf: Ppm::from_atoms(1_000_000),
+                tail_s: 3_600,
+                cusp_ray: RAY / 10 * 4,
+                curve: AuctionCurve::Linear { tau_s: 3_600 },
+                hole: 1_000_000 * E18,
+                tip: 0,
+                chip: Ppm::ZERO,
+            }],
+            vaults: Vec::new(),
+            hole: 1_000_000 * E18,
+        };
+        Cdp::new(spec, ledger)
+    }
+
+    #[test]
+    fn an_auction_that_raises_its_tab_returns_the_rest_to_the_owner_not_the_vault() {
+        let mut l = Ledger::new(vec!["FUSD".into(), "WETH".into()]);
+        let mut c = cdp(&mut l);
+        let keeper = l.open("keeper");
+        // 10 ETH against 10,000 FUSD: safe at $2,000 (150% needs $1,500), unsafe at $1,400.
+        // A second, safe vault backs the keeper's FUSD.
+        c.genesis_vault(
+            &mut l,
+            Vault {
+                ilk: 0,
+                ink: 10 * E18,
+                art: 10_000 * E18,
+            },
+        )
+        .unwrap();
+        c.genesis_vault(
+            &mut l,
+            Vault {
+                ilk: 0,
+                ink: 100 * E18,
+                art: 20_000 * E18,
+            },
+        )
+        .unwrap();
+        l.genesis(keeper, Amount::new(FUSD, 20_000 * E18)).unwrap();
+        c.back_supply(&mut l).unwrap();
+        l.seal();
+        let p = |d: i64| Price::from_units(d).unwrap();
+        assert_eq!(c.bark_all(&[p(2_000)], 0).unwrap(), 0);
+        assert!(c.auctions.is_empty());
+        c.bark_all(&[p(1_400)], 0).unwrap();
+        c.move_to_clipper(&mut l, 0).unwrap();
+        assert_eq!(c.auctions.len(), 1);
+        assert_eq!(c.auctions[0].tab, 11_300 * E18, "tab = debt × chop");
+        // At $1,400 the keeper buys what raises the tab: 11,300 / 1,400 ETH.
+        let capital = l.balance(keeper, FUSD).atoms();
+        let t = c.take_for(0, p(1_400), capital).unwrap().unwrap();
+        assert!(t.slice < 10 * E18 && t.owe <= 11_300 * E18);
+        c.execute_take(&mut l, keeper, &t, &[p(1_400)]).unwrap();
+        c.settle(&mut l).unwrap();
+        assert!(c.auctions.is_empty());
+        assert_eq!(c.vaults[0].ink, 0, "the vault is not re-collateralised");
+        assert_eq!(l.balance(c.owners, WETH).atoms(), 10 * E18 - t.slice);
+        c.heal(&mut l).unwrap();
+        assert_eq!(c.sin, 0, "the penalty in the surplus cancels what was left");
+        c.check(&l, true).unwrap();
+        assert!(l.imbalances().is_empty());
+    }
+}

@@ -690,3 +690,66 @@ impl Lending {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usd(dollars: i128) -> aave::ReserveBalance {
+        aave::ReserveBalance {
+            atoms: dollars * 1_000_000,
+            price: Price::from_atoms(100_000_000),
+            decimals: 6,
+        }
+    }
+
+    fn eth_worth(dollars: i128) -> aave::ReserveBalance {
+        // ETH at $2,000: `dollars` of it.
+        aave::ReserveBalance {
+            atoms: dollars * 10i128.pow(18) / 2_000,
+            price: Price::from_atoms(2_000 * 100_000_000),
+            decimals: 18,
+        }
+    }
+
+    fn call(debt: i128, coll: i128, hf_ppm: i128, cover: i128) -> aave::LiquidationCall {
+        aave::LiquidationCall {
+            debt: usd(debt),
+            collateral: eth_worth(coll),
+            total_debt: Value::from_dollars(debt).unwrap(),
+            health_factor_ppm: hf_ppm,
+            debt_to_cover: cover,
+            liquidation_bonus: Ppm::from_atoms(1_050_000),
+            protocol_fee: Ppm::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_call_that_would_leave_dust_takes_the_allowed_maximum_when_that_clears_the_debt() {
+        // $1,800 of debt against $2,000 of ETH (small: close factor 100%). Covering $900
+        // would leave $900 of debt: v3.3 reverts; covering all is accepted.
+        let mut c = call(1_800, 2_000, 920_000, 900_000_000);
+        assert!(aave::liquidation_call(&c).unwrap().leaves_dust);
+        let o = valid_call(&mut c).unwrap().unwrap();
+        assert_eq!(o.debt_repaid, 1_800_000_000);
+        assert!(!o.leaves_dust);
+    }
+
+    #[test]
+    fn past_the_close_factor_a_call_shrinks_to_leave_a_thousand_dollars_never_widens() {
+        // HF 0.97, $10,000 of debt, $6,000 of ETH: half the debt ($5,000) would seize
+        // $5,250 and leave $750 of ETH, and the close factor forbids covering more. The
+        // largest accepted call leaves exactly $1,000 of ETH: $5,000 / 1.05 repaid.
+        let mut c = call(10_000, 6_000, 970_000, i128::MAX);
+        let o = valid_call(&mut c).unwrap().unwrap();
+        assert!(
+            o.debt_repaid <= 5_000_000_000,
+            "never past the close factor"
+        );
+        assert!(!o.leaves_dust);
+        let left = eth_worth(6_000).atoms - o.collateral_to_liquidator - o.protocol_fee;
+        let left_dollars = left * 2_000 / 10i128.pow(18);
+        assert!((1_000..1_001).contains(&left_dollars), "{left_dollars}");
+        assert!(o.debt_repaid > 4_761_000_000, "{}", o.debt_repaid);
+    }
+}

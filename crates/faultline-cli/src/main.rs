@@ -218,8 +218,41 @@ fn scenario(file: Option<&Path>) -> Result<Scenario> {
 }
 
 fn validate(file: &Path) -> Result<()> {
-    if world_cmd::is_world_file(file) {
-        return world_cmd::validate(file);
+    use faultline_scenario::{file_kind, FileKind};
+    match file_kind(file) {
+        FileKind::World => return world_cmd::validate(file),
+        FileKind::System => {
+            use faultline_scenario::system_file::{load_perp, load_system};
+            let cfg = load_system(file).map_err(InvalidInput)?;
+            load_perp(&cfg, file).map_err(InvalidInput)?;
+            return print(&format!(
+                "ok: {} is a valid system ({} blocks of {} ms)",
+                file.display(),
+                cfg.blocks,
+                cfg.block_time_ms
+            ));
+        }
+        FileKind::Network => {
+            let n = faultline_scenario::network::load_network(file).map_err(InvalidInput)?;
+            return print(&format!(
+                "ok: {} is a valid exposure network ({} protocols, {} exposures)",
+                file.display(),
+                n.protocol.len(),
+                n.exposure.len()
+            ));
+        }
+        FileKind::Replay => {
+            let r = faultline_scenario::replay::load_replay(file).map_err(InvalidInput)?;
+            let target = file.parent().unwrap_or(Path::new(".")).join(&r.file);
+            validate(&target)?;
+            return print(&format!(
+                "ok: {} is a valid replay manifest ({} calibrated parameters, {} published outcomes)",
+                file.display(),
+                r.calibration.len(),
+                r.outcome.len()
+            ));
+        }
+        FileKind::Scenario => {}
     }
     let s = load(file).map_err(InvalidInput)?;
     let traders: u64 = s.file.account.len() as u64

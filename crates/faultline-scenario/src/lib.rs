@@ -43,3 +43,45 @@ pub fn json_schema() -> String {
     let schema = schemars::schema_for!(ScenarioFile);
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
+
+/// The kinds of file Faultline reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// A version-1 scenario (one perp venue).
+    Scenario,
+    /// A world (`schema_version = 2`).
+    World,
+    /// A multi-protocol system (`faultline system`; it has an `[eth]` market).
+    System,
+    /// An exposure network (`faultline contagion`).
+    Network,
+    /// A replay manifest (`replay.toml`).
+    Replay,
+}
+
+/// What kind of file `path` is, told apart by its top-level keys (a scenario when it
+/// cannot be read or parsed: the scenario validator then reports why).
+pub fn file_kind(path: &std::path::Path) -> FileKind {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return FileKind::Scenario;
+    };
+    let Ok(doc) = toml_edit::Document::parse(text) else {
+        return FileKind::Scenario;
+    };
+    let has = |k: &str| doc.as_table().contains_key(k);
+    if doc
+        .get("schema_version")
+        .and_then(toml_edit::Item::as_integer)
+        == Some(2)
+    {
+        FileKind::World
+    } else if has("eth") {
+        FileKind::System
+    } else if has("exposure") || has("recovery_external") {
+        FileKind::Network
+    } else if has("calibration") || has("outcome") || has("title") {
+        FileKind::Replay
+    } else {
+        FileKind::Scenario
+    }
+}

@@ -1,0 +1,207 @@
+//! A lending market's block: interest, the borrowers below health factor 1, and the
+//! liquidators who size, check and send their calls and sell what they seize.
+
+use super::World;
+use crate::agents::{preview_route, sell_route};
+use crate::lending::Lending;
+use crate::record::WorldEventKind;
+use crate::spec::ChainId;
+use crate::WorldError;
+use faultline_units::{mul_div_wide, Amount, Price, Rounding};
+
+/// How many sizes a liquidator tries before giving a liquidation up as unprofitable.
+const SIZE_TRIES: usize = 6;
+
+/// What became of one liquidation attempt.
+enum Attempt {
+    Done,
+    Unprofitable,
+    Blocked,
+}
+
+impl World {
+    pub(super) fn lending_block(
+        &mut self,
+        m: &mut Lending,
+        p: usize,
+        chain: ChainId,
+    ) -> Result<(), WorldError> {
+        let block_time_ms = self.spec.chains[chain.index()].block_time_ms;
+        m.accrue(&self.ledger, block_time_ms)?;
+        let prices = self.reserve_prices(m);
+        let candidates = m.candidates(&prices)?;
+        m.stats.liquidatable = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
+        let watchers = self.watchers(p);
+        let mut used = vec![0u32; self.liquidators.len()];
+        for c in candidates {
+            for &k in &watchers {
+                if used[k] >= self.liquidators[k].spec.max_per_block {
+                    continue;
+                }
+                if self.liquidate_sized(m, k, c, &prices, chain)? {
+                    used[k] += 1;
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A liquidator sizes its call: the most it may cover, then halves (up to
+    /// [`SIZE_TRIES`] times) while slippage on the route makes it unprofitable, as
+    /// searchers choose `debtToCover`. Returns true when a call was executed.
+    fn liquidate_sized(
+        &mut self,
+        m: &mut Lending,
+        k: usize,
+        c: crate::lending::Candidate,
+        prices: &[Price],
+        chain: ChainId,
+    ) -> Result<bool, WorldError> {
+        let mut cover = i128::MAX;
+        for _ in 0..SIZE_TRIES {
+            // Health may have changed with earlier liquidations this block.
+            let Some(it) = m.intent_sized(c, prices, cover)? else {
+                return Ok(false);
+            };
+            match self.try_liquidate(m, k, &it, prices, chain)? {
+                Attempt::Done => return Ok(true),
+                Attempt::Unprofitable => cover = it.outcome.debt_repaid / 2,
+                Attempt::Blocked => return Ok(false),
+            }
+            if cover <= 0 {
+                break;
+            }
+        }
+        m.stats.skipped_unprofitable += 1;
+        let name = m.spec.name.clone();
+        self.emit(
+            WorldEventKind::LiquidationUnprofitable,
+            name,
+            format!(
+                "no size of borrower {}'s liquidation pays for its slippage and gas",
+                c.borrower
+            ),
+        );
+        Ok(false)
+    }
+
+    /// One liquidator's attempt at one intent: checks cash, capital, gas and profit,
+    /// then executes, pays gas and sells the collateral along its route.
+    fn try_liquidate(
+        &mut self,
+        m: &mut Lending,
+        k: usize,
+        it: &crate::lending::Intent,
+        prices: &[Price],
+        chain: ChainId,
+    ) -> Result<Attempt, WorldError> {
+        let name = m.spec.name.clone();
+        let (ds, cs) = (
+            m.spec.reserves[it.debt_reserve].clone(),
+            m.spec.reserves[it.collateral_reserve].clone(),
+        );
+        let o = it.outcome;
+        if m.cash(&self.ledger, it.collateral_reserve) < o.collateral_to_liquidator + o.protocol_fee
+        {
+            m.stats.skipped_no_cash += 1;
+            self.emit(
+                WorldEventKind::NoCashToSeize,
+                name,
+                format!(
+                    "no {} cash to pay a liquidator",
+                    self.ledger.symbol(cs.asset)
+                ),
+            );
+            return Ok(Attempt::Blocked);
+        }
+        let liq = &self.liquidators[k];
+        let gas = self.gas_cost(chain, liq.spec.gas_per_liquidation)?;
+        let needs_debt = Amount::new(ds.asset, o.debt_repaid);
+        let has = |a: Amount| self.ledger.balance(liq.wallet, a.asset()).atoms() >= a.atoms();
+        let enough = if ds.asset == gas.asset() {
+            has(needs_debt.checked_add(gas)?)
+        } else {
+            has(needs_debt) && has(gas)
+        };
+        if !enough {
+            m.stats.skipped_no_capital += 1;
+            let who = liq.spec.name.clone();
+            self.emit(
+                WorldEventKind::LiquidatorOutOfCapital,
+                name,
+                format!("{who} lacks {} or gas", self.ledger.symbol(ds.asset)),
+            );
+            return Ok(Attempt::Blocked);
+        }
+        // Expected profit at the outside market: what the route returns, less the debt
+        // repaid and gas.
+        let route = if self.sales_cut() {
+            Vec::new()
+        } else {
+            liq.route(cs.asset).to_vec()
+        };
+        let seized = Amount::new(cs.asset, o.collateral_to_liquidator);
+        let proceeds = preview_route(&self.ledger, &self.pools, &route, seized)?;
+        let gain = self.value_at_reference(proceeds, Rounding::Floor)?;
+        let gas_value = self.value_at_reference(gas, Rounding::Ceil)?;
+        let cost = self
+            .value_at_reference(needs_debt, Rounding::Ceil)?
+            .checked_add(gas_value)?;
+        if gain.checked_sub(cost)? < liq.spec.min_profit {
+            return Ok(Attempt::Unprofitable);
+        }
+        let wallet = liq.wallet;
+        let first = m.stats.liquidations == 0;
+        let written_off = m.execute(&mut self.ledger, wallet, it, prices)?;
+        self.ledger.external_out(wallet, gas)?;
+        sell_route(&mut self.ledger, &self.pools, wallet, &route, seized)?;
+        let liq = &mut self.liquidators[k];
+        liq.liquidations += 1;
+        liq.gas_paid = liq.gas_paid.checked_add(gas_value)?;
+        if first {
+            self.emit(
+                WorldEventKind::FirstLiquidation,
+                name.clone(),
+                format!("borrower {} liquidated", it.borrower),
+            );
+        }
+        if written_off.0 > 0 {
+            self.emit(
+                WorldEventKind::FirstShortfall,
+                name,
+                format!(
+                    "${:.0} of debt left without collateral",
+                    written_off.to_f64()
+                ),
+            );
+        }
+        Ok(Attempt::Done)
+    }
+
+    /// What `gas_units` cost on `chain` now, in its gas asset (the gas price, or a
+    /// spike's, in wei per unit; the asset's decimals scale wei).
+    pub(super) fn gas_cost(&self, chain: ChainId, gas_units: u64) -> Result<Amount, WorldError> {
+        let ch = &self.spec.chains[chain.index()];
+        let gas_wei = ch
+            .gas_spikes
+            .iter()
+            .find(|s| (s.start_tick..s.end_tick).contains(&self.tick))
+            .map_or(ch.gas_price_wei, |s| s.gas_price_wei);
+        // Wei are 10⁻¹⁸ of the gas asset: scale to its decimals (down, or up past 18).
+        let decimals = i32::from(self.spec.assets[ch.gas_asset.index()].decimals);
+        let wei = i128::try_from(gas_wei).unwrap_or(i128::MAX);
+        let (num, den) = if decimals >= 18 {
+            (10i128.pow(u32::try_from(decimals - 18).unwrap_or(0)), 1)
+        } else {
+            (1, 10i128.pow(u32::try_from(18 - decimals).unwrap_or(0)))
+        };
+        let atoms = mul_div_wide(
+            mul_div_wide(wei, i128::from(gas_units), 1, Rounding::Ceil)?,
+            num,
+            den,
+            Rounding::Ceil,
+        )?;
+        Ok(Amount::new(ch.gas_asset, atoms))
+    }
+}

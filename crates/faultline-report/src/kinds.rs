@@ -77,6 +77,20 @@ pub(crate) fn text(v: &Value, key: &str, default: &str) -> String {
         .to_string()
 }
 
+/// The manifest's `protocols`, comma-separated.
+pub(crate) fn protocol_list(manifest: &Value) -> String {
+    manifest
+        .get("protocols")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 /// A manifest field as text ("" when absent).
 pub(crate) fn field(v: &Value, key: &str) -> String {
     v.get(key).map(Value::to_string).unwrap_or_default()
@@ -373,15 +387,7 @@ pub(crate) fn system(dir: &Path, manifest: &Value) -> Result<Page, ReportError> 
             field(manifest, "seed"),
             field(manifest, "blocks"),
             field(manifest, "block_time_ms"),
-            manifest
-                .get("protocols")
-                .and_then(Value::as_array)
-                .map(|a| a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", "))
-                .unwrap_or_default()
+            protocol_list(manifest)
         ),
         figures: figures_of(
             &summary,

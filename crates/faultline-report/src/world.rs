@@ -4,7 +4,7 @@
 //! cross-protocol failure sequence.
 
 use crate::chart::{short, Chart, Series};
-use crate::kinds::{distribution_table, field, figures_of, histogram, text, Table};
+use crate::kinds::{distribution_table, field, figures_of, histogram, protocol_list, text, Table};
 use crate::{json, read, Page, ReportError};
 use serde_json::Value;
 use std::path::Path;
@@ -170,15 +170,7 @@ pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
             field(manifest, "seed"),
             field(manifest, "ticks"),
             field(manifest, "tick_ms"),
-            manifest
-                .get("protocols")
-                .and_then(Value::as_array)
-                .map(|a| a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", "))
-                .unwrap_or_default()
+            protocol_list(manifest)
         ),
         figures: figures_of(
             &summary,

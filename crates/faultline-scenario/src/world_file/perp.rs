@@ -1,0 +1,170 @@
+//! World files: perp venues, whose markets, accounts and mitigations come from a
+//! version-1 venue file and whose bound markets take reference, oracle and hedging from
+//! the world.
+
+use super::{ppm, Names, Resolver};
+use crate::schema::world::PerpMarketFile;
+use faultline_units::AssetId;
+use faultline_world::perp::{MarketBinding, PerpFactory, PerpSpec};
+use faultline_world::spec::{AssetSpec, ChainId, OracleId, OracleSpec, VenueId, VenueSpec};
+
+/// A `[[protocol]]` of kind `perp`, borrowed.
+pub(super) struct PerpFile<'a> {
+    pub name: &'a str,
+    pub chain: &'a str,
+    pub venue: &'a str,
+    pub collateral: &'a str,
+    pub market: &'a [PerpMarketFile],
+}
+
+impl Resolver<'_> {
+    /// Load the venue file, check it can run inside the world, bind its markets and
+    /// make the factory that builds it for a seed.
+    pub(super) fn perp(
+        &mut self,
+        i: usize,
+        p: &PerpFile<'_>,
+        n: &Names<'_>,
+        ospecs: &[OracleSpec],
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) -> Option<PerpSpec> {
+        let at = format!("protocol[{i}]");
+        let chain = self.find(format!("{at}.chain"), "chain", p.chain, n.chains);
+        let collateral = self.find(format!("{at}.collateral"), "asset", p.collateral, n.assets);
+        if let Some(c) = collateral.filter(|&c| aspecs[c].decimals < 6) {
+            self.push(
+                format!("{at}.collateral"),
+                "an asset with at least 6 decimals (the venue's books count in 10⁻⁶)",
+                &format!("{} with {} decimals", p.collateral, aspecs[c].decimals),
+                "use a dollar stablecoin such as USDC",
+            );
+        }
+        let file = self.dir.join(p.venue);
+        let mut scenario = match crate::load(&file) {
+            Ok(s) => s,
+            Err(report) => {
+                let first = report.errors.first().map_or(String::new(), |e| {
+                    if e.line == 0 {
+                        format!(": {} ({})", e.expected, e.found)
+                    } else {
+                        format!(
+                            ": first, line {}: {} — expected {}",
+                            e.line, e.field, e.expected
+                        )
+                    }
+                });
+                self.push(
+                    format!("{at}.venue"),
+                    "a valid version-1 scenario file",
+                    &format!(
+                        "{} error(s) in {}{first}",
+                        report.errors.len(),
+                        file.display()
+                    ),
+                    &format!("run `faultline validate {}`", file.display()),
+                );
+                return None;
+            }
+        };
+        if let Some(c) = chain {
+            let block_ms = self.f.chain[c].block_time_ms;
+            if scenario.file.block_time_ms != block_ms {
+                self.push(
+                    format!("{at}.venue"),
+                    &format!("a venue file with block_time_ms = {block_ms} (the chain's)"),
+                    &format!("{} ms", scenario.file.block_time_ms),
+                    "the venue steps once per block of its chain",
+                );
+            }
+            let needed = self.f.duration_s * 1_000 / block_ms;
+            if scenario.file.blocks < needed {
+                self.push(
+                    format!("{at}.venue"),
+                    &format!("a venue file of at least {needed} blocks"),
+                    &format!("{} blocks", scenario.file.blocks),
+                    "raise its `blocks` to cover the world's duration",
+                );
+            }
+        }
+        if scenario.file.chain.is_some() {
+            self.push(
+                format!("{at}.venue"),
+                "a venue file without a [chain] section",
+                "a [chain] section",
+                "in a world the chain is declared once, in [[chain]]",
+            );
+        }
+        let symbols: Vec<String> = scenario
+            .file
+            .market
+            .iter()
+            .map(|m| m.symbol.clone())
+            .collect();
+        let symbols: Vec<&str> = symbols.iter().map(String::as_str).collect();
+        let mut markets = Vec::new();
+        for (k, m) in p.market.iter().enumerate() {
+            let mk = format!("{at}.market[{k}]");
+            let idx = self.find(
+                format!("{mk}.symbol"),
+                "market of the venue file",
+                &m.symbol,
+                &symbols,
+            );
+            let asset = self.find(format!("{mk}.asset"), "asset", &m.asset, n.assets);
+            let oracle = self.find(format!("{mk}.oracle"), "oracle", &m.oracle, n.oracles);
+            if let (Some(a), Some(o)) = (asset, oracle) {
+                if ospecs[o].asset.index() != a {
+                    self.push(
+                        format!("{mk}.oracle"),
+                        &format!("an oracle pricing {}", m.asset),
+                        &format!("\"{}\"", m.oracle),
+                        "bind the market to its own asset's oracle",
+                    );
+                }
+            }
+            let hedge = m.hedge_venue.as_ref().and_then(|h| {
+                let v = self.find(format!("{mk}.hedge_venue"), "venue", h, n.venues)?;
+                if asset.is_some_and(|a| vspecs[v].base.index() != a) {
+                    self.push(
+                        format!("{mk}.hedge_venue"),
+                        &format!("a venue selling {}", m.asset),
+                        &format!("\"{h}\""),
+                        "the provider lays off the market's asset",
+                    );
+                }
+                Some(VenueId(u16::try_from(v).unwrap_or(0)))
+            });
+            let (Some(idx), Some(a), Some(o)) = (idx, asset, oracle) else {
+                continue;
+            };
+            scenario.file.market[idx].oracle = Some(crate::schema::OracleSpec {
+                sources: vec![crate::wiring::WORLD_SOURCE.to_string()],
+                ..crate::schema::OracleSpec::default()
+            });
+            markets.push(MarketBinding {
+                market: idx,
+                asset: AssetId(u16::try_from(a).unwrap_or(0)),
+                oracle: OracleId(u16::try_from(o).unwrap_or(0)),
+                hedge_venue: hedge,
+                hedge_fraction: ppm(m.hedge_fraction),
+            });
+        }
+        let (chain, collateral) = (chain?, collateral?);
+        let scenario = std::sync::Arc::new(scenario);
+        let build = PerpFactory(std::sync::Arc::new(
+            move |seed, paths: &[(usize, Vec<f64>)]| {
+                crate::build_with_references(&scenario, seed, paths)
+                    .map(|b| b.sim)
+                    .map_err(|e| Box::new(e) as faultline_world::perp::BuildFailure)
+            },
+        ));
+        Some(PerpSpec {
+            name: p.name.to_string(),
+            chain: ChainId(u16::try_from(chain).unwrap_or(0)),
+            collateral: AssetId(u16::try_from(collateral).unwrap_or(0)),
+            markets,
+            build,
+        })
+    }
+}

@@ -208,11 +208,11 @@ pub(crate) fn stress(
     );
     t.push_str("  metric                                   mean          p50          p99\n");
     for name in &columns {
-        let wanted = name == "total_shortfall"
-            || name.ends_with(".shortfall")
-            || name.ends_with(".protocol_deficit")
-            || name.ends_with(".latent_shortfall");
-        if let Some(m) = d.metrics.get(name).filter(|_| wanted) {
+        if let Some(m) = d
+            .metrics
+            .get(name)
+            .filter(|_| faultline_stress::is_loss_column(name))
+        {
             let q = |k: &str| m.quantiles.get(k).copied().unwrap_or(f64::NAN);
             t.push_str(&format!(
                 "  {name:<34} {:>12.0} {:>12.0} {:>12.0}\n",

@@ -25,6 +25,17 @@ use faultline_state::{BookSide, Fill, MarginGroup, Pot, Venue, WalkLimit};
 use faultline_units::{AccountId, Base, MarketId, Price, Quote, Rounding};
 use rand::RngExt;
 
+/// One ADL fill: `amount` of the bankrupt position (long or short) closed against
+/// `counterparty` at the bankruptcy price while the mark was `mark`.
+struct AdlClose {
+    market: MarketId,
+    counterparty: AccountId,
+    amount: Base,
+    bankruptcy: Price,
+    mark: Price,
+    long: bool,
+}
+
 impl Simulation {
     /// Books a fill of the market book as a trade between `account` (closing a long when
     /// `long`, so selling; otherwise buying) and the liquidity provider that stands for
@@ -464,31 +475,51 @@ impl Simulation {
                 .push(crate::index::key(other, self.venue.group_of(other, market)));
             self.venue.remove_if_flat(other, market)?;
             placed = placed.checked_add(f.amount)?;
-            let notional = f.amount.notional(p_b, Rounding::Floor)?;
-            let stats = &mut self.stats[market.index()];
-            stats.adl_count += 1;
-            stats.adl_volume = stats.adl_volume.checked_add(notional)?;
-            self.totals.adl_events += 1;
-            self.totals.adl_volume = self.totals.adl_volume.checked_add(notional)?;
-            self.totals.adl_quantity = self.totals.adl_quantity.checked_add(f.amount)?;
-            let adverse = if long {
-                p_b.checked_sub(mark)?
-            } else {
-                mark.checked_sub(p_b)?
+            let fill = AdlClose {
+                market,
+                counterparty: other,
+                amount: f.amount,
+                bankruptcy: p_b,
+                mark,
+                long,
             };
-            if adverse.is_positive() {
-                let haircut = f.amount.notional(adverse, Rounding::Ceil)?;
-                self.totals.adl_haircut = self.totals.adl_haircut.checked_add(haircut)?;
-            }
-            self.emit(
-                EventKind::FirstAdl,
-                Some(market),
-                Some(other),
-                Some(notional),
-                format!("{other} auto-deleveraged at the bankruptcy price {p_b}"),
-            );
+            self.record_adl_fill(&fill)?;
         }
         Ok(amount.checked_sub(placed)?)
+    }
+
+    /// Count an ADL fill: per-block and run totals, the haircut it passed on (the
+    /// bankruptcy price's distance from the mark when it is worse for the counterparty),
+    /// and the first-ADL event.
+    fn record_adl_fill(&mut self, f: &AdlClose) -> Result<(), EngineError> {
+        let notional = f.amount.notional(f.bankruptcy, Rounding::Floor)?;
+        let stats = &mut self.stats[f.market.index()];
+        stats.adl_count += 1;
+        stats.adl_volume = stats.adl_volume.checked_add(notional)?;
+        self.totals.adl_events += 1;
+        self.totals.adl_volume = self.totals.adl_volume.checked_add(notional)?;
+        self.totals.adl_quantity = self.totals.adl_quantity.checked_add(f.amount)?;
+        let adverse = if f.long {
+            f.bankruptcy.checked_sub(f.mark)?
+        } else {
+            f.mark.checked_sub(f.bankruptcy)?
+        };
+        if adverse.is_positive() {
+            let haircut = f.amount.notional(adverse, Rounding::Ceil)?;
+            self.totals.adl_haircut = self.totals.adl_haircut.checked_add(haircut)?;
+        }
+        let other = f.counterparty;
+        self.emit(
+            EventKind::FirstAdl,
+            Some(f.market),
+            Some(other),
+            Some(notional),
+            format!(
+                "{other} auto-deleveraged at the bankruptcy price {}",
+                f.bankruptcy
+            ),
+        );
+        Ok(())
     }
 
     /// When a group has no open position left, resolve a negative balance and remove

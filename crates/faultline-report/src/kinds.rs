@@ -115,8 +115,11 @@ pub(crate) fn figures_of(summary: &Value, keys: &[(&str, &str)]) -> Vec<(String,
         .collect()
 }
 
-fn events(
+/// The failure sequence of `events.jsonl`: (x, who, detail) with x read from `x_key`
+/// (`block` for venues and systems, `tick` for worlds).
+pub(crate) fn events(
     dir: &Path,
+    x_key: &str,
     who: impl Fn(&Value) -> String,
 ) -> Result<Vec<(f64, String, String)>, ReportError> {
     let path = dir.join("events.jsonl");
@@ -132,7 +135,7 @@ fn events(
             path: path.clone(),
             message: format!("line {}: {e}", i + 1),
         })?;
-        let block = v.get("block").and_then(Value::as_f64).unwrap_or(0.0);
+        let block = v.get(x_key).and_then(Value::as_f64).unwrap_or(0.0);
         let detail = v
             .get("detail")
             .and_then(Value::as_str)
@@ -164,7 +167,7 @@ pub(crate) fn run(dir: &Path, manifest: &Value) -> Result<crate::Page, ReportErr
                 .collect()
         })
         .unwrap_or_default();
-    let ev = events(dir, |v| {
+    let ev = events(dir, "block", |v| {
         v.get("kind")
             .and_then(Value::as_str)
             .unwrap_or("")
@@ -363,7 +366,7 @@ pub(crate) fn system(dir: &Path, manifest: &Value) -> Result<Page, ReportError> 
     let summary = json(&dir.join("summary.json"))?;
     let t = Table::read(&dir.join("timeline.csv"))?;
     let all = |_: &[String]| true;
-    let ev = events(dir, |v| {
+    let ev = events(dir, "block", |v| {
         format!(
             "{} {}",
             v.get("protocol").and_then(Value::as_str).unwrap_or(""),

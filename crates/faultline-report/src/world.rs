@@ -4,8 +4,10 @@
 //! cross-protocol failure sequence.
 
 use crate::chart::{short, Chart, Series};
-use crate::kinds::{distribution_table, field, figures_of, histogram, protocol_list, text, Table};
-use crate::{json, read, Page, ReportError};
+use crate::kinds::{
+    distribution_table, events, field, figures_of, histogram, protocol_list, text, Table,
+};
+use crate::{json, Page, ReportError};
 use serde_json::Value;
 use std::path::Path;
 
@@ -34,43 +36,22 @@ fn series_of(t: &Table, key: &str, name: &str, y: &str) -> Vec<(f64, f64)> {
     .collect()
 }
 
-fn world_events(dir: &Path) -> Result<Vec<(f64, String, String)>, ReportError> {
-    let path = dir.join("events.jsonl");
-    let mut out = Vec::new();
-    if !path.exists() {
-        return Ok(out);
-    }
-    for (i, line) in read(&path)?.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let v: Value = serde_json::from_str(line).map_err(|e| ReportError::Format {
-            path: path.clone(),
-            message: format!("line {}: {e}", i + 1),
-        })?;
-        let kind = match v.get("kind") {
-            Some(Value::String(s)) => s.clone(),
-            // An engine event of a perp venue: {"perp": "first_adl"}.
-            Some(Value::Object(o)) => o
-                .iter()
-                .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(" "),
-            _ => String::new(),
-        };
-        let who = format!(
-            "{} {kind}",
-            v.get("subject").and_then(Value::as_str).unwrap_or("")
-        );
-        let detail = v
-            .get("detail")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let tick = v.get("tick").and_then(Value::as_f64).unwrap_or(0.0);
-        out.push((tick, who, detail));
-    }
-    Ok(out)
+/// Who an event concerns: its subject and kind (a perp venue's own events are
+/// `{"perp": "first_adl"}`).
+fn who(v: &Value) -> String {
+    let kind = match v.get("kind") {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    };
+    format!(
+        "{} {kind}",
+        v.get("subject").and_then(Value::as_str).unwrap_or("")
+    )
 }
 
 fn losses_table(summary: &Value, p: &mut Page) {
@@ -183,12 +164,20 @@ pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
                 ("/completed", "completed"),
             ],
         ),
-        events: world_events(dir)?,
+        events: events(dir, "tick", who)?,
         events_x_max: ticks,
         ..Page::default()
     };
     losses_table(&summary, &mut p);
     contagion_table(&summary, &mut p);
+    asset_charts(dir, &mut p)?;
+    venue_chart(dir, &mut p)?;
+    protocol_charts(dir, &mut p)?;
+    Ok(p)
+}
+
+/// One chart per asset (six at most): its reference beside the oracles that price it.
+fn asset_charts(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
     let assets = Table::read(&dir.join("assets.csv"))?;
     let oracles = Table::read(&dir.join("oracles.csv"))?;
     for (i, a) in distinct(&assets, "asset").iter().enumerate().take(6) {
@@ -217,6 +206,11 @@ pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
         }
         p.charts.push(c);
     }
+    Ok(())
+}
+
+/// Every venue's mid over its start.
+fn venue_chart(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
     let venues = Table::read(&dir.join("venues.csv"))?;
     let mut vc = Chart::new("venues", "Venues: mid over its start", "seconds", "ratio");
     for v in distinct(&venues, "venue") {
@@ -229,6 +223,11 @@ pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
         vc.series.push(Series::line(&v, rel));
     }
     p.charts.push(vc);
+    Ok(())
+}
+
+/// Shortfall, liquidations and exposure by protocol over time.
+fn protocol_charts(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
     let protocols = Table::read(&dir.join("protocols.csv"))?;
     for (id, title, col, unit) in [
         ("shortfall", "Shortfall by protocol", "shortfall", "USD"),
@@ -254,7 +253,7 @@ pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
         }
         p.charts.push(c);
     }
-    Ok(p)
+    Ok(())
 }
 
 /// A world's Monte Carlo run.

@@ -30,6 +30,6 @@ pub use system_paths::{
 };
 pub use table::{read_paths_csv, write_paths_csv, write_paths_parquet};
 pub use world_paths::{
-    paired_world, run_world_path, run_world_paths, summarize_world, world_columns, world_paths_csv,
-    WorldDistribution, WorldPath, WorldPathsError,
+    is_loss_column, paired_world, run_world_path, run_world_paths, summarize_world, world_columns,
+    world_paths_csv, WorldDistribution, WorldPath, WorldPathsError,
 };

@@ -108,6 +108,15 @@ fn row(s: &WorldSummary) -> Vec<f64> {
     v
 }
 
+/// True for the loss columns: total shortfall and each protocol's shortfall, protocol
+/// deficit and latent shortfall (those that get probabilities and are printed first).
+pub fn is_loss_column(name: &str) -> bool {
+    name == "total_shortfall"
+        || name.ends_with(".shortfall")
+        || name.ends_with(".protocol_deficit")
+        || name.ends_with(".latent_shortfall")
+}
+
 /// Run path `i`: the world with seed `path_seed(seed, i)`.
 pub fn run_world_path(spec: &WorldSpec, seed: u64, i: u64) -> WorldPath {
     let s = path_seed(seed, i);
@@ -172,11 +181,7 @@ pub fn summarize_world(columns: &[String], paths: &[WorldPath]) -> WorldDistribu
     let share = |k: usize| wilson(paths.iter().filter(|p| p.values[k] > 1.0).count(), n);
     let mut probabilities = BTreeMap::new();
     for (k, name) in columns.iter().enumerate() {
-        let wanted = name == "total_shortfall"
-            || name.ends_with(".shortfall")
-            || name.ends_with(".protocol_deficit")
-            || name.ends_with(".latent_shortfall");
-        if wanted {
+        if is_loss_column(name) {
             probabilities.insert(name.clone(), share(k));
         }
     }

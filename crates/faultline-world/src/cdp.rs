@@ -24,7 +24,7 @@ use crate::ledger::{HolderId, Ledger};
 use crate::record::{BorneBy, CdpDetail, ProtocolRow, ProtocolSummary};
 use crate::spec::{ChainId, OracleId};
 use crate::WorldError;
-use faultline_math::maker::{needs_redo, AuctionCurve, RAY};
+use faultline_math::maker::{needs_redo, AuctionCurve};
 use faultline_units::{mul_div_wide, Amount, AssetId, Ppm, Price, Rounding, Value};
 
 const PPM: i128 = 1_000_000;
@@ -659,19 +659,12 @@ impl Cdp {
         )?
         .atoms())
     }
-
-    /// Ray helper for callers: `cusp` from a fraction.
-    pub fn ray(x: f64) -> i128 {
-        #[allow(clippy::cast_possible_truncation)]
-        let nano = (x * 1e9).round() as i128;
-        nano * (RAY / 1_000_000_000)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faultline_math::maker::AuctionCurve;
+    use faultline_math::maker::RAY;
 
     const FUSD: AssetId = AssetId(0);
     const WETH: AssetId = AssetId(1);

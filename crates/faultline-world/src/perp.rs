@@ -151,9 +151,9 @@ impl Perp {
             protocol: self.spec.name.clone(),
             message: e.to_string(),
         })?;
-        for (k, b) in self.spec.markets.clone().iter().enumerate() {
-            if let Some(v) = b.hedge_venue.filter(|_| hedge) {
-                self.hedge(ledger, &pools[v.index()], k, b)?;
+        for k in 0..self.spec.markets.len() {
+            if let Some(v) = self.spec.markets[k].hedge_venue.filter(|_| hedge) {
+                self.hedge(ledger, &pools[v.index()], k)?;
             }
         }
         let flows = i128::from(self.sim.venue().ledger.external_flows.atoms());
@@ -179,13 +179,8 @@ impl Perp {
     /// Lay off this block's liquidation flow: base the provider bought is sold into the
     /// pool (brought in from its outside inventory, the quote sent back out); base it sold
     /// is bought back from the pool.
-    fn hedge(
-        &mut self,
-        ledger: &mut Ledger,
-        pool: &Pool,
-        k: usize,
-        b: &MarketBinding,
-    ) -> Result<(), WorldError> {
+    fn hedge(&mut self, ledger: &mut Ledger, pool: &Pool, k: usize) -> Result<(), WorldError> {
+        let b = &self.spec.markets[k];
         let base = i128::from(self.sim.block_liquidation_base(b.market).atoms());
         let share = faultline_units::mul_div_wide(
             base,

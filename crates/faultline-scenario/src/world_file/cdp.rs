@@ -1,8 +1,8 @@
 //! World files: CDP stablecoins and the assets whose price is their market's.
 
-use super::{ppm, Names, Resolver};
+use super::{ppm, ray, Names, Resolver};
 use crate::schema::world::{AuctionCurveFile, IlkFile, VaultsFile};
-use faultline_math::maker::{AuctionCurve, RAY};
+use faultline_math::maker::AuctionCurve;
 use faultline_units::{AssetId, Ppm};
 use faultline_world::cdp::{CdpSpec, IlkSpec, VaultPopulation};
 use faultline_world::spec::{
@@ -18,12 +18,6 @@ pub(super) struct CdpFile<'a> {
     pub hole: f64,
     pub ilk: &'a [IlkFile],
     pub vaults: &'a [VaultsFile],
-}
-
-fn ray(x: f64) -> i128 {
-    #[allow(clippy::cast_possible_truncation)]
-    let nano = (x * 1e9).round() as i128;
-    nano * (RAY / 1_000_000_000)
 }
 
 /// A multiplier `1 + x` (or `x` itself when `plus_one` is false) in parts per million.

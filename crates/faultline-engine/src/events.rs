@@ -59,6 +59,12 @@ pub enum EventKind {
     VaultRun,
     /// Traders closed positions in a panic.
     HerdPanic,
+    /// Non-quote collateral was seized from a liquidated account for the first time.
+    CollateralSeized,
+    /// Seized collateral sold for less than the venue credited for it.
+    CollateralConversionLoss,
+    /// The insurance fund converted part of its reserve in another asset.
+    ReserveDrawn,
 }
 
 /// One event.

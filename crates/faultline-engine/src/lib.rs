@@ -43,6 +43,7 @@
 
 pub mod agents;
 pub mod chain;
+mod collateral;
 mod config;
 mod events;
 pub mod faults;

@@ -415,6 +415,9 @@ impl Simulation {
         group: MarginGroup,
     ) -> Result<(), EngineError> {
         self.touched.push(index::key(account, group));
+        if group == MarginGroup::Cross {
+            self.seize_collateral(account)?;
+        }
         if self.backstop_takes(account, group)? {
             return self.backstop_takeover(account, group);
         }

@@ -156,4 +156,14 @@ pub struct RunTotals {
     pub trader_exits: u64,
     /// Notional of those closes.
     pub trader_exit_volume: Quote,
+    /// Haircut value credited to liquidated accounts for the non-quote collateral
+    /// seized from them.
+    pub collateral_seized: Quote,
+    /// What selling seized collateral fetched below what was credited for it (the
+    /// venue's loss on conversion), once each asset's inventory was sold.
+    pub conversion_loss: Quote,
+    /// What it fetched above: the haircut kept, paid into the insurance fund.
+    pub conversion_gain: Quote,
+    /// Haircut value of the fund's reserve converted to pay losses.
+    pub reserve_drawn: Quote,
 }

@@ -120,7 +120,12 @@ impl Simulation {
                 format!("the book could not absorb the liquidation at the bankruptcy price {p_b}"),
             );
             // 2. Insurance-funded fills past bankruptcy.
-            let budget = self.venue.ledger.insurance_fund.max(Quote::ZERO);
+            let budget = self
+                .venue
+                .ledger
+                .insurance_fund
+                .max(Quote::ZERO)
+                .checked_add(self.venue.collateral.reserve_value()?)?;
             if budget.is_positive() {
                 let fill = self.venue.markets[market.index()].execute_liquidation(
                     side,
@@ -314,6 +319,7 @@ impl Simulation {
         market: MarketId,
     ) -> Result<Quote, EngineError> {
         self.totals.loss_past_bankruptcy = self.totals.loss_past_bankruptcy.checked_add(loss)?;
+        self.draw_reserve_for(loss, market)?;
         let paid = loss.min(self.venue.ledger.insurance_fund.max(Quote::ZERO));
         if paid.is_positive() {
             self.venue.transfer(Pot::InsuranceFund, pot, paid)?;

@@ -524,6 +524,8 @@ impl<'f> Resolver<'f> {
                     venue,
                     collateral,
                     market,
+                    accepts,
+                    insurance_reserve,
                 } => {
                     let b = perp::PerpFile {
                         name,
@@ -531,6 +533,8 @@ impl<'f> Resolver<'f> {
                         venue,
                         collateral,
                         market,
+                        accepts,
+                        reserve: insurance_reserve.as_ref(),
                     };
                     if let Some(spec) = self.perp(i, &b, n, ospecs, aspecs, vspecs) {
                         out.push(ProtocolSpec::Perp(spec));

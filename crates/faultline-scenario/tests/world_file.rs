@@ -94,6 +94,49 @@ fn cross_references_are_checked_all_at_once() {
 }
 
 #[test]
+fn a_perp_venues_other_collateral_and_reserve_are_checked() {
+    let text = WORLD
+        // valued at another asset's oracle
+        .replace(
+            "asset = \"FUSD\", oracle = \"fusd-usd\", haircut = 0.05",
+            "asset = \"FUSD\", oracle = \"eth-usd\", haircut = 0.05",
+        )
+        // sold on a pool that does not trade it against USDC
+        .replace(
+            "share = 0.3, sell_on = \"curve-fusd-usdc\"",
+            "share = 0.3, sell_on = \"curve-wsteth-weth\"",
+        )
+        // a reserve in the venue's own collateral
+        .replace(
+            "insurance_reserve = { asset = \"FUSD\"",
+            "insurance_reserve = { asset = \"USDC\"",
+        );
+    let r = errors(&text);
+    let find = |f: &str| {
+        r.errors
+            .iter()
+            .find(|e| e.field == f)
+            .unwrap_or_else(|| panic!("{f} missing from {r}"))
+    };
+    let oracle = find("protocol[4].accepts[0].oracle");
+    assert_eq!(oracle.expected, "an oracle pricing FUSD");
+    assert_eq!(oracle.line, line_of(&text, "accepts = ["));
+    let pool = find("protocol[4].accepts[0].sell_on");
+    assert!(pool.found.contains("wstETH/WETH"), "{}", pool.found);
+    let reserve = find("protocol[4].insurance_reserve.asset");
+    assert!(reserve.hint.contains("counts in full"), "{}", reserve.hint);
+    // Shares over one.
+    let text = WORLD.replace("share = 0.3, sell_on", "share = 1.3, sell_on");
+    let r = errors(&text);
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.field.starts_with("protocol[4].accepts")),
+        "{r}"
+    );
+}
+
+#[test]
 fn schema_violations_in_a_world_file_are_caught_before_names() {
     let text = WORLD.replace("kind = \"constant_product\"", "kind = \"constant_sum\"");
     let r = errors(&text);
@@ -600,5 +643,170 @@ fn an_asset_priced_by_its_pool_never_crosses_the_worlds_edge_and_follows_its_quo
             .iter()
             .any(|e| e.expected == "one reserve per asset"),
         "{r}"
+    );
+}
+
+/// A perp venue that takes the CDP's FUSD as part of its traders' margin and holds an
+/// insurance reserve in it, beside a FUSD/USDC pool that holders may dump into.
+fn perp_fusd_world(gap: f64, fusd_source: &str, share: f64, dump_usd: f64) -> String {
+    format!(
+        r#"
+schema_version = 2
+name = "a perp venue margined partly in a stablecoin"
+seed = 11
+duration_s = 600
+
+[[asset]]
+name = "USDC"
+decimals = 6
+price = {{ kind = "peg", price = 1.0 }}
+
+[[asset]]
+name = "WETH"
+decimals = 18
+price = {{ kind = "gbm", initial = 3000.0, volatility_annual = 0.0, gaps = [{{ at_s = 120, fraction = {gap} }}] }}
+
+[[asset]]
+name = "FUSD"
+decimals = 18
+price = {{ kind = "market", venue = "fusd-usdc" }}
+
+[[chain]]
+name = "arbitrum"
+block_time_ms = 1000
+gas_asset = "WETH"
+gas_price_gwei = 0.1
+
+[[venue]]
+name = "fusd-usdc"
+chain = "arbitrum"
+base = "FUSD"
+quote = "USDC"
+curve = {{ kind = "stableswap", amplification = 100 }}
+fee_bps = 4
+base_reserve = 10_000_000
+
+[[oracle]]
+name = "eth"
+asset = "WETH"
+chain = "arbitrum"
+sources = ["reference"]
+
+[[oracle]]
+name = "fusd"
+asset = "FUSD"
+chain = "arbitrum"
+sources = ["{fusd_source}"]
+
+[[protocol]]
+kind = "cdp"
+name = "maker"
+chain = "arbitrum"
+stablecoin = "FUSD"
+hole = 100_000_000
+
+[[protocol.ilk]]
+asset = "WETH"
+oracle = "eth"
+liquidation_ratio = 1.5
+penalty = 0.13
+buf = 1.1
+curve = {{ kind = "stairstep", step_s = 60, cut = 0.99 }}
+hole = 50_000_000
+tip = 300
+chip = 0.001
+
+[[protocol.vaults]]
+ilk = "WETH"
+count = 400
+collateral_value_usd = [500_000, 3_000_000]
+collateralization = [3.0, 4.0]
+
+[[protocol]]
+kind = "perp"
+name = "perp"
+chain = "arbitrum"
+venue = "venues/perp-arbitrum.toml"
+collateral = "USDC"
+accepts = [{{ asset = "FUSD", oracle = "fusd", haircut = 0.05, share = {share}, sell_on = "fusd-usdc" }}]
+insurance_reserve = {{ asset = "FUSD", amount = 3_000_000, oracle = "fusd", sell_on = "fusd-usdc" }}
+
+[[protocol.market]]
+symbol = "ETH-PERP"
+asset = "WETH"
+oracle = "eth"
+
+[[agent]]
+kind = "seller"
+name = "fusd-holders"
+asset = "FUSD"
+venue = "fusd-usdc"
+holding = 40_000_000
+below_usd = 2.0
+per_block_usd = {dump_usd}
+from_s = 60
+"#
+    )
+}
+
+fn perp_of(s: &faultline_world::WorldSummary) -> &faultline_world::ProtocolSummary {
+    s.protocols.iter().find(|p| p.name == "perp").unwrap()
+}
+
+#[test]
+fn a_perp_venues_haircut_on_a_depegged_collateral_triggers_liquidations() {
+    // No move in ETH: the only stress is FUSD's depeg.
+    let priced = run_world(&perp_fusd_world(0.0, "fusd-usdc", 1.0, 1_000_000.0));
+    let ps = priced.summary(None).unwrap();
+    assert!(
+        ps.assets[2].reference_low < 0.2,
+        "the dump breaks the peg: {}",
+        ps.assets[2].reference_low
+    );
+    let p = perp_of(&ps);
+    let d = p.perp.as_ref().unwrap();
+    assert!(
+        p.liquidations > 50,
+        "margin posted in FUSD and valued at its feed falls with it: {p:?}"
+    );
+    assert!(d.collateral_seized > 0.0, "{d:?}");
+    assert!(
+        d.conversion_loss > 0.0,
+        "what is seized sells into the pool it depegged on, below its credit: {d:?}"
+    );
+    assert!(p.shortfall >= d.conversion_loss);
+    // Cut the channel two ways: FUSD valued at par, or no margin posted in it.
+    let par = run_world(&perp_fusd_world(0.0, "par", 1.0, 1_000_000.0));
+    assert_eq!(perp_of(&par.summary(None).unwrap()).liquidations, 0);
+    let quote_only = run_world(&perp_fusd_world(0.0, "fusd-usdc", 0.0, 1_000_000.0));
+    assert_eq!(perp_of(&quote_only.summary(None).unwrap()).liquidations, 0);
+    // And without the dump, posting FUSD changes nothing.
+    let calm = run_world(&perp_fusd_world(0.0, "fusd-usdc", 1.0, 0.0));
+    let c = perp_of(&calm.summary(None).unwrap()).clone();
+    assert_eq!(c.liquidations, 0, "{c:?}");
+}
+
+#[test]
+fn an_insurance_reserve_held_in_a_stablecoin_covers_what_its_pool_pays_for_it() {
+    // ETH gaps -20%: losses exceed the fund's USDC and its FUSD reserve is converted.
+    let calm = run_world(&perp_fusd_world(-0.20, "fusd-usdc", 0.0, 0.0));
+    let depeg = run_world(&perp_fusd_world(-0.20, "fusd-usdc", 0.0, 1_000_000.0));
+    let (c, d) = (calm.summary(None).unwrap(), depeg.summary(None).unwrap());
+    let (pc, pd) = (perp_of(&c), perp_of(&d));
+    let (dc, dd) = (pc.perp.as_ref().unwrap(), pd.perp.as_ref().unwrap());
+    assert!(dc.reserve_drawn > 1_000_000.0, "the reserve paid: {dc:?}");
+    assert!(
+        (dc.reserve_proceeds / dc.reserve_drawn - 1.0).abs() < 0.02,
+        "at the peg what is drawn sells for about what it was counted: {dc:?}"
+    );
+    assert!(
+        dd.reserve_drawn < 0.5 * dc.reserve_drawn,
+        "after the depeg the same reserve covers far less: {dd:?} vs {dc:?}"
+    );
+    assert!(
+        pd.borne_by.adl_haircut > pc.borne_by.adl_haircut,
+        "what the reserve no longer covers falls on the winners: {:?} vs {:?}",
+        pd.borne_by,
+        pc.borne_by
     );
 }

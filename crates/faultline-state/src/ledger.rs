@@ -23,6 +23,9 @@ pub enum Pot {
     /// Recorded bad debt, a negative pot: covering a bankrupt account's deficit from it
     /// makes the pot more negative, so `bad debt = −balance`.
     BadDebt,
+    /// Counterpart of seized non-quote collateral (by asset index): negative by what
+    /// seized accounts were credited, until the sale's proceeds come in.
+    Conversion(usize),
 }
 
 /// Balances of the venue-level pots, plus what entered from outside.
@@ -44,6 +47,8 @@ pub struct Ledger {
     pub liquidators: Vec<Quote>,
     /// See [`Pot::BadDebt`] (≤ 0).
     pub bad_debt_pot: Quote,
+    /// See [`Pot::Conversion`], by collateral asset.
+    pub conversion: Vec<Quote>,
 }
 
 impl Ledger {
@@ -64,6 +69,7 @@ impl Ledger {
         fixed
             .iter()
             .chain(self.liquidators.iter())
+            .chain(self.conversion.iter())
             .map(|q| i128::from(q.atoms()))
             .sum()
     }
@@ -76,6 +82,7 @@ impl Ledger {
             Pot::InsuranceFund => self.insurance_fund,
             Pot::Liquidator(i) => *self.liquidators.get(i)?,
             Pot::BadDebt => self.bad_debt_pot,
+            Pot::Conversion(k) => *self.conversion.get(k)?,
             Pot::Cross(_) | Pot::Isolated(..) => return None,
         })
     }
@@ -88,6 +95,7 @@ impl Ledger {
             Pot::InsuranceFund => &mut self.insurance_fund,
             Pot::Liquidator(i) => self.liquidators.get_mut(i)?,
             Pot::BadDebt => &mut self.bad_debt_pot,
+            Pot::Conversion(k) => self.conversion.get_mut(k)?,
             Pot::Cross(_) | Pot::Isolated(..) => return None,
         })
     }

@@ -10,6 +10,7 @@
 mod account;
 mod amm;
 mod book;
+mod collateral;
 mod ledger;
 mod market;
 mod venue;
@@ -17,6 +18,7 @@ mod venue;
 pub use account::{Account, AccountKind, MarginMode, Position, TradeOutcome};
 pub use amm::{stableswap_d, stableswap_y, AmmCurve, AmmPool};
 pub use book::{Book, BookLayout, BookSide, DepthPoint, DepthProfile, Fill, WalkLimit};
+pub use collateral::{CollateralAsset, CollateralBook};
 pub use ledger::{Ledger, Pot};
 pub use market::{LiquidationParams, Market, MarketParams, SpotVenue, StagedParams, VenueBook};
 pub use venue::{GroupHealth, MarginGroup, OpenPosition, StateError, Venue};

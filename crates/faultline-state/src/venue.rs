@@ -1,6 +1,7 @@
 //! The venue: markets, accounts and the ledger, with the only functions that move money.
 
 use crate::account::{Account, AccountKind, MarginMode, Position, TradeOutcome};
+use crate::collateral::{CollateralAsset, CollateralBook};
 use crate::ledger::{Ledger, Pot};
 use crate::market::Market;
 use faultline_units::{AccountId, ArithmeticError, Base, MarketId, Ppm, Price, Quote, Rounding};
@@ -48,11 +49,13 @@ pub enum MarginGroup {
 pub struct GroupHealth {
     /// Wallet balance (cross balance or isolated margin).
     pub wallet: Quote,
+    /// Haircut value of non-quote collateral (cross groups only).
+    pub collateral: Quote,
     /// Sum of unrealized PnL at mark, rounded down.
     pub unrealized_pnl: Quote,
     /// Unsettled funding owed (positive: owed by the account), rounded up.
     pub funding_owed: Quote,
-    /// `wallet + unrealized − funding owed`.
+    /// `wallet + collateral + unrealized − funding owed`.
     pub equity: Quote,
     /// Maintenance margin requirement, rounded up.
     pub maintenance: Quote,
@@ -80,6 +83,8 @@ pub struct Venue {
     pub accounts: Vec<Account>,
     /// Non-account pots.
     pub ledger: Ledger,
+    /// Non-quote collateral accepted and held.
+    pub collateral: CollateralBook,
 }
 
 impl Venue {
@@ -93,7 +98,115 @@ impl Venue {
             markets,
             accounts: Vec::new(),
             ledger,
+            collateral: CollateralBook::default(),
         }
+    }
+
+    /// Accept a non-quote collateral asset; returns its index.
+    pub fn add_collateral_asset(&mut self, asset: CollateralAsset) -> usize {
+        self.collateral.assets.push(asset);
+        self.ledger.conversion.push(Quote::ZERO);
+        self.collateral.assets.len() - 1
+    }
+
+    /// Scenario set-up: `account` posts asset `k` in place of `value` of its cross
+    /// balance, as many atoms as have a haircut value of at most `value` (so its margin
+    /// does not change by more than the rounding). The quote it no longer deposits
+    /// leaves the venue's deposits. Returns the atoms posted.
+    pub fn post_collateral_for(
+        &mut self,
+        account: AccountId,
+        k: usize,
+        value: Quote,
+    ) -> Result<i128, StateError> {
+        let atoms = self.collateral.assets[k].atoms_for(value)?;
+        if atoms <= 0 {
+            return Ok(0);
+        }
+        self.cross_boundary(Pot::Cross(account), value, false, Boundary::Deposit)?;
+        self.collateral.post(account, k, atoms);
+        Ok(atoms)
+    }
+
+    /// Set-up: the insurance fund holds `atoms` of asset `k` as its reserve.
+    pub fn fund_reserve(&mut self, k: usize, atoms: i128) {
+        self.collateral.assets[k].reserve += atoms.max(0);
+    }
+
+    /// Convert reserve into the insurance fund until `need` is covered or the reserve is
+    /// gone, at its haircut value (the assets go to the seized inventory, to be sold).
+    /// Returns the quote credited to the fund.
+    pub fn draw_reserve(&mut self, need: Quote) -> Result<Quote, StateError> {
+        let mut left = need;
+        let mut total = Quote::ZERO;
+        for k in 0..self.collateral.assets.len() {
+            if !left.is_positive() {
+                break;
+            }
+            let asset = &mut self.collateral.assets[k];
+            if asset.reserve <= 0 {
+                continue;
+            }
+            let atoms = asset.atoms_covering(left)?.min(asset.reserve);
+            let credit = asset.haircut_value(atoms)?;
+            asset.reserve -= atoms;
+            asset.seized += atoms;
+            self.transfer(Pot::Conversion(k), Pot::InsuranceFund, credit)?;
+            left = left.checked_sub(credit)?;
+            total = total.checked_add(credit)?;
+        }
+        Ok(total)
+    }
+
+    /// Seize everything `account` posted: the assets go to the venue's inventory and the
+    /// account is credited their haircut value from the conversion pots (equity does not
+    /// change). Returns the total credited.
+    pub fn seize_collateral(&mut self, account: AccountId) -> Result<Quote, StateError> {
+        let mut total = Quote::ZERO;
+        for (k, atoms) in self.collateral.take_all(account) {
+            let credit = self.collateral.assets[k].haircut_value(atoms)?;
+            self.transfer(Pot::Conversion(k), Pot::Cross(account), credit)?;
+            total = total.checked_add(credit)?;
+        }
+        Ok(total)
+    }
+
+    /// `atoms` of seized asset `k` were sold outside the venue for `proceeds`, which
+    /// enter as an external flow. When the inventory is gone the conversion pot is
+    /// settled: a surplus goes to the insurance fund; a deficit is paid by it as far as
+    /// it goes and the rest becomes bad debt. Returns `(surplus, paid by the fund,
+    /// left as bad debt)`.
+    pub fn settle_collateral_sale(
+        &mut self,
+        k: usize,
+        atoms: i128,
+        proceeds: Quote,
+    ) -> Result<(Quote, Quote, Quote), StateError> {
+        let asset = &mut self.collateral.assets[k];
+        asset.seized =
+            asset
+                .seized
+                .checked_sub(atoms)
+                .filter(|s| *s >= 0)
+                .ok_or(StateError::Arithmetic(
+                    faultline_units::ArithmeticError::new("sold more collateral than was seized"),
+                ))?;
+        let done = asset.seized == 0;
+        self.inject(Pot::Conversion(k), proceeds)?;
+        if !done {
+            return Ok((Quote::ZERO, Quote::ZERO, Quote::ZERO));
+        }
+        let net = self.ledger.conversion[k];
+        if net.is_positive() {
+            self.transfer(Pot::Conversion(k), Pot::InsuranceFund, net)?;
+            return Ok((net, Quote::ZERO, Quote::ZERO));
+        }
+        let loss = net.checked_neg()?;
+        let paid = loss.min(self.ledger.insurance_fund.max(Quote::ZERO));
+        self.transfer(Pot::InsuranceFund, Pot::Conversion(k), paid)?;
+        let rest = loss.checked_sub(paid)?;
+        self.transfer(Pot::BadDebt, Pot::Conversion(k), rest)?;
+        Ok((Quote::ZERO, paid, rest))
     }
 
     /// Open a new, empty account.
@@ -307,6 +420,9 @@ impl Venue {
             wallet: self.balance(Self::group_pot(account, group))?,
             ..GroupHealth::default()
         };
+        if group == MarginGroup::Cross && !self.collateral.is_empty() {
+            h.collateral = self.collateral.account_value(account)?;
+        }
         for p in acct.positions.iter().filter(|p| Self::in_group(p, group)) {
             let m = &self.markets[p.market.index()];
             let notional = p.size.notional(m.mark_price, Rounding::Ceil)?.abs();
@@ -331,6 +447,7 @@ impl Venue {
         }
         h.equity = h
             .wallet
+            .checked_add(h.collateral)?
             .checked_add(h.unrealized_pnl)?
             .checked_sub(h.funding_owed)?;
         Ok(h)
@@ -618,6 +735,95 @@ mod tests {
 
     fn q(x: i64) -> Quote {
         Quote::from_units(x).unwrap()
+    }
+
+    fn stable(price: f64) -> CollateralAsset {
+        CollateralAsset {
+            name: "S".into(),
+            scale: 10i128.pow(18),
+            price: Price::from_f64(price).unwrap(),
+            haircut: Ppm::from_fraction(0.1).unwrap(),
+            seized: 0,
+            reserve: 0,
+        }
+    }
+
+    #[test]
+    fn posted_collateral_counts_at_its_haircut_value_and_seizure_keeps_equity() {
+        let mut v = venue();
+        let a = v.add_account(AccountKind::Trader);
+        v.deposit(Pot::Cross(a), q(1_000)).unwrap();
+        let k = v.add_collateral_asset(stable(1.0));
+        let atoms = v.post_collateral_for(a, k, q(400)).unwrap();
+        // $400 of margin at 90% of $1: 444.44… units, rounded down.
+        assert_eq!(atoms, 444_444_444_444_444_444_444);
+        let h = v.group_health(a, MarginGroup::Cross).unwrap();
+        assert_eq!(h.wallet, q(600));
+        assert!(
+            h.collateral <= q(400)
+                && h.collateral > q(400).checked_sub(Quote::from_atoms(2)).unwrap()
+        );
+        assert_eq!(v.conservation_error(), 0);
+        // The asset halves: the account loses half of what it counted.
+        v.collateral.assets[k].price = Price::from_f64(0.5).unwrap();
+        let before = v.group_health(a, MarginGroup::Cross).unwrap();
+        assert_eq!(before.collateral, Quote::from_atoms(199_999_999));
+        v.seize_collateral(a).unwrap();
+        let after = v.group_health(a, MarginGroup::Cross).unwrap();
+        assert_eq!(after.equity, before.equity, "seizure is equity-neutral");
+        assert_eq!(after.collateral, Quote::ZERO);
+        assert_eq!(v.collateral.assets[k].seized, atoms);
+        assert_eq!(v.ledger.conversion[k], Quote::from_atoms(-199_999_999));
+        assert_eq!(v.conservation_error(), 0);
+    }
+
+    #[test]
+    fn a_sale_below_the_credit_is_paid_by_the_fund_then_becomes_bad_debt() {
+        let mut v = venue();
+        let a = v.add_account(AccountKind::Trader);
+        v.deposit(Pot::Cross(a), q(1_000)).unwrap();
+        v.deposit(Pot::InsuranceFund, q(50)).unwrap();
+        let k = v.add_collateral_asset(stable(1.0));
+        let atoms = v.post_collateral_for(a, k, q(900)).unwrap();
+        v.seize_collateral(a).unwrap();
+        // Half sold: nothing settles until the inventory is gone.
+        let half = atoms / 2;
+        assert_eq!(
+            v.settle_collateral_sale(k, half, q(400)).unwrap(),
+            (Quote::ZERO, Quote::ZERO, Quote::ZERO)
+        );
+        assert!(
+            v.settle_collateral_sale(k, atoms, q(1)).is_err(),
+            "cannot sell more than seized"
+        );
+        // The rest fetches $400: $900 was credited, $800 came in.
+        let (gain, paid, rest) = v.settle_collateral_sale(k, atoms - half, q(400)).unwrap();
+        assert_eq!(gain, Quote::ZERO);
+        assert_eq!(paid, q(50));
+        assert_eq!(rest, q(50));
+        assert_eq!(v.ledger.insurance_fund, Quote::ZERO);
+        assert_eq!(v.ledger.bad_debt(), q(50));
+        assert_eq!(v.ledger.conversion[k], Quote::ZERO);
+        assert_eq!(v.conservation_error(), 0);
+    }
+
+    #[test]
+    fn the_reserve_is_drawn_at_its_haircut_value_only_for_what_is_needed() {
+        let mut v = venue();
+        v.deposit(Pot::InsuranceFund, q(10)).unwrap();
+        let k = v.add_collateral_asset(stable(2.0));
+        v.fund_reserve(k, 100 * 10i128.pow(18)); // 100 units at $2 less 10%: $180
+        assert_eq!(v.collateral.reserve_value().unwrap(), q(180));
+        let drawn = v.draw_reserve(q(36)).unwrap();
+        assert!(drawn >= q(36) && drawn < q(36).checked_add(Quote::from_atoms(2)).unwrap());
+        assert_eq!(v.collateral.assets[k].seized, 20 * 10i128.pow(18));
+        assert_eq!(v.collateral.held(k), 100 * 10i128.pow(18));
+        assert_eq!(v.ledger.insurance_fund, q(10).checked_add(drawn).unwrap());
+        // More than it holds: all of it, no more.
+        let rest = v.draw_reserve(q(1_000)).unwrap();
+        assert_eq!(rest, q(144));
+        assert_eq!(v.collateral.assets[k].reserve, 0);
+        assert_eq!(v.conservation_error(), 0);
     }
 
     #[test]

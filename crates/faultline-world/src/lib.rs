@@ -37,7 +37,9 @@ pub mod spec;
 pub mod world;
 
 pub use ledger::{HolderId, Ledger, LedgerError};
-pub use record::{ContagionRow, WorldEvent, WorldEventKind, WorldRecords, WorldSummary};
+pub use record::{
+    ContagionRow, ProtocolSummary, WorldEvent, WorldEventKind, WorldRecords, WorldSummary,
+};
 pub use spec::WorldSpec;
 pub use world::World;
 

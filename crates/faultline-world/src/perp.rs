@@ -13,6 +13,19 @@
 //! insurance fund and the liquidity provider's capital, in total `deposits + external
 //! flows` of the engine. Money the engine receives from outside (an insurance top-up from
 //! a treasury) enters the world as an external flow; the identity is checked every block.
+//!
+//! **Other collateral.** A venue may accept world assets besides its quote, each priced
+//! by a named world oracle with a haircut (see [`faultline_state::CollateralBook`]): a
+//! share of every cross trader's margin is posted in it at the start. What is seized
+//! from liquidated accounts is sold on a named venue the same block, so a depegging
+//! stablecoin costs the traders margin, the venue its conversion, and the pool its depth.
+//! The contract holds every posted and seized atom; checked every block.
+//!
+//! **A reserve in another asset.** The insurance fund may hold a reserve in a world asset
+//! (a CDP's stablecoin, say), valued at a named oracle less a haircut: when a loss
+//! exceeds the fund's quote, reserve is converted at that value, and what was converted
+//! is sold on a named venue the same block; a sale below the credit is the fund's loss
+//! (see [`faultline_state::CollateralBook`]). Its worth is whatever that venue pays.
 
 use crate::agents::swap;
 use crate::ledger::{HolderId, Ledger};
@@ -21,7 +34,10 @@ use crate::record::{BorneBy, PerpDetail, ProtocolRow, ProtocolSummary};
 use crate::spec::{ChainId, OracleId, VenueId};
 use crate::WorldError;
 use faultline_engine::{EventKind, Simulation};
-use faultline_units::{scale_of, Amount, AssetId, Ppm, Price, BASE_SCALE, QUOTE_SCALE};
+use faultline_state::{AccountKind, CollateralAsset, MarginMode};
+use faultline_units::{
+    scale_of, Amount, AssetId, Ppm, Price, Quote, Rounding, BASE_SCALE, QUOTE_SCALE,
+};
 use std::fmt;
 use std::sync::Arc;
 
@@ -63,6 +79,34 @@ pub struct MarketBinding {
     pub hedge_fraction: Ppm,
 }
 
+/// A world asset the venue accepts as margin besides its quote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedCollateral {
+    /// The asset.
+    pub asset: AssetId,
+    /// The oracle it is valued at.
+    pub oracle: OracleId,
+    /// Share of its value not counted as margin.
+    pub haircut: Ppm,
+    /// Share of each cross trader's opening margin posted in it.
+    pub share: Ppm,
+    /// Where seized units are sold (a pool of this asset against the venue's quote).
+    pub sell_on: VenueId,
+}
+
+/// The insurance fund's reserve held in another asset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsuranceReserve {
+    /// The asset and opening amount.
+    pub amount: Amount,
+    /// The oracle it is valued at.
+    pub oracle: OracleId,
+    /// Share of its value not counted.
+    pub haircut: Ppm,
+    /// Where what is drawn is sold (a pool of it against the venue's quote).
+    pub sell_on: VenueId,
+}
+
 /// A perp venue's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerpSpec {
@@ -74,6 +118,10 @@ pub struct PerpSpec {
     pub collateral: AssetId,
     /// Bound markets.
     pub markets: Vec<MarketBinding>,
+    /// Other collateral accepted, in engine collateral order.
+    pub accepts: Vec<AcceptedCollateral>,
+    /// The insurance fund's reserve in another asset, if any.
+    pub reserve: Option<InsuranceReserve>,
     /// Builds the engine.
     pub build: PerpFactory,
 }
@@ -89,7 +137,12 @@ pub struct Perp {
     pub holder: HolderId,
     /// The liquidity provider's hedging wallet.
     pub hedger: HolderId,
+    /// The venue's treasury: keeps what sales pay below one quote atom.
+    pub treasury: HolderId,
     collateral_decimals: u8,
+    reserve_decimals: u8,
+    /// Per engine collateral entry: atoms sold and the quote atoms they fetched.
+    sold: Vec<(i128, i128)>,
     /// Engine external flows already mirrored in the ledger, quote atoms.
     mirrored_flows: i128,
     events_seen: usize,
@@ -103,16 +156,59 @@ fn quote_to_atoms(q: i128, decimals: u8) -> Result<i128, WorldError> {
     Ok(q * up.max(1))
 }
 
+/// Atoms of an asset with `decimals` ≥ 6 → whole quote atoms (rounded down) and the
+/// atoms left over.
+fn atoms_to_quote(atoms: i128, decimals: u8) -> Result<(Quote, i128), WorldError> {
+    let up = (scale_of(decimals)? / i128::from(QUOTE_SCALE)).max(1);
+    let q = i64::try_from(atoms / up)
+        .map_err(|_| faultline_units::ArithmeticError::new("sale proceeds"))?;
+    Ok((Quote::from_atoms(q), atoms % up))
+}
+
+/// What a world tells a venue at its opening: every asset's symbol and decimals and
+/// every oracle's price.
+#[derive(Debug)]
+pub struct Opening<'a> {
+    /// Symbol and decimals by asset.
+    pub assets: &'a [(String, u8)],
+    /// Price by oracle.
+    pub oracle_prices: &'a [Price],
+}
+
 impl Perp {
     /// Open the venue: build the engine and give its contract the collateral it holds.
     pub fn open(
         spec: PerpSpec,
-        sim: Simulation,
+        mut sim: Simulation,
         ledger: &mut Ledger,
-        collateral_decimals: u8,
+        at: &Opening<'_>,
     ) -> Result<Self, WorldError> {
+        let collateral_decimals = at.assets[spec.collateral.index()].1;
         let holder = ledger.open(spec.name.clone());
         let hedger = ledger.open(format!("{} liquidity provider", spec.name));
+        let treasury = ledger.open(format!("{} treasury", spec.name));
+        for (k, posted) in post_collateral(&spec, &mut sim, at)?
+            .into_iter()
+            .enumerate()
+        {
+            ledger.genesis(holder, Amount::new(spec.accepts[k].asset, posted))?;
+        }
+        let mut reserve_decimals = 0;
+        if let Some(r) = &spec.reserve {
+            let (name, decimals) = &at.assets[r.amount.asset().index()];
+            let k = sim.add_collateral_asset(CollateralAsset {
+                name: name.clone(),
+                scale: scale_of(*decimals)?,
+                price: at.oracle_prices[r.oracle.index()],
+                haircut: r.haircut,
+                seized: 0,
+                reserve: 0,
+            });
+            sim.fund_reserve(k, r.amount.atoms());
+            ledger.genesis(holder, r.amount)?;
+            reserve_decimals = *decimals;
+        }
+        let entries = sim.venue().collateral.assets.len();
         let v = sim.venue();
         let held =
             i128::from(v.ledger.deposits.atoms()) + i128::from(v.ledger.external_flows.atoms());
@@ -127,7 +223,10 @@ impl Perp {
             sim,
             holder,
             hedger,
+            treasury,
             collateral_decimals,
+            reserve_decimals,
+            sold: vec![(0, 0); entries],
             events_seen: 0,
             hedged,
         })
@@ -147,13 +246,21 @@ impl Perp {
             self.sim
                 .set_external_price(b.market, oracle_prices[b.oracle.index()]);
         }
-        self.sim.step().map_err(|e| WorldError::Perp {
-            protocol: self.spec.name.clone(),
-            message: e.to_string(),
-        })?;
+        for (k, (_, oracle, _)) in entries(&self.spec).enumerate() {
+            self.sim
+                .set_collateral_price(k, oracle_prices[oracle.index()]);
+        }
+        self.sim.step().map_err(|e| self.engine_error(e))?;
         for k in 0..self.spec.markets.len() {
             if let Some(v) = self.spec.markets[k].hedge_venue.filter(|_| hedge) {
                 self.hedge(ledger, &pools[v.index()], k)?;
+            }
+        }
+        if hedge {
+            let sales: Vec<(AssetId, VenueId)> =
+                entries(&self.spec).map(|(a, _, v)| (a, v)).collect();
+            for (k, (asset, venue)) in sales.into_iter().enumerate() {
+                self.sell_seized(ledger, &pools[venue.index()], k, asset)?;
             }
         }
         let flows = i128::from(self.sim.venue().ledger.external_flows.atoms());
@@ -174,6 +281,43 @@ impl Perp {
             .collect();
         self.events_seen = all.len();
         Ok(new)
+    }
+
+    fn engine_error(&self, e: faultline_engine::EngineError) -> WorldError {
+        WorldError::Perp {
+            protocol: self.spec.name.clone(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Sell everything seized (or drawn from the reserve) of collateral entry `k` into
+    /// its pool; the proceeds in whole quote atoms go to the contract and into the
+    /// engine, the rest to the treasury.
+    fn sell_seized(
+        &mut self,
+        ledger: &mut Ledger,
+        pool: &Pool,
+        k: usize,
+        asset: AssetId,
+    ) -> Result<(), WorldError> {
+        let seized = self.sim.venue().collateral.assets[k].seized;
+        if seized <= 0 {
+            return Ok(());
+        }
+        let out = swap(ledger, pool, self.holder, Amount::new(asset, seized))?;
+        let (proceeds, dust) = atoms_to_quote(out.atoms(), self.collateral_decimals)?;
+        ledger.transfer(
+            self.holder,
+            self.treasury,
+            Amount::new(self.spec.collateral, dust),
+        )?;
+        self.sim
+            .collateral_sold(k, seized, proceeds)
+            .map_err(|e| self.engine_error(e))?;
+        self.mirrored_flows += i128::from(proceeds.atoms());
+        self.sold[k].0 += seized;
+        self.sold[k].1 += i128::from(proceeds.atoms());
+        Ok(())
     }
 
     /// Lay off this block's liquidation flow: base the provider bought is sold into the
@@ -219,11 +363,27 @@ impl Perp {
         let expected =
             quote_to_atoms(books, self.collateral_decimals).map_err(|e| e.to_string())?;
         let held = ledger.balance(self.holder, self.spec.collateral).atoms();
-        if held == expected {
-            Ok(())
-        } else {
-            Err(format!("holds {held} atoms, its books say {expected}"))
+        if held != expected {
+            return Err(format!("holds {held} atoms, its books say {expected}"));
         }
+        let assets: Vec<AssetId> = entries(&self.spec).map(|e| e.0).collect();
+        for (k, &asset) in assets.iter().enumerate() {
+            if assets[..k].contains(&asset) {
+                continue;
+            }
+            let held = ledger.balance(self.holder, asset).atoms();
+            let books: i128 = (k..assets.len())
+                .filter(|&j| assets[j] == asset)
+                .map(|j| v.collateral.held(j))
+                .sum();
+            if held != books {
+                return Err(format!(
+                    "holds {held} atoms of {}, its books say {books}",
+                    v.collateral.assets[k].name
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A timeline row.
@@ -259,14 +419,19 @@ impl Perp {
         let t = self.sim.totals();
         // Losses past bankruptcy on the book, plus what ADL passed on to counterparties.
         let adl = t.adl_haircut.to_f64();
-        let shortfall = t.loss_past_bankruptcy.to_f64() + adl;
+        let shortfall = t.loss_past_bankruptcy.to_f64() + adl + t.conversion_loss.to_f64();
         let reserve = t.insurance_paid.to_f64();
         let socialized = t.socialized_loss.to_f64();
         let deficit = v.ledger.bad_debt().to_f64();
-        let latent = self.sim.latent_bad_debt().map_err(|e| WorldError::Perp {
-            protocol: self.spec.name.clone(),
-            message: e.to_string(),
-        })?;
+        let latent = self
+            .sim
+            .latent_bad_debt()
+            .map_err(|e| self.engine_error(e))?;
+        let reserve_sold = self
+            .spec
+            .reserve
+            .as_ref()
+            .map(|_| self.sold[self.spec.accepts.len()]);
         Ok(ProtocolSummary {
             name: self.spec.name.clone(),
             kind: "perp".into(),
@@ -295,8 +460,80 @@ impl Perp {
                     .iter()
                     .map(|h| *h as f64 / BASE_SCALE as f64)
                     .collect(),
+                collateral_seized: t.collateral_seized.to_f64(),
+                conversion_loss: t.conversion_loss.to_f64(),
+                reserve_drawn: t.reserve_drawn.to_f64(),
+                reserve_sold: reserve_sold.map_or(0.0, |r| units(r.0, self.reserve_decimals)),
+                reserve_proceeds: reserve_sold.map_or(0.0, |r| r.1 as f64 / QUOTE_SCALE as f64),
+                reserve_left: self.spec.reserve.as_ref().map_or(0.0, |_| {
+                    let k = self.spec.accepts.len();
+                    units(v.collateral.assets[k].reserve, self.reserve_decimals)
+                }),
             }),
             cdp: None,
         })
     }
+}
+
+/// Atoms as units of an asset with `decimals` (reporting only).
+fn units(atoms: i128, decimals: u8) -> f64 {
+    atoms as f64 / 10f64.powi(i32::from(decimals))
+}
+
+/// Post each accepted collateral's share of every cross trader's opening margin (so its
+/// haircut value equals the quote it replaces); returns the atoms posted per asset.
+fn post_collateral(
+    spec: &PerpSpec,
+    sim: &mut Simulation,
+    at: &Opening<'_>,
+) -> Result<Vec<i128>, WorldError> {
+    let mut posted = vec![0i128; spec.accepts.len()];
+    if spec.accepts.is_empty() {
+        return Ok(posted);
+    }
+    for c in &spec.accepts {
+        let (name, decimals) = &at.assets[c.asset.index()];
+        sim.add_collateral_asset(CollateralAsset {
+            name: name.clone(),
+            scale: scale_of(*decimals)?,
+            price: at.oracle_prices[c.oracle.index()],
+            haircut: c.haircut,
+            seized: 0,
+            reserve: 0,
+        });
+    }
+    let traders: Vec<(faultline_units::AccountId, Quote)> = sim
+        .venue()
+        .accounts
+        .iter()
+        .filter(|a| {
+            a.kind == AccountKind::Trader
+                && a.cross_balance.is_positive()
+                && a.positions.iter().any(|p| p.mode == MarginMode::Cross)
+        })
+        .map(|a| (a.id, a.cross_balance))
+        .collect();
+    for (id, balance) in traders {
+        for (k, c) in spec.accepts.iter().enumerate() {
+            let value = balance.mul_ppm(c.share, Rounding::Floor)?;
+            posted[k] += sim
+                .post_collateral_for(id, k, value)
+                .map_err(|e| WorldError::Perp {
+                    protocol: spec.name.clone(),
+                    message: e.to_string(),
+                })?;
+        }
+    }
+    Ok(posted)
+}
+
+/// The engine's collateral entries in order: every accepted asset, then the fund's
+/// reserve: `(asset, oracle, venue sold on)`.
+fn entries(spec: &PerpSpec) -> impl Iterator<Item = (AssetId, OracleId, VenueId)> + '_ {
+    let accepted = spec.accepts.iter().map(|c| (c.asset, c.oracle, c.sell_on));
+    let reserve = spec
+        .reserve
+        .iter()
+        .map(|r| (r.amount.asset(), r.oracle, r.sell_on));
+    accepted.chain(reserve)
 }

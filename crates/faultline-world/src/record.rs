@@ -213,6 +213,20 @@ pub struct PerpDetail {
     pub insurance_fund_end: f64,
     /// Base laid off on each bound market's hedge venue (units; + sold into it).
     pub hedged_base: Vec<f64>,
+    /// Haircut value credited for non-quote collateral seized at liquidation, dollars.
+    pub collateral_seized: f64,
+    /// What selling the seized collateral fetched below that credit, dollars (part of
+    /// the shortfall).
+    pub conversion_loss: f64,
+    /// The insurance fund's reserve in another asset: haircut value converted to pay
+    /// losses, dollars; units sold, and what they fetched, dollars (zero without one).
+    pub reserve_drawn: f64,
+    /// See `reserve_drawn`.
+    pub reserve_sold: f64,
+    /// See `reserve_sold`.
+    pub reserve_proceeds: f64,
+    /// Reserve units left at the end.
+    pub reserve_left: f64,
 }
 
 /// A liquidator's results.

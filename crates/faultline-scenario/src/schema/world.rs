@@ -302,7 +302,58 @@ pub enum ProtocolFile {
         /// Markets bound to the world.
         #[schemars(length(min = 1))]
         market: Vec<PerpMarketFile>,
+        /// Assets accepted as margin besides `collateral`, each with a haircut (cross
+        /// accounts only; seized at liquidation and sold on `sell_on`).
+        #[serde(default)]
+        accepts: Vec<PerpCollateralFile>,
+        /// A reserve of the insurance fund in another asset: converted at its oracle
+        /// value less a haircut when a loss exceeds the fund's quote, and sold on
+        /// `sell_on` the same block.
+        #[serde(default)]
+        insurance_reserve: Option<InsuranceReserveFile>,
     },
+}
+
+/// An asset a perp venue accepts as margin besides its quote collateral.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerpCollateralFile {
+    /// The asset (not the venue's `collateral`).
+    pub asset: String,
+    /// The world oracle it is valued at.
+    pub oracle: String,
+    /// Share of its value not counted as margin (Drift: 1 − asset weight). The account
+    /// is credited the same haircut value when it is seized.
+    #[schemars(range(min = 0.0, max = 0.99))]
+    pub haircut: f64,
+    /// Share of each cross trader's opening margin posted in it instead of the quote
+    /// (at its haircut value, so opening margins do not change). Shares add up to at
+    /// most 1.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub share: f64,
+    /// The pool where seized units are sold: it trades `asset` against the venue's
+    /// `collateral`.
+    pub sell_on: String,
+}
+
+/// The insurance fund's reserve in another asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InsuranceReserveFile {
+    /// The asset (not the venue's `collateral`).
+    pub asset: String,
+    /// Units held at the start.
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub amount: f64,
+    /// The world oracle it is valued at.
+    pub oracle: String,
+    /// Share of its value not counted.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 0.99))]
+    pub haircut: f64,
+    /// The pool where what is drawn is sold: it trades `asset` against the venue's
+    /// `collateral`.
+    pub sell_on: String,
 }
 
 fn ten_pct() -> f64 {

@@ -2,10 +2,12 @@
 //! version-1 venue file and whose bound markets take reference, oracle and hedging from
 //! the world.
 
-use super::{ppm, Names, Resolver};
-use crate::schema::world::PerpMarketFile;
-use faultline_units::AssetId;
-use faultline_world::perp::{MarketBinding, PerpFactory, PerpSpec};
+use super::{atoms, ppm, Names, Resolver};
+use crate::schema::world::{InsuranceReserveFile, PerpCollateralFile, PerpMarketFile};
+use faultline_units::{Amount, AssetId};
+use faultline_world::perp::{
+    AcceptedCollateral, InsuranceReserve, MarketBinding, PerpFactory, PerpSpec,
+};
 use faultline_world::spec::{AssetSpec, ChainId, OracleId, OracleSpec, VenueId, VenueSpec};
 
 /// A `[[protocol]]` of kind `perp`, borrowed.
@@ -15,6 +17,18 @@ pub(super) struct PerpFile<'a> {
     pub venue: &'a str,
     pub collateral: &'a str,
     pub market: &'a [PerpMarketFile],
+    pub accepts: &'a [PerpCollateralFile],
+    pub reserve: Option<&'a InsuranceReserveFile>,
+}
+
+/// What the rules for a venue's other assets need to look up.
+struct Lookup<'a, 'n> {
+    at: &'a str,
+    n: &'a Names<'n>,
+    collateral: Option<usize>,
+    aspecs: &'a [AssetSpec],
+    ospecs: &'a [OracleSpec],
+    vspecs: &'a [VenueSpec],
 }
 
 impl Resolver<'_> {
@@ -150,6 +164,16 @@ impl Resolver<'_> {
                 hedge_fraction: ppm(m.hedge_fraction),
             });
         }
+        let look = Lookup {
+            at: &at,
+            n,
+            collateral,
+            aspecs,
+            ospecs,
+            vspecs,
+        };
+        let accepts = self.accepted(&look, p.accepts);
+        let reserve = p.reserve.and_then(|r| self.reserve(&look, r));
         let (chain, collateral) = (chain?, collateral?);
         let scenario = std::sync::Arc::new(scenario);
         let build = PerpFactory(std::sync::Arc::new(
@@ -164,7 +188,143 @@ impl Resolver<'_> {
             chain: ChainId(u16::try_from(chain).unwrap_or(0)),
             collateral: AssetId(u16::try_from(collateral).unwrap_or(0)),
             markets,
+            accepts: accepts?,
+            reserve,
             build,
+        })
+    }
+
+    /// An asset other than the venue's collateral (`field` names it).
+    fn other_asset(&mut self, look: &Lookup<'_, '_>, field: String, name: &str) -> Option<usize> {
+        let a = self.find(field.clone(), "asset", name, look.n.assets)?;
+        if Some(a) == look.collateral {
+            self.push(
+                field,
+                "an asset other than the venue's collateral",
+                &format!("\"{name}\""),
+                "the venue's own collateral counts in full; list only other assets",
+            );
+            return None;
+        }
+        Some(a)
+    }
+
+    /// An oracle pricing `asset`.
+    fn priced_by(
+        &mut self,
+        look: &Lookup<'_, '_>,
+        field: String,
+        name: &str,
+        asset: Option<usize>,
+    ) -> Option<OracleId> {
+        let o = self.find(field.clone(), "oracle", name, look.n.oracles)?;
+        if let Some(a) = asset.filter(|&a| look.ospecs[o].asset.index() != a) {
+            self.push(
+                field,
+                &format!("an oracle pricing {}", look.aspecs[a].name),
+                &format!("\"{name}\""),
+                "value each asset at its own oracle",
+            );
+            return None;
+        }
+        Some(OracleId(u16::try_from(o).unwrap_or(0)))
+    }
+
+    /// A pool trading `asset` against the venue's collateral.
+    fn sale_pool(
+        &mut self,
+        look: &Lookup<'_, '_>,
+        field: String,
+        name: &str,
+        asset: Option<usize>,
+    ) -> Option<VenueId> {
+        let v = self.find(field.clone(), "venue", name, look.n.venues)?;
+        let (base, quote) = (look.vspecs[v].base.index(), look.vspecs[v].quote.index());
+        if let (Some(a), Some(c)) = (asset, look.collateral) {
+            if !((base == a && quote == c) || (base == c && quote == a)) {
+                self.push(
+                    field,
+                    &format!(
+                        "a pool trading {} against {}",
+                        look.aspecs[a].name, look.aspecs[c].name
+                    ),
+                    &format!(
+                        "\"{name}\", trading {}/{}",
+                        look.aspecs[base].name, look.aspecs[quote].name
+                    ),
+                    "the venue sells it for its own collateral in one swap",
+                );
+            }
+        }
+        Some(VenueId(u16::try_from(v).unwrap_or(0)))
+    }
+
+    /// `accepts`: each asset once, valued at its own oracle, sold for the collateral;
+    /// shares add up to at most 1.
+    fn accepted(
+        &mut self,
+        look: &Lookup<'_, '_>,
+        list: &[PerpCollateralFile],
+    ) -> Option<Vec<AcceptedCollateral>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        let mut total = 0.0;
+        for (k, c) in list.iter().enumerate() {
+            let ck = format!("{}.accepts[{k}]", look.at);
+            total += c.share;
+            let asset = self.other_asset(look, format!("{ck}.asset"), &c.asset);
+            if asset.is_some() && list[..k].iter().any(|o| o.asset == c.asset) {
+                self.push(
+                    format!("{ck}.asset"),
+                    "an asset not listed before in `accepts`",
+                    &format!("\"{}\"", c.asset),
+                    "list each accepted asset once",
+                );
+                ok = false;
+            }
+            let oracle = self.priced_by(look, format!("{ck}.oracle"), &c.oracle, asset);
+            let pool = self.sale_pool(look, format!("{ck}.sell_on"), &c.sell_on, asset);
+            match (asset, oracle, pool) {
+                (Some(a), Some(o), Some(v)) => out.push(AcceptedCollateral {
+                    asset: AssetId(u16::try_from(a).unwrap_or(0)),
+                    oracle: o,
+                    haircut: ppm(c.haircut),
+                    share: ppm(c.share),
+                    sell_on: v,
+                }),
+                _ => ok = false,
+            }
+        }
+        if total > 1.0 + 1e-12 {
+            self.push(
+                format!("{}.accepts", look.at),
+                "shares that add up to at most 1",
+                &format!("{total}"),
+                "each share is a part of the same opening margin",
+            );
+            ok = false;
+        }
+        ok.then_some(out)
+    }
+
+    fn reserve(
+        &mut self,
+        look: &Lookup<'_, '_>,
+        r: &InsuranceReserveFile,
+    ) -> Option<InsuranceReserve> {
+        let rk = format!("{}.insurance_reserve", look.at);
+        let asset = self.other_asset(look, format!("{rk}.asset"), &r.asset);
+        let oracle = self.priced_by(look, format!("{rk}.oracle"), &r.oracle, asset);
+        let pool = self.sale_pool(look, format!("{rk}.sell_on"), &r.sell_on, asset);
+        let (a, o, v) = (asset?, oracle?, pool?);
+        Some(InsuranceReserve {
+            amount: Amount::new(
+                AssetId(u16::try_from(a).unwrap_or(0)),
+                atoms(r.amount, look.aspecs[a].decimals),
+            ),
+            oracle: o,
+            haircut: ppm(r.haircut),
+            sell_on: v,
         })
     }
 }

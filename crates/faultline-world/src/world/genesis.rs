@@ -109,8 +109,22 @@ impl World {
             why: e.to_string(),
             hint: "check the venue's scenario file".into(),
         })?;
-        let decimals = self.spec.assets[ps.collateral.index()].decimals;
-        Perp::open(ps, sim, &mut self.ledger, decimals)
+        let assets: Vec<(String, u8)> = self
+            .spec
+            .assets
+            .iter()
+            .map(|a| (a.name.clone(), a.decimals))
+            .collect();
+        let oracle_prices: Vec<_> = self
+            .oracles
+            .iter()
+            .map(faultline_engine::oracle::Oracle::price)
+            .collect();
+        let at = crate::perp::Opening {
+            assets: &assets,
+            oracle_prices: &oracle_prices,
+        };
+        Perp::open(ps, sim, &mut self.ledger, &at)
     }
 
     /// An asset's outside price at `tick`, from the paths (no state).

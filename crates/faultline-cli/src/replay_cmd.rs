@@ -87,7 +87,9 @@ pub fn replay_cmd(a: ReplayArgs) -> Result<()> {
             paths: 1,
             threads: None,
         })?,
-        ReplayKind::Scenario => crate::run(Some(&file), a.seed, Some(out.clone()))?,
+        ReplayKind::Scenario | ReplayKind::World => {
+            crate::run(Some(&file), a.seed, Some(out.clone()))?
+        }
     }
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("summary.json")).context("reading the run's summary")?,

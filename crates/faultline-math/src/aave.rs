@@ -3,6 +3,11 @@
 //! `_calculateAvailableCollateralToLiquidate`, `GenericLogic.calculateUserAccountData`,
 //! `DefaultReserveInterestRateStrategyV2.calculateInterestRates`).
 //!
+//! The same call also gives Compound v2's liquidation (`Comptroller.liquidateBorrowAllowed`
+//! and `liquidateCalculateSeizeTokens`, 2020): a fixed close factor on the borrow
+//! balance, the seized collateral worth `repay × liquidationIncentive` at the oracle, no
+//! dust rule and no protocol share ([`CloseFactor::Fixed`]).
+//!
 //! Amounts are atoms of their asset, prices are dollars per unit with 8 decimals (the
 //! Aave oracle's base currency), values are [`Value`]s. Where the contract rounds half
 //! up, this module rounds against the party being paid: collateral paid out is floored,
@@ -57,6 +62,18 @@ impl ReserveBalance {
     }
 }
 
+/// How much of a debt one call may repay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CloseFactor {
+    /// Aave v3.3: 50% of the total debt above HF 0.95 for positions of $2,000 or more,
+    /// all of it otherwise; a partial call may not leave dust.
+    #[default]
+    AaveV33,
+    /// Compound v2: `closeFactorMantissa` of the borrow balance, whatever the health
+    /// factor (`maxClose = closeFactor × borrowBalance`, truncated); no dust rule.
+    Fixed(Ppm),
+}
+
 /// A `liquidationCall` as a liquidator sends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LiquidationCall {
@@ -74,6 +91,8 @@ pub struct LiquidationCall {
     pub liquidation_bonus: Ppm,
     /// Share of the bonus that goes to the treasury.
     pub protocol_fee: Ppm,
+    /// The close-factor rule.
+    pub close_factor: CloseFactor,
 }
 
 /// What a call exchanges.
@@ -94,6 +113,9 @@ pub struct LiquidationOutcome {
 /// large and its health factor above 0.95, what brings repayment to 50% of the total
 /// debt (v3.3).
 pub fn max_liquidatable_debt(c: &LiquidationCall) -> Result<i128, ArithmeticError> {
+    if let CloseFactor::Fixed(f) = c.close_factor {
+        return mul_div_wide(c.debt.atoms, i128::from(f.atoms()), ONE, Rounding::Floor);
+    }
     let threshold = Value::from_dollars(MIN_BASE_MAX_CLOSE_FACTOR_THRESHOLD_DOLLARS)?;
     let debt_value = c.debt.value(Rounding::Floor)?;
     if c.collateral.value(Rounding::Floor)? >= threshold
@@ -144,7 +166,8 @@ pub fn liquidation_call(c: &LiquidationCall) -> Result<LiquidationOutcome, Arith
         ONE,
         Rounding::Floor,
     )?;
-    let leaves_dust = if repaid < c.debt.atoms && seized < c.collateral.atoms {
+    let dust_rule = c.close_factor == CloseFactor::AaveV33;
+    let leaves_dust = if dust_rule && repaid < c.debt.atoms && seized < c.collateral.atoms {
         let floor = Value::from_dollars(MIN_LEFTOVER_BASE_DOLLARS)?;
         let debt_left = ReserveBalance {
             atoms: c.debt.atoms - repaid,
@@ -237,7 +260,38 @@ mod tests {
             debt_to_cover: i128::MAX,
             liquidation_bonus: Ppm::from_atoms(1_050_000),
             protocol_fee: Ppm::from_atoms(100_000),
+            close_factor: CloseFactor::AaveV33,
         }
+    }
+
+    #[test]
+    fn compound_v2_repays_the_close_factor_of_the_borrow_whatever_the_health() {
+        // 124 DAI-like debts: $1,000,000 of DAI read at $1.30 against $1,250,000 of ETH;
+        // close factor 50%, incentive 8%, no protocol share: $500,000 of DAI repaid for
+        // ETH worth 500,000 × 1.30 × 1.08 = $702,000.
+        let dai = ReserveBalance {
+            atoms: 1_000_000 * 10i128.pow(18),
+            price: Price::from_atoms(130_000_000),
+            decimals: 18,
+        };
+        let mut c = call(dai, eth(2_500, 500), 720_000);
+        c.close_factor = CloseFactor::Fixed(Ppm::from_atoms(500_000));
+        c.liquidation_bonus = Ppm::from_atoms(1_080_000);
+        c.protocol_fee = Ppm::ZERO;
+        let o = liquidation_call(&c).unwrap();
+        assert_eq!(o.debt_repaid, 500_000 * 10i128.pow(18));
+        assert_eq!(o.collateral_to_liquidator, 1_404 * 10i128.pow(18));
+        assert_eq!(o.protocol_fee, 0);
+        // A small remainder is no reason to revert: no dust rule.
+        c.debt_to_cover = 999_999 * 10i128.pow(18);
+        assert!(!liquidation_call(&c).unwrap().leaves_dust);
+        // Under Aave v3.3 a health factor of 0.72 lets one call take all the collateral
+        // (for the $1.25M / 1.08 / 1.30 of DAI it pays for), not half the debt.
+        c.close_factor = CloseFactor::AaveV33;
+        c.debt_to_cover = i128::MAX;
+        let all = liquidation_call(&c).unwrap();
+        assert_eq!(all.collateral_to_liquidator, 2_500 * 10i128.pow(18));
+        assert_eq!(all.debt_repaid, 890_313_390_313_392_307_692_308);
     }
 
     #[test]

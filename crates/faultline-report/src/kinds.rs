@@ -304,7 +304,7 @@ fn sum_by_x(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
 }
 
 /// A replay's published figures beside the simulated ones, and its calibration.
-fn replay_tables(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
+pub(crate) fn replay_tables(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
     let r = json(&dir.join("replay.json"))?;
     if let Some(t) = r.get("title").and_then(Value::as_str) {
         p.title = t.to_string();

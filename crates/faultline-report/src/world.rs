@@ -173,6 +173,9 @@ pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
     asset_charts(dir, &mut p)?;
     venue_chart(dir, &mut p)?;
     protocol_charts(dir, &mut p)?;
+    if dir.join("replay.json").exists() {
+        crate::kinds::replay_tables(dir, &mut p)?;
+    }
     Ok(p)
 }
 

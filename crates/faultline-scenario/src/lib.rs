@@ -9,6 +9,7 @@
 
 mod build;
 mod check;
+mod columns;
 mod error;
 mod load;
 mod locate;

@@ -27,7 +27,8 @@ pub struct ReplayManifest {
     /// Real data (the price and gas paths come from files) or stylized (a scenario
     /// shaped after the event where no public minute data exists).
     pub data: ReplayData,
-    /// `scenario` (the perp engine) or `system` (several protocols).
+    /// `scenario` (the perp engine), `system` (several protocols, version 1) or `world`
+    /// (any number of protocols, version 2).
     pub kind: ReplayKind,
     /// The file to run, relative to this manifest.
     pub file: String,
@@ -57,6 +58,8 @@ pub enum ReplayKind {
     Scenario,
     /// A system file (`faultline system`).
     System,
+    /// A world file (`faultline run`, schema version 2).
+    World,
 }
 
 /// One parameter's source.

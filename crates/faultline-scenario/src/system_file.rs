@@ -148,7 +148,7 @@ fn resolve_data(c: &mut SystemConfig, base: &Path) -> Vec<Issue> {
             let Some(f) = b.debts_file.clone() else {
                 continue;
             };
-            match read_column(&base.join(&f.file), &f.column) {
+            match crate::columns::read_positive_column(&base.join(&f.file), &f.column) {
                 Ok(values) => b.debts = values.into_iter().map(|x| x * f.scale).collect(),
                 Err(e) => v.push(issue(
                     &format!("lending.borrowers[{i}].debts_file"),
@@ -179,33 +179,6 @@ fn resolve_data(c: &mut SystemConfig, base: &Path) -> Vec<Issue> {
         }
     }
     v
-}
-
-/// One numeric column of a CSV with a header row.
-fn read_column(path: &Path, column: &str) -> Result<Vec<f64>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header = r.headers().map_err(|e| e.to_string())?.clone();
-    let i = header.iter().position(|h| h == column).ok_or_else(|| {
-        format!(
-            "no column `{column}` (columns: {})",
-            header.iter().collect::<Vec<_>>().join(", ")
-        )
-    })?;
-    let mut out = Vec::new();
-    for (k, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| e.to_string())?;
-        let x: f64 = rec
-            .get(i)
-            .and_then(|s| s.trim().parse().ok())
-            .filter(|x: &f64| x.is_finite() && *x > 0.0)
-            .ok_or_else(|| format!("row {}: `{column}` is not a positive number", k + 2))?;
-        out.push(x);
-    }
-    if out.is_empty() {
-        return Err("no rows".into());
-    }
-    Ok(out)
 }
 
 fn rules(c: &SystemConfig) -> Vec<Issue> {

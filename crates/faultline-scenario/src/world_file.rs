@@ -3,6 +3,7 @@
 //! fields checked, then turned into a [`faultline_world::WorldSpec`].
 
 mod cdp;
+mod lending;
 mod perp;
 
 use crate::check::Issue;
@@ -12,9 +13,8 @@ use crate::locate::locate;
 use crate::schema::world::*;
 use faultline_engine::oracle::OracleParams;
 use faultline_engine::process::{Gap, ProcessSpec, Stochastic};
-use faultline_math::aave::{RateCurveRay, RAY};
+use faultline_math::aave::RAY;
 use faultline_units::{scale_of, Amount, AssetId, Ppm, Value};
-use faultline_world::lending::{BorrowerPopulation, LendingSpec, ReserveSpec};
 use faultline_world::pool::Curve;
 use faultline_world::spec::*;
 use faultline_world::WorldSpec;
@@ -477,11 +477,13 @@ impl<'f> Resolver<'f> {
                         sources.push(OracleSource::Venue(VenueId(u16::try_from(v).unwrap_or(0))));
                     }
                 }
+                let misprice = self.misprice(i, &o.misprice);
                 OracleSpec {
                     name: o.name.clone(),
                     asset,
                     chain,
                     sources,
+                    misprice,
                     params: OracleParams {
                         sources: Vec::new(),
                         twap_blocks: o.twap_blocks,
@@ -499,6 +501,35 @@ impl<'f> Resolver<'f> {
             .collect()
     }
 
+    /// Misprice windows in ticks, each inside the run and not empty.
+    fn misprice(
+        &mut self,
+        i: usize,
+        windows: &[MispriceFile],
+    ) -> Vec<(u64, u64, faultline_units::Price)> {
+        let tick_ms = self.tick_ms.max(1);
+        let mut out = Vec::new();
+        for (k, w) in windows.iter().enumerate() {
+            if !(w.from_s < w.to_s && w.to_s <= self.f.duration_s) {
+                self.push(
+                    format!("oracle[{i}].misprice[{k}].to_s"),
+                    &format!(
+                        "from_s < to_s ≤ {} (the world's duration)",
+                        self.f.duration_s
+                    ),
+                    &format!("from_s {}, to_s {}", w.from_s, w.to_s),
+                    "a window starts before it ends, inside the run",
+                );
+                continue;
+            }
+            let Ok(price) = faultline_units::Price::from_f64(w.price) else {
+                continue; // out of range: the schema check has reported it
+            };
+            out.push((w.from_s * 1_000 / tick_ms, w.to_s * 1_000 / tick_ms, price));
+        }
+        out
+    }
+
     fn protocols(
         &mut self,
         n: &Names<'_>,
@@ -507,17 +538,25 @@ impl<'f> Resolver<'f> {
         vspecs: &[VenueSpec],
     ) -> Vec<ProtocolSpec> {
         let f = self.f;
-        let (assets, chains, oracles) = (n.assets, n.chains, n.oracles);
         let mut out = Vec::new();
         for (i, p) in f.protocol.iter().enumerate() {
-            let (name, chain, liquidation_protocol_fee, reserve, borrowers) = match p {
+            let (name, chain, liquidation_protocol_fee, close_factor, reserve, borrowers) = match p
+            {
                 ProtocolFile::Lending {
                     name,
                     chain,
                     liquidation_protocol_fee,
+                    close_factor,
                     reserve,
                     borrowers,
-                } => (name, chain, liquidation_protocol_fee, reserve, borrowers),
+                } => (
+                    name,
+                    chain,
+                    liquidation_protocol_fee,
+                    close_factor,
+                    reserve,
+                    borrowers,
+                ),
                 ProtocolFile::Perp {
                     name,
                     chain,
@@ -563,160 +602,17 @@ impl<'f> Resolver<'f> {
                     continue;
                 }
             };
-            let chain = self
-                .chain_of(format!("protocol[{i}].chain"), Some(chain), chains)
-                .unwrap_or(ChainId(0));
-            let mut reserves = Vec::new();
-            for (k, r) in reserve.iter().enumerate() {
-                let at = format!("protocol[{i}].reserve[{k}]");
-                if reserve[..k].iter().any(|o| o.asset == r.asset) {
-                    self.push(
-                        format!("{at}.asset"),
-                        "one reserve per asset",
-                        &format!("\"{}\" again", r.asset),
-                        "a market lists each asset once",
-                    );
-                }
-                let a = self
-                    .find(format!("{at}.asset"), "asset", &r.asset, assets)
-                    .unwrap_or(0);
-                let o = self.find(format!("{at}.oracle"), "oracle", &r.oracle, oracles);
-                if o.and_then(|o| ospecs.get(o))
-                    .is_some_and(|os| os.asset.index() != a)
-                {
-                    self.push(
-                        format!("{at}.oracle"),
-                        &format!("an oracle pricing {}", r.asset),
-                        &format!("\"{}\"", r.oracle),
-                        "each reserve reads the oracle of its own asset",
-                    );
-                }
-                if r.collateral
-                    && !(r.ltv <= r.liquidation_threshold
-                        && r.liquidation_threshold * (1.0 + r.liquidation_bonus) < 1.0
-                        && r.liquidation_threshold > 0.0)
-                {
-                    self.push(
-                        format!("{at}.liquidation_threshold"),
-                        "0 < ltv ≤ liquidation_threshold and threshold × (1 + bonus) < 1",
-                        &format!(
-                            "ltv {}, threshold {}, bonus {}",
-                            r.ltv, r.liquidation_threshold, r.liquidation_bonus
-                        ),
-                        "Aave requires the bonus to fit inside the threshold's margin",
-                    );
-                }
-                if !r.collateral && !r.borrowable {
-                    self.push(
-                        format!("{at}.borrowable"),
-                        "a reserve that is collateral, borrowable or both",
-                        "neither",
-                        "set `collateral = true` or `borrowable = true`",
-                    );
-                }
-                let decimals = aspecs.get(a).map_or(18, |s| s.decimals);
-                reserves.push(ReserveSpec {
-                    asset: AssetId(u16::try_from(a).unwrap_or(0)),
-                    decimals,
-                    oracle: OracleId(u16::try_from(o.unwrap_or(0)).unwrap_or(0)),
-                    ltv: ppm(r.ltv),
-                    liquidation_threshold: ppm(r.liquidation_threshold),
-                    liquidation_bonus: ppm(1.0 + r.liquidation_bonus),
-                    collateral: r.collateral,
-                    borrowable: r.borrowable,
-                    supplied: atoms(r.supplied, decimals),
-                    rate: RateCurveRay {
-                        base: ray(r.rate.base),
-                        slope1: ray(r.rate.slope1),
-                        slope2: ray(r.rate.slope2),
-                        optimal_utilization: ray(r.rate.optimal_utilization),
-                    },
-                    reserve_factor: ppm(r.reserve_factor),
-                });
-            }
-            let listed: Vec<&str> = reserve.iter().map(|r| r.asset.as_str()).collect();
-            let mut pops = Vec::new();
-            for (k, b) in borrowers.iter().enumerate() {
-                let at = format!("protocol[{i}].borrowers[{k}]");
-                let mut collateral = Vec::new();
-                let mut total = 0.0;
-                for (j, s) in b.collateral.iter().enumerate() {
-                    if let Some(r) = self.find(
-                        format!("{at}.collateral[{j}].asset"),
-                        "reserve of this market",
-                        &s.asset,
-                        &listed,
-                    ) {
-                        if !reserve[r].collateral {
-                            self.push(
-                                format!("{at}.collateral[{j}].asset"),
-                                "a reserve with `collateral = true`",
-                                &format!("\"{}\"", s.asset),
-                                "enable it as collateral or post another asset",
-                            );
-                        }
-                        collateral.push((r, ppm(s.share)));
-                    }
-                    total += s.share;
-                }
-                if (total - 1.0).abs() > 1e-9 {
-                    self.push(
-                        format!("{at}.collateral"),
-                        "shares summing to 1",
-                        &format!("{total:.6}"),
-                        "adjust the shares",
-                    );
-                }
-                let debt = self.find(
-                    format!("{at}.debt"),
-                    "reserve of this market",
-                    &b.debt,
-                    &listed,
-                );
-                if debt
-                    .and_then(|d| reserve.get(d))
-                    .is_some_and(|r| !r.borrowable)
-                {
-                    self.push(
-                        format!("{at}.debt"),
-                        "a reserve with `borrowable = true`",
-                        &format!("\"{}\"", b.debt),
-                        "enable borrowing on it",
-                    );
-                }
-                let [v0, v1] = b.collateral_value_usd;
-                if !(v0 > 0.0 && v0 <= v1) {
-                    self.push(
-                        format!("{at}.collateral_value_usd"),
-                        "[low, high] with 0 < low ≤ high",
-                        &format!("[{v0}, {v1}]"),
-                        "order the bounds",
-                    );
-                }
-                let [h0, h1] = b.health_factor;
-                if !(h0 > 1.0 && h0 <= h1) {
-                    self.push(
-                        format!("{at}.health_factor"),
-                        "[low, high] with 1 < low ≤ high",
-                        &format!("[{h0}, {h1}]"),
-                        "borrowers start healthy: raise the lower bound above 1",
-                    );
-                }
-                pops.push(BorrowerPopulation {
-                    count: b.count,
-                    collateral,
-                    debt: debt.unwrap_or(0),
-                    collateral_value: (v0, v1),
-                    health_factor: (h0, h1),
-                });
-            }
-            out.push(ProtocolSpec::Lending(LendingSpec {
-                name: name.clone(),
+            let l = lending::LendingFile {
+                name,
                 chain,
-                reserves,
-                borrowers: pops,
-                liquidation_protocol_fee: ppm(*liquidation_protocol_fee),
-            }));
+                liquidation_protocol_fee: *liquidation_protocol_fee,
+                close_factor: *close_factor,
+                reserve,
+                borrowers,
+            };
+            out.push(ProtocolSpec::Lending(
+                self.lending(i, &l, n, ospecs, aspecs),
+            ));
         }
         out
     }

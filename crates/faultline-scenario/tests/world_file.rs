@@ -810,3 +810,102 @@ fn an_insurance_reserve_held_in_a_stablecoin_covers_what_its_pool_pays_for_it() 
         pc.borne_by
     );
 }
+
+const COMPOUND: &str = include_str!("../../../scenarios/replays/compound-dai-2020-11/world.toml");
+
+fn compound_path() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/replays/compound-dai-2020-11/world.toml")
+}
+
+fn run_at(text: &str, path: &Path) -> faultline_world::World {
+    let w = parse_world(text, path).unwrap_or_else(|r| panic!("{r}"));
+    let mut world = faultline_world::World::new(w.spec, w.file.seed)
+        .unwrap()
+        .with_full_checks();
+    world.run().unwrap();
+    world
+}
+
+#[test]
+fn a_faulty_oracle_window_liquidates_listed_borrowers_under_a_fixed_close_factor() {
+    let w = parse_world(COMPOUND, &compound_path()).unwrap_or_else(|r| panic!("{r}"));
+    let faultline_world::spec::ProtocolSpec::Lending(l) = &w.spec.protocols[0] else {
+        panic!("a lending market");
+    };
+    // One borrower per row of the file, each owing exactly its row.
+    assert_eq!(l.borrowers[0].debts.len(), 124);
+    assert_eq!(l.borrowers[0].debts[0], 46_142_428_600_000_000_000_000_000);
+    let run = run_at(COMPOUND, &compound_path());
+    let s = run.summary(None).unwrap();
+    let d = s.protocols[0].lending.as_ref().unwrap();
+    assert_eq!(d.borrowers_liquidated, 124, "{d:?}");
+    assert!(
+        s.protocols[0].liquidations > 124,
+        "calls repeat while a borrower stays under 1: {}",
+        s.protocols[0].liquidations
+    );
+    let listed_total = 85_220_000.0;
+    assert!(
+        d.repaid_units[0] > 0.5 * listed_total && d.repaid_units[0] < listed_total,
+        "{d:?}"
+    );
+    // No liquidation before the window opens (tick 277), and none without it.
+    let first = run
+        .events()
+        .iter()
+        .find(|e| e.kind == faultline_world::WorldEventKind::FirstLiquidation)
+        .unwrap();
+    assert_eq!(first.tick, 277);
+    let calm = COMPOUND.replace(
+        "misprice = [{ from_s = 3601, to_s = 7202, price = 1.30 }]",
+        "",
+    );
+    let c = run_at(&calm, &compound_path()).summary(None).unwrap();
+    assert_eq!(c.protocols[0].liquidations, 0);
+    // Aave v3.3's rule on the same book: below HF 0.95 a whole debt goes in one call.
+    let aave = COMPOUND.replace("close_factor = 0.5\n", "");
+    let a = run_at(&aave, &compound_path()).summary(None).unwrap();
+    assert!(
+        a.protocols[0].liquidations < s.protocols[0].liquidations,
+        "{} vs {}",
+        a.protocols[0].liquidations,
+        s.protocols[0].liquidations
+    );
+}
+
+#[test]
+fn listed_debts_and_misprice_windows_are_checked() {
+    let text = COMPOUND
+        .replace(
+            "column = \"implied_dai_repaid_by_liquidators\"",
+            "column = \"repaid\"",
+        )
+        .replace("to_s = 7202", "to_s = 99999");
+    let r = parse_world(&text, &compound_path()).unwrap_err();
+    let col = r
+        .errors
+        .iter()
+        .find(|e| e.field == "protocol[0].borrowers[0].debts.file")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(col.found.contains("no column `repaid`"), "{}", col.found);
+    assert!(col.found.contains("implied_dai_repaid_by_liquidators"));
+    assert_eq!(col.line, line_of(&text, "debts = {"));
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.field == "oracle[0].misprice[0].to_s"),
+        "{r}"
+    );
+    let both = COMPOUND.replace(
+        "health_factor = [1.01, 1.29]",
+        "health_factor = [1.01, 1.29]\ncount = 5",
+    );
+    let r = parse_world(&both, &compound_path()).unwrap_err();
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.field == "protocol[0].borrowers[0].debts"),
+        "{r}"
+    );
+}

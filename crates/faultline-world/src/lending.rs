@@ -66,6 +66,9 @@ pub struct BorrowerPopulation {
     /// Health factor at the start, drawn uniformly from this range (capped so the loan
     /// respects the LTV).
     pub health_factor: (f64, f64),
+    /// Listed debts, atoms of the debt asset, one borrower each (then `count` and
+    /// `collateral_value` are not used).
+    pub debts: Vec<i128>,
 }
 
 /// A lending market's parameters.
@@ -81,6 +84,8 @@ pub struct LendingSpec {
     pub borrowers: Vec<BorrowerPopulation>,
     /// Share of the liquidation bonus that goes to the treasury.
     pub liquidation_protocol_fee: Ppm,
+    /// Aave v3.3's close factor and dust rule, or a fixed close factor (Compound v2).
+    pub close_factor: aave::CloseFactor,
 }
 
 /// The call a liquidator can send that v3.3 accepts (`MUST_NOT_LEAVE_DUST`): as asked;
@@ -180,6 +185,8 @@ pub struct Lending {
     coll_scaled: Vec<i128>,
     /// Borrowers × reserves, scaled debt.
     debt_scaled: Vec<i128>,
+    /// Borrowers × reserves, atoms of debt repaid by liquidators.
+    repaid: Vec<i128>,
     borrowers: usize,
     /// Running totals.
     pub stats: LendingStats,
@@ -231,6 +238,7 @@ impl Lending {
             reserves,
             coll_scaled: Vec::new(),
             debt_scaled: Vec::new(),
+            repaid: Vec::new(),
             borrowers: 0,
             stats: LendingStats::default(),
         }
@@ -275,6 +283,7 @@ impl Lending {
         }
         self.coll_scaled.extend_from_slice(&collateral[..n]);
         self.debt_scaled.extend_from_slice(&debt[..n]);
+        self.repaid.extend(std::iter::repeat_n(0, n));
         self.borrowers += 1;
         Ok(())
     }
@@ -468,6 +477,7 @@ impl Lending {
             debt_to_cover,
             liquidation_bonus: cs.liquidation_bonus,
             protocol_fee: self.spec.liquidation_protocol_fee,
+            close_factor: self.spec.close_factor,
         };
         let Some(outcome) = valid_call(&mut call)? else {
             return Ok(None);
@@ -517,6 +527,7 @@ impl Lending {
         let rd = &mut self.reserves[di];
         let debt_scaled = mul_div_wide(o.debt_repaid, RAY, rd.borrow_index, Rounding::Floor)?;
         let slot = b * n + di;
+        self.repaid[slot] += o.debt_repaid;
         let debt_scaled = debt_scaled.min(self.debt_scaled[slot]);
         self.debt_scaled[slot] -= debt_scaled;
         rd.debt_scaled -= debt_scaled;
@@ -662,6 +673,32 @@ impl Lending {
         })
     }
 
+    /// Per debt reserve, units repaid in all and on the borrower repaid most; borrowers
+    /// liquidated at least once.
+    fn detail(&self) -> LendingDetail {
+        let n = self.r();
+        let mut repaid = vec![0.0; n];
+        let mut largest = vec![0.0f64; n];
+        let mut liquidated = 0;
+        for b in 0..self.borrowers {
+            let row = &self.repaid[b * n..(b + 1) * n];
+            if row.iter().any(|&a| a > 0) {
+                liquidated += 1;
+            }
+            for (i, &a) in row.iter().enumerate() {
+                let units = a as f64 / 10f64.powi(i32::from(self.spec.reserves[i].decimals));
+                repaid[i] += units;
+                largest[i] = largest[i].max(units);
+            }
+        }
+        LendingDetail {
+            debt_repaid: self.stats.debt_repaid.to_f64(),
+            repaid_units: repaid,
+            largest_borrower_repaid_units: largest,
+            borrowers_liquidated: liquidated,
+        }
+    }
+
     /// The market's losses in the loss vocabulary, latent shortfall at `prices`.
     pub fn summary(&self, prices: &[Price]) -> Result<ProtocolSummary, WorldError> {
         let s = &self.stats;
@@ -682,9 +719,7 @@ impl Lending {
                 protocol_deficit: s.protocol_deficit.to_f64(),
             },
             latent_shortfall: self.latent_shortfall(prices)?.to_f64(),
-            lending: Some(LendingDetail {
-                debt_repaid: s.debt_repaid.to_f64(),
-            }),
+            lending: Some(self.detail()),
             perp: None,
             cdp: None,
         })
@@ -721,6 +756,7 @@ mod tests {
             debt_to_cover: cover,
             liquidation_bonus: Ppm::from_atoms(1_050_000),
             protocol_fee: Ppm::ZERO,
+            close_factor: aave::CloseFactor::AaveV33,
         }
     }
 

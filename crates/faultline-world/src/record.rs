@@ -196,8 +196,14 @@ pub struct CdpDetail {
 /// What only a lending market reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LendingDetail {
-    /// Debt repaid by liquidators, dollars.
+    /// Debt repaid by liquidators, dollars at the oracle prices of the liquidations.
     pub debt_repaid: f64,
+    /// Units repaid of each reserve's asset, in reserve order.
+    pub repaid_units: Vec<f64>,
+    /// Per reserve, units repaid on the one borrower repaid most.
+    pub largest_borrower_repaid_units: Vec<f64>,
+    /// Borrowers liquidated at least once.
+    pub borrowers_liquidated: u64,
 }
 
 /// What only a perp venue reports.

@@ -168,6 +168,9 @@ pub struct OracleSpec {
     /// Aggregation, delay, heartbeat and deviation, in blocks of its chain (the
     /// engine's oracle; its `sources` field is unused here).
     pub params: OracleParams,
+    /// Windows `[from, to)` of ticks in which a faulty source dominates: the oracle
+    /// observes this price instead of its sources (delay and averaging still apply).
+    pub misprice: Vec<(u64, u64, Price)>,
 }
 
 /// A protocol instance.

@@ -387,6 +387,14 @@ impl World {
                 .iter()
                 .map(|s| self.source_price(spec.asset, *s))
                 .collect::<Result<_, _>>()?;
+            let tick = self.tick;
+            if let Some(&(_, _, p)) = spec
+                .misprice
+                .iter()
+                .find(|&&(from, to, _)| (from..to).contains(&tick))
+            {
+                live = vec![p];
+            }
             let oracle = &mut self.oracles[o];
             if let Some(v) = oracle.observe(block, &mut live, false)? {
                 oracle.send(block, v);

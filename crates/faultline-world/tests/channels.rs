@@ -27,6 +27,7 @@ fn oracle(name: &str, asset: AssetId, sources: Vec<OracleSource>, delay_blocks: 
         asset,
         chain: Some(ChainId(0)),
         sources,
+        misprice: Vec::new(),
         params: OracleParams {
             sources: Vec::new(),
             twap_blocks: 1,
@@ -84,8 +85,10 @@ fn market(name: &str, hf: (f64, f64), count: u32) -> ProtocolSpec {
             debt: 0,
             collateral_value: (50_000.0, 2_000_000.0),
             health_factor: hf,
+            debts: Vec::new(),
         }],
         liquidation_protocol_fee: ppm(0.10),
+        close_factor: faultline_math::aave::CloseFactor::AaveV33,
     })
 }
 
@@ -322,6 +325,8 @@ proptest! {
         route in proptest::bool::ANY,
         reads_pool in proptest::bool::ANY,
         vol in 0.0f64..2.0,
+        compound in proptest::bool::ANY,
+        listed in proptest::bool::ANY,
     ) {
         let mut spec = two_markets(route, reads_pool);
         spec.ticks = 12;
@@ -335,6 +340,13 @@ proptest! {
             let ProtocolSpec::Lending(l) = p else { continue };
             l.borrowers[0].count = count;
             l.borrowers[0].health_factor = (hf_lo, hf_lo + 0.3);
+            if compound {
+                l.close_factor = faultline_math::aave::CloseFactor::Fixed(ppm(0.5));
+            }
+            if listed {
+                // Real-looking debts: one borrower per listed USDC amount.
+                l.borrowers[0].debts = (1..=i128::from(count)).map(|k| k * 37_000 * E6).collect();
+            }
         }
         if let AgentSpec::Liquidator(l) = &mut spec.agents[0] {
             l.capital[0] = Amount::new(USDC, capital * E6);

@@ -241,6 +241,25 @@ pub struct OracleFile {
     #[serde(default)]
     #[schemars(range(min = 0.0, max = 10_000.0))]
     pub deviation_bps: Option<f64>,
+    /// Windows in which a faulty source dominates and the oracle observes a wrong price
+    /// (Compound's DAI feed at $1.30 on 2020-11-26); delay and averaging still apply.
+    #[serde(default)]
+    pub misprice: Vec<MispriceFile>,
+}
+
+/// A window of a wrong observed price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MispriceFile {
+    /// From this many seconds after the start.
+    #[schemars(range(min = 0, max = 100_000_000))]
+    pub from_s: u64,
+    /// Until this many seconds after the start (exclusive).
+    #[schemars(range(min = 0, max = 100_000_000))]
+    pub to_s: u64,
+    /// The price observed, dollars.
+    #[schemars(range(min = 1e-12, max = 1e12))]
+    pub price: f64,
 }
 
 fn one_u32() -> u32 {
@@ -261,6 +280,14 @@ pub enum ProtocolFile {
         #[serde(default = "ten_pct")]
         #[schemars(range(min = 0.0, max = 1.0))]
         liquidation_protocol_fee: f64,
+        /// A fixed close factor, as Compound v2's `closeFactorMantissa` (0.5 in 2020):
+        /// each call repays at most this share of the borrow, whatever the health
+        /// factor, and no dust rule applies. Absent: Aave v3.3's rule (50% above HF
+        /// 0.95 for positions of $2,000 or more, else all; no call may leave under
+        /// $1,000).
+        #[serde(default)]
+        #[schemars(range(min = 0.01, max = 1.0))]
+        close_factor: Option<f64>,
         /// Reserves.
         #[schemars(length(min = 1))]
         reserve: Vec<ReserveFile>,
@@ -541,18 +568,35 @@ impl Default for RateFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BorrowersFile {
-    /// How many.
+    /// How many (not with `debts`).
+    #[serde(default)]
     #[schemars(range(min = 1, max = 10_000_000))]
-    pub count: u32,
+    pub count: Option<u32>,
     /// Collateral assets and their shares of each borrower's collateral (sum 1).
     #[schemars(length(min = 1))]
     pub collateral: Vec<ShareFile>,
     /// The asset borrowed.
     pub debt: String,
-    /// Collateral value per borrower, dollars: `[low, high]`, drawn log-uniformly.
-    pub collateral_value_usd: [f64; 2],
+    /// Collateral value per borrower, dollars: `[low, high]`, drawn log-uniformly (not
+    /// with `debts`).
+    #[serde(default)]
+    pub collateral_value_usd: Option<[f64; 2]>,
     /// Health factor at the start: `[low, high]`, drawn uniformly (capped by the LTV).
     pub health_factor: [f64; 2],
+    /// Each borrower's debt from a CSV file (one borrower per row, units of the debt
+    /// asset), in place of `count` and `collateral_value_usd`: real positions.
+    #[serde(default)]
+    pub debts: Option<ColumnFile>,
+}
+
+/// One numeric column of a CSV file with a header row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnFile {
+    /// The file, relative to this one.
+    pub file: String,
+    /// The column's header.
+    pub column: String,
 }
 
 /// An asset's share.

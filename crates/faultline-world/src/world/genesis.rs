@@ -144,6 +144,8 @@ impl World {
 
     /// Draw a population's borrowers: collateral value log-uniform, split by shares and
     /// priced at the reserves' oracles; debt for the drawn health factor, capped by LTV.
+    /// A population with listed debts has one borrower per debt, exactly that much, and
+    /// the collateral that puts it at the drawn health factor (or at the LTV, if higher).
     pub(super) fn draw_borrowers(
         &mut self,
         m: &mut Lending,
@@ -152,9 +154,30 @@ impl World {
     ) -> Result<(), WorldError> {
         let prices = self.reserve_prices(m);
         let n = m.spec.reserves.len();
-        for _ in 0..pop.count {
-            let v = log_uniform(rng, pop.collateral_value);
+        let ds = m.spec.reserves[pop.debt].clone();
+        // Σ share × threshold and Σ share × LTV of the collateral mix.
+        let (mut lt, mut ltv) = (0.0, 0.0);
+        for &(r, share) in &pop.collateral {
+            lt += share.to_f64() * m.spec.reserves[r].liquidation_threshold.to_f64();
+            ltv += share.to_f64() * m.spec.reserves[r].ltv.to_f64();
+        }
+        let count = if pop.debts.is_empty() {
+            pop.count as usize
+        } else {
+            pop.debts.len()
+        };
+        for k in 0..count {
+            let listed = pop.debts.get(k).copied();
             let hf = uniform(rng, pop.health_factor);
+            let v = match listed {
+                Some(d) => {
+                    let dv = Amount::new(ds.asset, d)
+                        .value(prices[pop.debt], ds.decimals, Rounding::Ceil)?
+                        .to_f64();
+                    (hf * dv / lt).max(dv / ltv)
+                }
+                None => log_uniform(rng, pop.collateral_value),
+            };
             let mut coll = vec![0i128; n];
             let (mut weighted, mut borrowable) = (Value::ZERO, Value::ZERO);
             for &(r, share) in &pop.collateral {
@@ -184,17 +207,21 @@ impl World {
                     Rounding::Floor,
                 )?)?;
             }
-            let target = Value::from_f64(weighted.to_f64() / hf)?.min(borrowable);
-            let ds = &m.spec.reserves[pop.debt];
             let mut debt = vec![0i128; n];
-            debt[pop.debt] = Amount::for_value(
-                ds.asset,
-                target,
-                prices[pop.debt],
-                ds.decimals,
-                Rounding::Floor,
-            )?
-            .atoms();
+            debt[pop.debt] = match listed {
+                Some(d) => d,
+                None => {
+                    let target = Value::from_f64(weighted.to_f64() / hf)?.min(borrowable);
+                    Amount::for_value(
+                        ds.asset,
+                        target,
+                        prices[pop.debt],
+                        ds.decimals,
+                        Rounding::Floor,
+                    )?
+                    .atoms()
+                }
+            };
             if m.cash(&self.ledger, pop.debt) < debt[pop.debt] {
                 return Err(WorldError::Genesis {
                     what: format!("protocol `{}`", m.spec.name),

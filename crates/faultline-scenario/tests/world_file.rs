@@ -909,3 +909,52 @@ fn listed_debts_and_misprice_windows_are_checked() {
         "{r}"
     );
 }
+
+const FTX: &str = include_str!("../../../scenarios/replays/ftx-2022-11/world.toml");
+
+fn ftx_path() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/replays/ftx-2022-11/world.toml")
+}
+
+#[test]
+fn depositors_run_once_loans_are_under_water_and_stop_when_the_cash_is_gone() {
+    let w = run_at(FTX, &ftx_path());
+    let s = w.summary(None).unwrap();
+    let p = &s.protocols[0];
+    let withdrawn = p.lending.as_ref().unwrap().withdrawn_units[0];
+    // The run begins at the −75% step (tick 2,700), when the loans go under water.
+    let run = w
+        .events()
+        .iter()
+        .find(|e| e.kind == faultline_world::WorldEventKind::BankRun)
+        .unwrap();
+    assert_eq!(run.tick, 2_700);
+    assert!(w
+        .events()
+        .iter()
+        .any(|e| e.kind == faultline_world::WorldEventKind::WithdrawalsRefused));
+    // Everything but what was lent leaves: 16B supplied, the affiliate borrowed the rest.
+    assert!(withdrawn > 9.0e9 && withdrawn < 16.0e9, "{withdrawn}");
+    assert!(
+        p.loss > 1.0e9,
+        "the affiliate's loans are under water: {p:?}"
+    );
+    // No distress, no run: FTT only 20% down, the loans stay covered.
+    let calm = FTX
+        .replace("{ at_s = 162000, fraction = -0.75 },", "")
+        .replace("{ at_s = 216000, fraction = -0.40 },", "")
+        .replace("volatility_annual = 1.0", "volatility_annual = 0.0");
+    let c = run_at(&calm, &ftx_path()).summary(None).unwrap();
+    assert!(c.protocols[0].lending.as_ref().unwrap().withdrawn_units[0] == 0.0);
+    // Depositors who never leave on their own do not run however bad it gets.
+    let loyal = FTX.replace("base = 0.002", "base = 0.0");
+    let l = run_at(&loyal, &ftx_path()).summary(None).unwrap();
+    assert!(l.protocols[0].lending.as_ref().unwrap().withdrawn_units[0] == 0.0);
+    // The run moves cash, barely the hole: only the interest that full utilization's
+    // steeper rate adds to the under-water loans.
+    let (loyal_loss, run_loss) = (l.protocols[0].loss, p.loss);
+    assert!(
+        loyal_loss < run_loss && run_loss < 1.01 * loyal_loss,
+        "{loyal_loss} vs {run_loss}"
+    );
+}

@@ -619,6 +619,8 @@ impl Cdp {
         let s = &self.stats;
         let unhealed = self.sin - self.auctions.iter().map(|a| a.debt_left).sum::<i128>();
         let deficit = unhealed.min(s.bad_debt).max(0);
+        let shortfall = self.par(s.bad_debt)?.to_f64();
+        let latent = self.latent_shortfall(prices)?.to_f64();
         Ok(ProtocolSummary {
             name: self.spec.name.clone(),
             kind: "cdp".into(),
@@ -628,14 +630,15 @@ impl Cdp {
             skipped_no_capital: s.skipped_no_capital,
             skipped_no_cash: 0,
             liquidatable_at_end: u64::try_from(self.auctions.len()).unwrap_or(u64::MAX),
-            shortfall: self.par(s.bad_debt)?.to_f64(),
+            shortfall,
             borne_by: BorneBy {
                 reserve: self.par(s.bad_debt - deficit)?.to_f64(),
                 adl_haircut: 0.0,
                 socialized_loss: 0.0,
                 protocol_deficit: self.par(deficit)?.to_f64(),
             },
-            latent_shortfall: self.latent_shortfall(prices)?.to_f64(),
+            latent_shortfall: latent,
+            loss: shortfall + latent,
             lending: None,
             perp: None,
             cdp: Some(CdpDetail {

@@ -14,10 +14,7 @@ use crate::spec::WorldSpec;
 use crate::{World, WorldError};
 
 fn losses(s: &WorldSummary) -> Vec<f64> {
-    s.protocols
-        .iter()
-        .map(|p| p.shortfall + p.latent_shortfall)
-        .collect()
+    s.protocols.iter().map(|p| p.loss).collect()
 }
 
 /// Run one counterfactual per protocol and attribute the losses of `base` (the summary of

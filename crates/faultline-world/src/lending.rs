@@ -14,6 +14,10 @@
 //! collateral and some debt has that debt written off as a reserve deficit (v3.3),
 //! covered first by the treasury's accrued claims, the rest borne by suppliers.
 
+mod run;
+
+pub use run::{RunReport, RunSpec};
+
 use crate::ledger::{HolderId, Ledger};
 use crate::record::{BorneBy, LendingDetail, ProtocolRow, ProtocolSummary};
 use crate::spec::{ChainId, OracleId};
@@ -49,6 +53,8 @@ pub struct ReserveSpec {
     pub rate: RateCurveRay,
     /// Share of interest to the treasury.
     pub reserve_factor: Ppm,
+    /// Its depositors run when the market looks distressed.
+    pub run: Option<RunSpec>,
 }
 
 /// A population of borrowers, drawn from the run's seed.
@@ -166,6 +172,8 @@ pub struct LendingStats {
     pub protocol_deficit: Value,
     /// Borrowers below health factor 1 at the market's last block.
     pub liquidatable: u64,
+    /// Atoms depositors withdrew, per reserve.
+    pub withdrawn: Vec<i128>,
 }
 
 /// A running lending market.
@@ -188,6 +196,11 @@ pub struct Lending {
     /// Borrowers × reserves, atoms of debt repaid by liquidators.
     repaid: Vec<i128>,
     borrowers: usize,
+    /// Per reserve, its running depositors (when it has a run).
+    runs: Vec<Option<run::RunState>>,
+    /// Where running depositors' withdrawals go, and the stream their decisions draw
+    /// from (set when a reserve has a run).
+    depositors: Option<(HolderId, rand_chacha::ChaCha12Rng)>,
     /// Running totals.
     pub stats: LendingStats,
 }
@@ -217,6 +230,7 @@ pub struct Intent {
 impl Lending {
     /// An empty market: `holder`, `treasury` and `wallets` are already open.
     pub fn new(spec: LendingSpec, holder: HolderId, treasury: HolderId, wallets: HolderId) -> Self {
+        let n = spec.reserves.len();
         let reserves = spec
             .reserves
             .iter()
@@ -240,8 +254,24 @@ impl Lending {
             debt_scaled: Vec::new(),
             repaid: Vec::new(),
             borrowers: 0,
-            stats: LendingStats::default(),
+            stats: LendingStats {
+                withdrawn: vec![0; n],
+                ..LendingStats::default()
+            },
+            runs: vec![None; n],
+            depositors: None,
         }
+    }
+
+    /// Give running depositors a wallet and a random stream.
+    pub fn with_depositors(mut self, wallet: HolderId, rng: rand_chacha::ChaCha12Rng) -> Self {
+        self.depositors = Some((wallet, rng));
+        self
+    }
+
+    /// True when some reserve's depositors may run.
+    pub fn has_runs(&self) -> bool {
+        self.spec.reserves.iter().any(|r| r.run.is_some())
     }
 
     fn r(&self) -> usize {
@@ -259,6 +289,9 @@ impl Lending {
             ledger.genesis(self.holder, Amount::new(r.asset, r.supplied))?;
             self.reserves[i].depositors_scaled += r.supplied;
             self.reserves[i].supply_scaled += r.supplied;
+            if let Some(run) = &r.run {
+                self.runs[i] = Some(run::RunState::new(r.supplied, run.holders));
+            }
         }
         Ok(())
     }
@@ -632,6 +665,15 @@ impl Lending {
                     r.supply_scaled, r.depositors_scaled, r.treasury_scaled
                 ));
             }
+            if let Some(run) = &self.runs[i] {
+                if run.total() != r.depositors_scaled {
+                    return Err(format!(
+                        "reserve {i}: holders' claims {} ≠ depositors' scaled supply {}",
+                        run.total(),
+                        r.depositors_scaled
+                    ));
+                }
+            }
             if debt != r.debt_scaled {
                 return Err(format!(
                     "reserve {i}: scaled debt {} ≠ Σ borrowers {debt}",
@@ -691,7 +733,14 @@ impl Lending {
                 largest[i] = largest[i].max(units);
             }
         }
+        let withdrawn = (0..n)
+            .map(|i| {
+                self.stats.withdrawn[i] as f64
+                    / 10f64.powi(i32::from(self.spec.reserves[i].decimals))
+            })
+            .collect();
         LendingDetail {
+            withdrawn_units: withdrawn,
             debt_repaid: self.stats.debt_repaid.to_f64(),
             repaid_units: repaid,
             largest_borrower_repaid_units: largest,
@@ -702,6 +751,7 @@ impl Lending {
     /// The market's losses in the loss vocabulary, latent shortfall at `prices`.
     pub fn summary(&self, prices: &[Price]) -> Result<ProtocolSummary, WorldError> {
         let s = &self.stats;
+        let latent = self.latent_shortfall(prices)?.to_f64();
         Ok(ProtocolSummary {
             name: self.spec.name.clone(),
             kind: "lending".into(),
@@ -718,7 +768,8 @@ impl Lending {
                 socialized_loss: 0.0,
                 protocol_deficit: s.protocol_deficit.to_f64(),
             },
-            latent_shortfall: self.latent_shortfall(prices)?.to_f64(),
+            latent_shortfall: latent,
+            loss: s.shortfall.to_f64() + latent,
             lending: Some(self.detail()),
             perp: None,
             cdp: None,

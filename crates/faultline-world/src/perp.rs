@@ -449,6 +449,7 @@ impl Perp {
                 protocol_deficit: deficit,
             },
             latent_shortfall: latent.to_f64(),
+            loss: shortfall + latent.to_f64(),
             lending: None,
             perp: Some(PerpDetail {
                 adl_fills: t.adl_events,

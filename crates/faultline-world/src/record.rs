@@ -24,6 +24,10 @@ pub enum WorldEventKind {
     FirstShortfall,
     /// A market-priced asset (a stablecoin) moved more than 2% from its starting price.
     Depeg,
+    /// A lending market's depositors began to run.
+    BankRun,
+    /// A withdrawal could not be paid in full: the reserve's cash is gone.
+    WithdrawalsRefused,
     /// A perp venue's own failure sequence (first liquidation, fund draw and depletion,
     /// first ADL...), as the engine names it.
     Perp(faultline_engine::EventKind),
@@ -169,6 +173,9 @@ pub struct ProtocolSummary {
     pub borne_by: BorneBy,
     /// Under-water positions still open at the end, dollars.
     pub latent_shortfall: f64,
+    /// `shortfall + latent_shortfall`: the protocol's whole hole (the loss the Contagion
+    /// Index attributes).
+    pub loss: f64,
     /// Lending figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lending: Option<LendingDetail>,
@@ -204,6 +211,8 @@ pub struct LendingDetail {
     pub largest_borrower_repaid_units: Vec<f64>,
     /// Borrowers liquidated at least once.
     pub borrowers_liquidated: u64,
+    /// Units depositors withdrew from each reserve, in reserve order.
+    pub withdrawn_units: Vec<f64>,
 }
 
 /// What only a perp venue reports.

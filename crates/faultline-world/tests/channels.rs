@@ -67,6 +67,7 @@ fn reserve(
             optimal_utilization: RAY * 9 / 10,
         },
         reserve_factor: ppm(0.10),
+        run: None,
     }
 }
 
@@ -327,6 +328,7 @@ proptest! {
         vol in 0.0f64..2.0,
         compound in proptest::bool::ANY,
         listed in proptest::bool::ANY,
+        run in proptest::option::of((0.0f64..0.5, 0.0f64..5.0, 0.0f64..1.0)),
     ) {
         let mut spec = two_markets(route, reads_pool);
         spec.ticks = 12;
@@ -342,6 +344,15 @@ proptest! {
             l.borrowers[0].health_factor = (hf_lo, hf_lo + 0.3);
             if compound {
                 l.close_factor = faultline_math::aave::CloseFactor::Fixed(ppm(0.5));
+            }
+            if let Some((base, herd, trigger)) = run {
+                // Depositors of the USDC reserve run (0.0 trigger: at once).
+                l.reserves[0].run = Some(faultline_world::lending::RunSpec {
+                    holders: 50,
+                    base,
+                    herd,
+                    utilization_trigger: ppm(trigger),
+                });
             }
             if listed {
                 // Real-looking debts: one borrower per listed USDC amount.

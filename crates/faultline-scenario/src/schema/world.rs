@@ -532,6 +532,41 @@ pub struct ReserveFile {
     #[serde(default = "ten_pct")]
     #[schemars(range(min = 0.0, max = 1.0))]
     pub reserve_factor: f64,
+    /// The depositors run: `supplied` is spread over `holders`; once the market shows a
+    /// deficit, a loan under water or utilization past `utilization_trigger`, each
+    /// leaves with probability `base + herd × last block's share of leavers` and
+    /// withdraws from cash as far as it goes.
+    #[serde(default)]
+    pub run: Option<RunFile>,
+}
+
+/// How a reserve's depositors run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunFile {
+    /// Equal claims the supply is spread over.
+    #[serde(default = "ten_thousand")]
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub holders: u32,
+    /// Probability per block of leaving once distressed.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub base: f64,
+    /// Weight on last block's share of leavers.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub herd: f64,
+    /// Utilization above which holders are distressed.
+    #[serde(default = "ninety_nine_pct")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub utilization_trigger: f64,
+}
+
+fn ten_thousand() -> u32 {
+    10_000
+}
+
+fn ninety_nine_pct() -> f64 {
+    0.99
 }
 
 /// A kinked borrow-rate curve, annual rates.

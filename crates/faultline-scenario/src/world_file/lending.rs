@@ -5,7 +5,7 @@ use super::{atoms, ppm, ray, Names, Resolver};
 use crate::schema::world::{BorrowersFile, ColumnFile, ReserveFile};
 use faultline_math::aave::{CloseFactor, RateCurveRay};
 use faultline_units::AssetId;
-use faultline_world::lending::{BorrowerPopulation, LendingSpec, ReserveSpec};
+use faultline_world::lending::{BorrowerPopulation, LendingSpec, ReserveSpec, RunSpec};
 use faultline_world::spec::{AssetSpec, ChainId, OracleId, OracleSpec};
 
 /// A `[[protocol]]` of kind `lending`, borrowed.
@@ -109,6 +109,14 @@ impl Resolver<'_> {
                 "Aave requires the bonus to fit inside the threshold's margin",
             );
         }
+        if r.run.is_some() && r.supplied <= 0.0 {
+            self.push(
+                format!("{at}.run"),
+                "a reserve with depositors (`supplied` > 0)",
+                "no supply",
+                "only depositors run: supply the reserve or drop `run`",
+            );
+        }
         if !r.collateral && !r.borrowable {
             self.push(
                 format!("{at}.borrowable"),
@@ -135,6 +143,12 @@ impl Resolver<'_> {
                 optimal_utilization: ray(r.rate.optimal_utilization),
             },
             reserve_factor: ppm(r.reserve_factor),
+            run: r.run.as_ref().map(|run| RunSpec {
+                holders: run.holders,
+                base: run.base,
+                herd: run.herd,
+                utilization_trigger: ppm(run.utilization_trigger),
+            }),
         }
     }
 

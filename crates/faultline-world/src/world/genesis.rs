@@ -24,6 +24,15 @@ impl World {
                     let treasury = self.ledger.open(format!("{} treasury", l.name));
                     let wallets = self.ledger.open(format!("{} borrowers", l.name));
                     let mut m = Lending::new(l, holder, treasury, wallets);
+                    if m.has_runs() {
+                        let depositors = self.ledger.open(format!("{} depositors", m.spec.name));
+                        // Runs draw from their own stream: adding one never moves genesis.
+                        let rng = stream(
+                            self.seed,
+                            Stream::World(1 << 31 | u32::try_from(p).unwrap_or(0)),
+                        );
+                        m = m.with_depositors(depositors, rng);
+                    }
                     m.genesis_supply(&mut self.ledger)?;
                     let pops = m.spec.borrowers.clone();
                     let mut rng = stream(

@@ -7,7 +7,7 @@ use crate::lending::Lending;
 use crate::record::WorldEventKind;
 use crate::spec::ChainId;
 use crate::WorldError;
-use faultline_units::{mul_div_wide, Amount, Price, Rounding};
+use faultline_units::{mul_div_wide, Amount, AssetId, Price, Rounding};
 
 /// How many sizes a liquidator tries before giving a liquidation up as unprofitable.
 const SIZE_TRIES: usize = 6;
@@ -44,12 +44,36 @@ impl World {
                 }
             }
         }
+        self.depositors_run(m, &prices)
+    }
+
+    /// After liquidations, the market's depositors decide and withdraw.
+    fn depositors_run(&mut self, m: &mut Lending, prices: &[Price]) -> Result<(), WorldError> {
+        for (i, r) in m.depositors_block(&mut self.ledger, prices)? {
+            let subject = m.spec.name.clone();
+            let symbol = self.ledger.symbol(m.spec.reserves[i].asset).to_string();
+            if r.left > 0 {
+                self.emit(
+                    WorldEventKind::BankRun,
+                    subject.clone(),
+                    format!("{} of {} {symbol} depositors ran", r.left, r.active),
+                );
+            }
+            if r.refused {
+                self.emit(
+                    WorldEventKind::WithdrawalsRefused,
+                    subject,
+                    format!("{symbol} withdrawals wait: the reserve's cash is gone"),
+                );
+            }
+        }
         Ok(())
     }
 
-    /// A liquidator sizes its call: the most it may cover, then halves (up to
-    /// [`SIZE_TRIES`] times) while slippage on the route makes it unprofitable, as
-    /// searchers choose `debtToCover`. Returns true when a call was executed.
+    /// A liquidator sizes its call: the most it may cover, or as much as its capital
+    /// pays for, then halves (up to [`SIZE_TRIES`] times) while slippage on the route
+    /// makes it unprofitable, as searchers choose `debtToCover`. Returns true when a call
+    /// was executed.
     fn liquidate_sized(
         &mut self,
         m: &mut Lending,
@@ -64,6 +88,11 @@ impl World {
             let Some(it) = m.intent_sized(c, prices, cover)? else {
                 return Ok(false);
             };
+            let affordable = self.affordable(k, m.spec.reserves[it.debt_reserve].asset, chain)?;
+            if it.outcome.debt_repaid > affordable && affordable > 0 && affordable < cover {
+                cover = affordable;
+                continue;
+            }
             match self.try_liquidate(m, k, &it, prices, chain)? {
                 Attempt::Done => return Ok(true),
                 Attempt::Unprofitable => cover = it.outcome.debt_repaid / 2,
@@ -84,6 +113,18 @@ impl World {
             ),
         );
         Ok(false)
+    }
+
+    /// Atoms of `asset` liquidator `k` can spend on a call after setting aside its gas.
+    fn affordable(&self, k: usize, asset: AssetId, chain: ChainId) -> Result<i128, WorldError> {
+        let liq = &self.liquidators[k];
+        let held = self.ledger.balance(liq.wallet, asset).atoms();
+        let gas = self.gas_cost(chain, liq.spec.gas_per_liquidation)?;
+        Ok(if gas.asset() == asset {
+            held - gas.atoms()
+        } else {
+            held
+        })
     }
 
     /// One liquidator's attempt at one intent: checks cash, capital, gas and profit,

@@ -3,6 +3,7 @@
 //! fields checked, then turned into a [`faultline_world::WorldSpec`].
 
 mod cdp;
+mod data;
 mod lending;
 mod perp;
 
@@ -240,6 +241,14 @@ impl<'f> Resolver<'f> {
     fn assets(&mut self, assets: &[&str], venues: &[&str]) -> Vec<AssetSpec> {
         let f = self.f;
         let tick_ms = self.tick_ms;
+        let gaps_in_ticks = |gaps: &[GapFile]| -> Vec<Gap> {
+            gaps.iter()
+                .map(|g| Gap {
+                    block: g.at_s * 1_000 / tick_ms.max(1),
+                    fraction: g.fraction,
+                })
+                .collect()
+        };
         f.asset
             .iter()
             .enumerate()
@@ -261,14 +270,32 @@ impl<'f> Resolver<'f> {
                             garch: None,
                             pins: Vec::new(),
                         }),
-                        gaps: gaps
-                            .iter()
-                            .map(|g| Gap {
-                                block: g.at_s * 1_000 / tick_ms.max(1),
-                                fraction: g.fraction,
-                            })
-                            .collect(),
+                        gaps: gaps_in_ticks(gaps),
                     },
+                    PriceFile::Replay {
+                        file,
+                        format,
+                        start,
+                        filter_bad_prints,
+                        hold_after_end,
+                        gaps,
+                    } => {
+                        let replay = data::CandleReplay {
+                            file,
+                            format: *format,
+                            start: start.as_deref(),
+                            filter_bad_prints: *filter_bad_prints,
+                            hold_after_end: *hold_after_end,
+                        };
+                        match self.candle_path(&format!("asset[{i}].price"), &replay) {
+                            Some(path) => PriceOrigin::Process {
+                                process: ProcessSpec::Replay(path),
+                                gaps: gaps_in_ticks(gaps),
+                            },
+                            // Reported; a placeholder so resolution can go on.
+                            None => PriceOrigin::Peg(1.0),
+                        }
+                    }
                     PriceFile::Peg { price } => PriceOrigin::Peg(*price),
                     PriceFile::Market { venue, initial } => {
                         let v = self
@@ -336,7 +363,11 @@ impl<'f> Resolver<'f> {
                         );
                     }
                 }
+                let gas_path_wei = c.gas_replay.as_ref().map_or(Vec::new(), |g| {
+                    self.gas_path(&format!("chain[{i}].gas_replay"), g)
+                });
                 ChainSpec {
+                    gas_path_wei,
                     name: c.name.clone(),
                     block_time_ms: c.block_time_ms,
                     gas_asset: AssetId(u16::try_from(gas).unwrap_or(0)),

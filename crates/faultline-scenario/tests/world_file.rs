@@ -958,3 +958,83 @@ fn depositors_run_once_loans_are_under_water_and_stop_when_the_cash_is_gone() {
         "{loyal_loss} vs {run_loss}"
     );
 }
+
+/// Black Thursday's ETH and gas, replayed: USDC, WETH from Binance's minute klines, and
+/// a 13-second chain paying the mean gas price per 10 minutes.
+fn replayed(duration_s: u64, hold: bool, start: &str) -> String {
+    format!(
+        r#"
+schema_version = 2
+name = "replayed ETH and gas"
+seed = 1
+duration_s = {duration_s}
+
+[[asset]]
+name = "USDC"
+decimals = 6
+price = {{ kind = "peg", price = 1.0 }}
+
+[[asset]]
+name = "WETH"
+decimals = 18
+price = {{ kind = "replay", file = "../data/maker-black-thursday-2020-03-12/binance_ETHUSDT_1m_2020-03-12T0524Z_2020-03-13T0359Z.csv", format = "binance_klines", start = "{start}" }}
+
+[[chain]]
+name = "ethereum"
+block_time_ms = 13000
+gas_asset = "WETH"
+gas_price_gwei = 1.0
+gas_replay = {{ file = "../data/maker-black-thursday-2020-03-12/stablesims_gas_price_10min_2020-03-12.json", column = "avgGasDay", start = "{start}", hold_after_end = {hold} }}
+"#
+    )
+}
+
+#[test]
+fn real_candles_and_gas_prices_replay_at_the_worlds_ticks_and_must_cover_the_run() {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/replayed.toml");
+    // Twelve hours from 05:24Z: both files cover it.
+    let w = parse_world(&replayed(43_200, false, "2020-03-12T05:24:00Z"), &here)
+        .unwrap_or_else(|r| panic!("{r}"));
+    let faultline_world::spec::PriceOrigin::Process {
+        process: faultline_engine::process::ProcessSpec::Replay(path),
+        ..
+    } = &w.spec.assets[1].price
+    else {
+        panic!("a replayed price");
+    };
+    assert_eq!(
+        path.len(),
+        43_200 / 13 + 1,
+        "one price per tick and the opening one"
+    );
+    assert!(
+        (path[0] - 181.27).abs() < 1e-9,
+        "the first bar's open: {}",
+        path[0]
+    );
+    let low = path.iter().copied().fold(f64::MAX, f64::min);
+    assert!(low < 120.0 && low > 80.0, "the crash is in the path: {low}");
+    let gas = &w.spec.chains[0].gas_path_wei;
+    assert_eq!(gas.len(), path.len());
+    assert!(
+        gas.iter().all(|&g| g > 1_000_000_000),
+        "replayed, not the 1-gwei default"
+    );
+    // Twenty-two hours: the gas series ends at midnight, so the file must say to hold.
+    let r = parse_world(&replayed(79_200, false, "2020-03-12T05:24:00Z"), &here).unwrap_err();
+    let e = r
+        .errors
+        .iter()
+        .find(|e| e.field == "chain[0].gas_replay.file")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(
+        e.found.contains("short") && e.hint.contains("hold_after_end"),
+        "{e:?}"
+    );
+    assert!(parse_world(&replayed(79_200, true, "2020-03-12T05:24:00Z"), &here).is_ok());
+    // A start outside the data is named for both files.
+    let r = parse_world(&replayed(600, false, "2020-03-14T00:00:00Z"), &here).unwrap_err();
+    for f in ["asset[1].price.start", "chain[0].gas_replay.start"] {
+        assert!(r.errors.iter().any(|e| e.field == f), "{f}: {r}");
+    }
+}

@@ -109,6 +109,8 @@ pub struct ChainSpec {
     pub gas_price_wei: u128,
     /// Scheduled congestion.
     pub gas_spikes: Vec<GasSpike>,
+    /// Replayed gas prices by tick, wei per gas unit (empty: `gas_price_wei`).
+    pub gas_path_wei: Vec<u128>,
 }
 
 /// A period of high gas prices.

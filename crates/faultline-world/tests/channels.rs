@@ -149,6 +149,7 @@ fn two_markets(route_sales: bool, oracle_reads_pool: bool) -> WorldSpec {
             },
         ],
         chains: vec![ChainSpec {
+            gas_path_wei: Vec::new(),
             name: "ethereum".into(),
             block_time_ms: 12_000,
             gas_asset: WETH,

@@ -87,6 +87,29 @@ pub enum PriceFile {
         #[serde(default)]
         gaps: Vec<GapFile>,
     },
+    /// Real candles from a data file, resampled to the world's ticks: inside a bar the
+    /// price runs open → first extreme → second extreme → close at thirds of the bar,
+    /// so ticks shorter than a bar see its range. The file must cover the run unless
+    /// `hold_after_end` says to hold its last close.
+    Replay {
+        /// The data file, relative to this one.
+        file: String,
+        /// Its layout.
+        format: ReplayFormatFile,
+        /// UTC time of tick 0 (YYYY-MM-DDTHH:MM:SSZ); the first bar when absent.
+        #[serde(default)]
+        start: Option<String>,
+        /// Clip closes more than 25% from the median of the 7 bars on each side (a
+        /// one-bar wick never becomes a tradable price).
+        #[serde(default = "yes")]
+        filter_bad_prints: bool,
+        /// Hold the last close when the file ends before the run (a stated assumption).
+        #[serde(default)]
+        hold_after_end: bool,
+        /// Scheduled gaps on top of the replay.
+        #[serde(default)]
+        gaps: Vec<GapFile>,
+    },
     /// A fixed price.
     Peg {
         /// Dollars.
@@ -142,6 +165,43 @@ pub struct ChainFile {
     /// Periods of congestion.
     #[serde(default)]
     pub gas_spike: Vec<GasSpikeFile>,
+    /// Real gas prices, one value held per tick until the next point (spikes still
+    /// apply on top).
+    #[serde(default)]
+    pub gas_replay: Option<GasReplayFile>,
+}
+
+/// Layouts of candle files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplayFormatFile {
+    /// Binance kline CSV (data.binance.vision layout).
+    BinanceKlines,
+    /// 1-minute OHLCV CSV with `minute_start_ms, open, high, low, close`.
+    MinuteOhlcv,
+    /// CoinAPI OHLCV JSON.
+    CoinapiJson,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A replayed gas-price series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GasReplayFile {
+    /// A JSON file `{"data": [{"timestamp": ISO, <column>: wei}, …]}` (StableSims'
+    /// feeds), relative to this one.
+    pub file: String,
+    /// The column read (e.g. `avgGasDay`).
+    pub column: String,
+    /// UTC time of tick 0; the first point when absent.
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Hold the last value when the series ends before the run (a stated assumption).
+    #[serde(default)]
+    pub hold_after_end: bool,
 }
 
 /// A period of high gas prices.

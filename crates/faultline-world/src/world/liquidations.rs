@@ -220,15 +220,21 @@ impl World {
         Ok(Attempt::Done)
     }
 
-    /// What `gas_units` cost on `chain` now, in its gas asset (the gas price, or a
-    /// spike's, in wei per unit; the asset's decimals scale wei).
+    /// What `gas_units` cost on `chain` now, in its gas asset (the replayed or fixed gas
+    /// price, or a spike's, in wei per unit; the asset's decimals scale wei).
     pub(super) fn gas_cost(&self, chain: ChainId, gas_units: u64) -> Result<Amount, WorldError> {
         let ch = &self.spec.chains[chain.index()];
+        let tick = usize::try_from(self.tick).unwrap_or(usize::MAX);
+        let base = ch
+            .gas_path_wei
+            .get(tick.min(ch.gas_path_wei.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(ch.gas_price_wei);
         let gas_wei = ch
             .gas_spikes
             .iter()
             .find(|s| (s.start_tick..s.end_tick).contains(&self.tick))
-            .map_or(ch.gas_price_wei, |s| s.gas_price_wei);
+            .map_or(base, |s| s.gas_price_wei);
         // Wei are 10⁻¹⁸ of the gas asset: scale to its decimals (down, or up past 18).
         let decimals = i32::from(self.spec.assets[ch.gas_asset.index()].decimals);
         let wei = i128::try_from(gas_wei).unwrap_or(i128::MAX);

@@ -79,6 +79,41 @@ pub fn needs_redo(
     Ok(elapsed_s > tail_s || i128::from(price.atoms()) < floor)
 }
 
+/// Liquidations 1.2's English auction (`flip.sol`, Multi-Collateral Dai as of March 2020):
+/// a `tend` raises the stablecoin bid for the whole lot; once the bid reaches the tab, a
+/// `dent` lowers the lot taken for it. `beg` is the minimum step as a multiplier in ppm
+/// (1.03 → 1,030,000).
+///
+/// `tend(bid)` is valid when `bid > previous`, `bid ≤ tab`, and `bid × ONE ≥ beg ×
+/// previous` or `bid == tab` (`require(mul(bid, ONE) >= mul(beg, bids[id].bid) || bid ==
+/// tab)`).
+pub fn tend_ok(bid: i128, previous: i128, tab: i128, beg_ppm: i128) -> bool {
+    bid > previous
+        && bid <= tab
+        && (bid.saturating_mul(1_000_000) >= beg_ppm.saturating_mul(previous) || bid == tab)
+}
+
+/// The smallest valid `tend` after `previous` (capped at the tab).
+pub fn min_tend(previous: i128, tab: i128, beg_ppm: i128) -> Result<i128, ArithmeticError> {
+    if previous <= 0 {
+        return Ok(1.min(tab));
+    }
+    let raised = mul_div_wide(previous, beg_ppm, 1_000_000, Rounding::Ceil)?.max(previous + 1);
+    Ok(raised.min(tab))
+}
+
+/// `dent(lot)` is valid when `lot < previous` and `beg × lot ≤ previous × ONE`
+/// (`require(mul(beg, lot) <= mul(bids[id].lot, ONE))`).
+pub fn dent_ok(lot: i128, previous: i128, beg_ppm: i128) -> bool {
+    lot < previous && beg_ppm.saturating_mul(lot) <= previous.saturating_mul(1_000_000)
+}
+
+/// The largest valid `dent` after `previous`.
+pub fn max_dent(previous: i128, beg_ppm: i128) -> Result<i128, ArithmeticError> {
+    let lot = mul_div_wide(previous, 1_000_000, beg_ppm, Rounding::Floor)?;
+    Ok(if lot >= previous { previous - 1 } else { lot })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +151,27 @@ mod tests {
         assert!(!needs_redo(p(1_000), p(500), 100, 8_400, cusp).unwrap());
         assert!(needs_redo(p(1_000), p(399), 100, 8_400, cusp).unwrap());
         assert!(needs_redo(p(1_000), p(900), 8_401, 8_400, cusp).unwrap());
+    }
+
+    #[test]
+    fn flip_bids_step_by_beg() {
+        let beg = 1_030_000; // 3%
+                             // The first bid may be anything above zero; the next must be 3% higher.
+        assert!(tend_ok(1, 0, 1_000, beg));
+        assert_eq!(min_tend(0, 1_000, beg).unwrap(), 1);
+        assert_eq!(min_tend(100, 1_000, beg).unwrap(), 103);
+        assert!(!tend_ok(102, 100, 1_000, beg));
+        assert!(tend_ok(103, 100, 1_000, beg));
+        // Reaching the tab is always allowed, beyond it never.
+        assert!(tend_ok(1_000, 990, 1_000, beg));
+        assert!(!tend_ok(1_001, 990, 1_000, beg));
+        assert_eq!(min_tend(990, 1_000, beg).unwrap(), 1_000);
+        // A one-atom bid still steps by at least one atom.
+        assert_eq!(min_tend(1, 1_000, beg).unwrap(), 2);
+        // Dent: take at most lot / 1.03.
+        assert_eq!(max_dent(1_030, beg).unwrap(), 1_000);
+        assert!(dent_ok(1_000, 1_030, beg));
+        assert!(!dent_ok(1_001, 1_030, beg));
+        assert!(!dent_ok(1_030, 1_030, beg));
     }
 }

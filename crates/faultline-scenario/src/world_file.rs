@@ -668,6 +668,9 @@ impl<'f> Resolver<'f> {
                     min_profit_usd,
                     gas_per_liquidation,
                     max_per_block,
+                    max_gas_gwei,
+                    strategy,
+                    min_discount,
                 } => {
                     let ids = ps
                         .iter()
@@ -740,6 +743,12 @@ impl<'f> Resolver<'f> {
                         min_profit: Value::from_f64(*min_profit_usd).unwrap_or(Value::ZERO),
                         gas_per_liquidation: *gas_per_liquidation,
                         max_per_block: *max_per_block,
+                        max_gas_wei: max_gas_gwei.map(gwei_to_wei),
+                        strategy: match strategy {
+                            KeeperStrategyFile::Valuation => KeeperStrategy::Valuation,
+                            KeeperStrategyFile::Lowball => KeeperStrategy::Lowball,
+                        },
+                        min_discount: ppm(*min_discount),
                     }));
                 }
                 AgentFile::Seller {

@@ -17,6 +17,10 @@ pub fn swap(
 ) -> Result<Amount, WorldError> {
     let (dir, out_asset) = direction(pool, amount.asset())?;
     let out = pool.amount_out(ledger, dir, amount.atoms())?;
+    if out <= 0 {
+        // The pool pays nothing (a reverted swap): the trader keeps what it offered.
+        return Ok(Amount::new(out_asset, 0));
+    }
     ledger.transfer(trader, pool.holder, amount)?;
     let out = Amount::new(out_asset, out);
     ledger.transfer(pool.holder, trader, out)?;

@@ -16,9 +16,22 @@
 //!   goes to the surplus buffer (`vow`), which cancels the rest of `sin` (`heal`). When an
 //!   auction's collateral runs out first, the debt not raised stays in `sin`: bad debt.
 //!
+//! - An ilk may instead run Liquidations 1.2's English auctions (`cat.bite`, `flip.sol`,
+//!   in force on Black Thursday): a bite auctions at most `lump` of a vault's collateral
+//!   for its share of the debt times `chop`; keepers `tend` (raise the stablecoin bid for
+//!   the whole lot by at least `beg`, paying the previous bidder back and the raise to
+//!   the surplus), then, once the bid is the tab, `dent` (take less collateral by `beg`,
+//!   the rest back to the owners); the standing bid wins `ttl` after it was placed or at
+//!   the auction's `end` (`tau` after the bite); an auction with no bid at its end
+//!   restarts. What the winning bid does not raise of the debt is bad debt.
+//!
 //! Identity (the vat's `debt = Σ art + vice`, with the rate at one): the stablecoin's
 //! supply in the ledger equals the vaults' debt plus `sin`, every block. The stability fee
 //! and debt auctions are not modelled yet.
+
+mod flip;
+
+pub use flip::Won;
 
 use crate::ledger::{HolderId, Ledger};
 use crate::record::{BorneBy, CdpDetail, ProtocolRow, ProtocolSummary};
@@ -56,6 +69,21 @@ pub struct IlkSpec {
     pub tip: i128,
     /// Proportional keeper reward on `tab`.
     pub chip: Ppm,
+    /// English auctions instead of Dutch ones (the Dutch fields are then unused).
+    pub english: Option<EnglishAuction>,
+}
+
+/// Liquidations 1.2's English auction parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EnglishAuction {
+    /// A bid wins this long after it was placed with no better one (`ttl`), seconds.
+    pub ttl_s: u64,
+    /// The auction ends this long after the bite (`tau`), seconds.
+    pub tau_s: u64,
+    /// Minimum step between bids as a multiplier (1.03 → 1,030,000).
+    pub beg: Ppm,
+    /// Most collateral in one auction (`lump`), atoms.
+    pub lump: i128,
 }
 
 /// A population of vaults, drawn from the run's seed.
@@ -118,6 +146,21 @@ pub struct Auction {
     pub top: Price,
     /// When it (re)started, ms since the world began.
     pub start_ms: u64,
+    /// English: the standing bid, stablecoin atoms (0 before the first).
+    pub bid: i128,
+    /// English: the liquidator holding the standing bid.
+    pub winner: Option<usize>,
+    /// English: when the standing bid wins (`tic`), ms.
+    pub tic_ms: u64,
+    /// English: when the auction ends regardless (`end`), ms.
+    pub end_ms: u64,
+}
+
+impl Auction {
+    /// True when its ilk runs English auctions.
+    pub fn is_english(&self, spec: &CdpSpec) -> bool {
+        spec.ilks[self.ilk].english.is_some()
+    }
 }
 
 /// What happened so far.
@@ -141,6 +184,10 @@ pub struct CdpStats {
     pub skipped_unprofitable: u64,
     /// Takes skipped for lack of the keeper's stablecoin or gas.
     pub skipped_no_capital: u64,
+    /// English auctions won with a bid under one unit of stablecoin.
+    pub zero_bid_auctions: u64,
+    /// The collateral they gave away, dollars at the oracle.
+    pub zero_bid_value: Value,
 }
 
 /// A running CDP.
@@ -282,12 +329,21 @@ impl Cdp {
                 continue;
             }
             let chop = i128::from(ilk.chop.atoms());
-            let full_tab = mul_div_wide(v.art, chop, PPM, Rounding::Ceil)?;
+            let (debt, lot) = match ilk.english {
+                // `cat.bite`: at most `lump` of collateral, its share of the debt.
+                Some(e) if v.ink > e.lump => {
+                    (mul_div_wide(v.art, e.lump, v.ink, Rounding::Floor)?, e.lump)
+                }
+                _ => (v.art, v.ink),
+            };
+            let full_tab = mul_div_wide(debt, chop, PPM, Rounding::Ceil)?;
             let (debt, lot) = if full_tab <= room {
-                (v.art, v.ink)
+                (debt, lot)
+            } else if ilk.english.is_some() {
+                continue; // a bite is all or nothing
             } else {
-                let debt = mul_div_wide(room, PPM, chop, Rounding::Floor)?;
-                (debt, mul_div_wide(v.ink, debt, v.art, Rounding::Floor)?)
+                let part = mul_div_wide(room, PPM, chop, Rounding::Floor)?;
+                (part, mul_div_wide(v.ink, part, v.art, Rounding::Floor)?)
             };
             if debt <= 0 || lot <= 0 {
                 continue;
@@ -315,6 +371,10 @@ impl Cdp {
                 lot,
                 top,
                 start_ms: now_ms,
+                bid: 0,
+                winner: None,
+                tic_ms: 0,
+                end_ms: now_ms + ilk.english.map_or(0, |e| e.tau_s * 1_000),
             });
             self.stats.barks += 1;
             reward += self.incentive(&ilk, tab)?;
@@ -341,6 +401,9 @@ impl Cdp {
         for k in 0..self.auctions.len() {
             let a = self.auctions[k];
             let ilk = self.spec.ilks[a.ilk].clone();
+            if ilk.english.is_some() {
+                continue; // restarted by `english_settle`
+            }
             let elapsed = (now_ms - a.start_ms) / 1_000;
             let price = ilk.curve.price(a.top, elapsed)?;
             if needs_redo(a.top, price, elapsed, ilk.tail_s, ilk.cusp_ray)? {
@@ -479,7 +542,7 @@ impl Cdp {
         let mut k = 0;
         while k < self.auctions.len() {
             let a = self.auctions[k];
-            if a.tab > 0 && a.lot > 0 {
+            if a.is_english(&self.spec) || (a.tab > 0 && a.lot > 0) {
                 k += 1;
                 continue;
             }
@@ -502,7 +565,7 @@ impl Cdp {
     /// `heal`: the surplus cancels `sin` that no running auction still accounts for.
     pub fn heal(&mut self, ledger: &mut Ledger) -> Result<(), WorldError> {
         let queued: i128 = self.auctions.iter().map(|a| a.debt_left).sum();
-        let joy = ledger.balance(self.vow, self.spec.stablecoin).atoms();
+        let joy = ledger.balance(self.vow, self.spec.stablecoin).atoms() - self.escrowed_bids();
         let amount = joy.min(self.sin - queued).max(0);
         if amount > 0 {
             ledger.burn(self.vow, Amount::new(self.spec.stablecoin, amount))?;
@@ -646,6 +709,8 @@ impl Cdp {
                 redos: s.redos,
                 raised: self.par(s.raised)?.to_f64(),
                 keeper_incentives: self.par(s.incentives)?.to_f64(),
+                zero_bid_auctions: s.zero_bid_auctions,
+                zero_bid_value: s.zero_bid_value.to_f64(),
             }),
         })
     }
@@ -692,6 +757,7 @@ mod tests {
                 hole: 1_000_000 * E18,
                 tip: 0,
                 chip: Ppm::ZERO,
+                english: None,
             }],
             vaults: Vec::new(),
             hole: 1_000_000 * E18,

@@ -305,6 +305,9 @@ impl Perp {
             return Ok(());
         }
         let out = swap(ledger, pool, self.holder, Amount::new(asset, seized))?;
+        if out.atoms() <= 0 {
+            return Ok(()); // the pool pays nothing now: the inventory waits
+        }
         let (proceeds, dust) = atoms_to_quote(out.atoms(), self.collateral_decimals)?;
         ledger.transfer(
             self.holder,

@@ -183,7 +183,20 @@ impl Pool {
                 // reserve, with the fee taken back out.
                 let h = (b / 1_000_000).max(1);
                 let (xb, xq) = self.normalized(b, q)?;
-                let out = self.stable_raw_out(Direction::SellBase, xb, xq, self.norm_base(h)?)?;
+                let out = match self.stable_raw_out(Direction::SellBase, xb, xq, self.norm_base(h)?)
+                {
+                    // The invariant cannot be computed (the contract would revert): quote
+                    // the reserves' ratio, the curve's constant-product limit.
+                    Err(e) if reverts(&e) => {
+                        let ratio =
+                            u(q) * sb * U256::from(u128::try_from(PRICE_SCALE).unwrap_or(0))
+                                / (u(b) * sq);
+                        let atoms =
+                            i64::try_from(ratio).map_err(|_| ArithmeticError::new("pool price"))?;
+                        return Ok(Price::from_atoms(atoms));
+                    }
+                    r => r?,
+                };
                 // `out` is normalized quote; `h` normalized base is `norm_base(h)`.
                 let nb = self.norm_base(h)?;
                 if nb == 0 {
@@ -258,7 +271,12 @@ impl Pool {
             Direction::SellBase => self.norm_base(amount_in)?,
             Direction::BuyBase => self.norm_quote(amount_in)?,
         };
-        let dy = self.stable_raw_out(dir, xb, xq, dx)?;
+        // Where Curve's `get_D`/`get_y` would revert (a pool drained to near nothing on
+        // one side), the swap reverts: nothing out.
+        let dy = match self.stable_raw_out(dir, xb, xq, dx) {
+            Err(e) if reverts(&e) => return Ok(0),
+            r => r?,
+        };
         let dy = dy - dy * U256::from(u128::from(self.fee_ppm)) / U256::from(FEE_DEN);
         // Back to atoms of the output coin, floored.
         let out = match dir {
@@ -276,6 +294,17 @@ impl Pool {
     }
 }
 
+/// The stableswap math failed where the contract reverts (no convergence, an empty coin).
+fn reverts(e: &ArithmeticError) -> bool {
+    e.op.starts_with("stableswap")
+}
+
+/// `a × b`, or the error a reverting contract gives (Vyper checks every product).
+fn mul(a: U256, b: U256) -> Result<U256, ArithmeticError> {
+    a.checked_mul(b)
+        .ok_or_else(|| ArithmeticError::new("stableswap overflow"))
+}
+
 /// Curve's `get_D` for two coins: the invariant by Newton's method.
 fn get_d(x0: U256, x1: U256, amp: U256) -> Result<U256, ArithmeticError> {
     let s = x0 + x1;
@@ -283,7 +312,7 @@ fn get_d(x0: U256, x1: U256, amp: U256) -> Result<U256, ArithmeticError> {
         return Ok(U256::ZERO);
     }
     let n = U256::from(N);
-    let ann = amp * n;
+    let ann = mul(amp, n)?;
     let mut d = s;
     for _ in 0..255 {
         let mut d_p = d;
@@ -291,11 +320,11 @@ fn get_d(x0: U256, x1: U256, amp: U256) -> Result<U256, ArithmeticError> {
             if x == 0 {
                 return Err(ArithmeticError::new("stableswap empty coin"));
             }
-            d_p = d_p * d / (x * n);
+            d_p = mul(d_p, d)? / mul(x, n)?;
         }
         let prev = d;
-        let num = (ann * s + d_p * n) * d;
-        let den = (ann - 1) * d + (n + 1) * d_p;
+        let num = mul(mul(ann, s)? + mul(d_p, n)?, d)?;
+        let den = mul(ann - 1, d)? + mul(n + 1, d_p)?;
         d = num / den;
         if d.abs_diff(prev) <= 1 {
             return Ok(d);
@@ -307,20 +336,20 @@ fn get_d(x0: U256, x1: U256, amp: U256) -> Result<U256, ArithmeticError> {
 /// Curve's `get_y` for two coins: the other balance given one balance and `D`.
 fn get_y(x: U256, d: U256, amp: U256) -> Result<U256, ArithmeticError> {
     let n = U256::from(N);
-    let ann = amp * n;
+    let ann = mul(amp, n)?;
     if x == 0 {
         return Err(ArithmeticError::new("stableswap empty coin"));
     }
-    let c = d * d / (x * n) * d / (ann * n);
+    let c = mul(mul(d, d)? / mul(x, n)?, d)? / mul(ann, n)?;
     let b = x + d / ann;
     let mut y = d;
     for _ in 0..255 {
         let prev = y;
-        let den = 2 * y + b;
+        let den = mul(U256::from(2u32), y)? + b;
         if den <= d {
             return Err(ArithmeticError::new("stableswap y"));
         }
-        y = (y * y + c) / (den - d);
+        y = (mul(y, y)? + c) / (den - d);
         if y.abs_diff(prev) <= 1 {
             return Ok(y);
         }
@@ -378,6 +407,40 @@ mod tests {
                 .unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn a_stableswap_drained_past_its_invariant_reverts_instead_of_failing_the_run() {
+        let curve = Curve::StableSwap {
+            amplification: 200,
+            rate_e18: NORM,
+        };
+        // One USDC atom against ten trillion ETH-units: Curve's get_D gives up.
+        let (mut l, p) = world(curve, 10i128.pow(31), 1, 400);
+        let (b, q) = p.reserves(&l);
+        let (xb, xq) = p.normalized(b, q).unwrap();
+        assert!(reverts(&get_d(xb, xq, U256::from(200u32)).unwrap_err()));
+        assert_eq!(
+            p.amount_out(&l, Direction::SellBase, 10i128.pow(18))
+                .unwrap(),
+            0
+        );
+        assert!(
+            p.mid(&l).is_ok(),
+            "the mid falls back to the reserves' ratio"
+        );
+        let trader = l.open("trader");
+        l.external_in(trader, Amount::new(ETH, 10i128.pow(18)))
+            .unwrap();
+        let out =
+            crate::agents::swap(&mut l, &p, trader, Amount::new(ETH, 10i128.pow(18))).unwrap();
+        assert_eq!(out.atoms(), 0);
+        assert_eq!(
+            l.balance(trader, ETH).atoms(),
+            10i128.pow(18),
+            "nothing taken"
+        );
+        assert!(l.imbalances().is_empty());
     }
 
     #[test]

@@ -198,6 +198,10 @@ pub struct CdpDetail {
     pub raised: f64,
     /// Keeper rewards minted, dollars at par.
     pub keeper_incentives: f64,
+    /// English auctions won with a bid under one unit of stablecoin.
+    pub zero_bid_auctions: u64,
+    /// The collateral those gave away, dollars at the oracle.
+    pub zero_bid_value: f64,
 }
 
 /// What only a lending market reports.

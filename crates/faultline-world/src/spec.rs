@@ -254,6 +254,24 @@ pub struct LiquidatorSpec {
     pub gas_per_liquidation: u64,
     /// Most liquidations it sends in one block.
     pub max_per_block: u32,
+    /// It sends nothing while gas costs more than this, wei per unit (a bot's gas cap).
+    pub max_gas_wei: Option<u128>,
+    /// How it bids in English auctions.
+    pub strategy: KeeperStrategy,
+    /// In English auctions it pays at most the lot's worth along its route less this
+    /// share.
+    pub min_discount: Ppm,
+}
+
+/// How a keeper bids in English auctions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KeeperStrategy {
+    /// Bid its valuation (the lot's worth along its route, less its discount) at once.
+    #[default]
+    Valuation,
+    /// Open with the smallest bid the contract accepts and raise only by the minimum
+    /// step (the keepers that won zero-DAI bids on Black Thursday).
+    Lowball,
 }
 
 /// An arbitrageur between one venue and the outside market.

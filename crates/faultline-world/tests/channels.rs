@@ -7,6 +7,7 @@ use faultline_math::aave::{RateCurveRay, RAY};
 use faultline_units::{Amount, AssetId, Ppm, Value};
 use faultline_world::lending::{BorrowerPopulation, LendingSpec, ReserveSpec};
 use faultline_world::pool::Curve;
+use faultline_world::spec::KeeperStrategy;
 use faultline_world::spec::*;
 use faultline_world::{World, WorldSpec};
 use proptest::prelude::*;
@@ -202,6 +203,9 @@ fn two_markets(route_sales: bool, oracle_reads_pool: bool) -> WorldSpec {
                 min_profit: Value::from_dollars(10).unwrap(),
                 gas_per_liquidation: 400_000,
                 max_per_block: 1_000,
+                max_gas_wei: None,
+                strategy: KeeperStrategy::Valuation,
+                min_discount: ppm(0.0),
             }),
             AgentSpec::Arbitrageur(ArbitrageurSpec {
                 name: "arb".into(),
@@ -423,6 +427,7 @@ fn cdp_world(gap: f64, vaults: u32, keeper_fusd: i128, dump: i128, step_s: u64) 
             hole: 30_000_000 * E18,
             tip: 300 * E18,
             chip: ppm(0.001),
+            english: None,
         }],
         vaults: vec![VaultPopulation {
             ilk: 0,
@@ -444,6 +449,9 @@ fn cdp_world(gap: f64, vaults: u32, keeper_fusd: i128, dump: i128, step_s: u64) 
             min_profit: Value::from_dollars(10).unwrap(),
             gas_per_liquidation: 400_000,
             max_per_block: 1_000,
+            max_gas_wei: None,
+            strategy: KeeperStrategy::Valuation,
+            min_discount: ppm(0.05),
         }),
         AgentSpec::Seller(SellerSpec {
             name: "holders".into(),
@@ -478,12 +486,78 @@ proptest! {
         keeper_fusd in 0i128..3_000_000,
         dump in 0i128..2_000_000,
         step_s in 12u64..120,
+        english in proptest::option::of((60u64..1_200, 0.0f64..0.1, 1i128..400, proptest::bool::ANY)),
+        gas_cap in proptest::option::of(1u128..100),
     ) {
-        let spec = cdp_world(gap, vaults, keeper_fusd, dump, step_s);
+        let mut spec = cdp_world(gap, vaults, keeper_fusd, dump, step_s);
+        if let Some((ttl_s, beg, lump, lowball)) = english {
+            with_english(&mut spec, ttl_s, beg, lump, lowball);
+        }
+        if let AgentSpec::Liquidator(l) = &mut spec.agents[0] {
+            l.max_gas_wei = gas_cap.map(|g| g * 1_000_000_000);
+        }
         let mut w = World::new(spec, seed).unwrap().with_full_checks();
         w.run().unwrap();
         prop_assert!(w.ledger.imbalances().is_empty());
     }
+}
+
+/// Turn the CDP world's ilk into Liquidations 1.2's English auctions, with a second
+/// keeper that lowballs when `lowball`.
+fn with_english(spec: &mut WorldSpec, ttl_s: u64, beg: f64, lump_weth: i128, lowball: bool) {
+    let ProtocolSpec::Cdp(c) = &mut spec.protocols[0] else {
+        unreachable!()
+    };
+    c.ilks[0].english = Some(faultline_world::cdp::EnglishAuction {
+        ttl_s,
+        tau_s: 3 * ttl_s,
+        beg: ppm(1.0 + beg),
+        lump: lump_weth * E18,
+    });
+    if lowball {
+        let AgentSpec::Liquidator(mut l) = spec.agents[0].clone() else {
+            unreachable!()
+        };
+        l.name = "lowballer".into();
+        l.strategy = KeeperStrategy::Lowball;
+        spec.agents.insert(1, AgentSpec::Liquidator(l));
+    }
+}
+
+#[test]
+fn english_auctions_raise_bids_by_beg_and_a_lone_lowballer_wins_for_nothing() {
+    // A valuation keeper and a lowballer: bids step up to the valuation and the
+    // auctions settle with the tab mostly raised.
+    let mut both = cdp_world(-0.45, 60, 3_000_000, 0, 12);
+    with_english(&mut both, 120, 0.03, 50, true);
+    let mut w = World::new(both.clone(), 3).unwrap().with_full_checks();
+    w.run().unwrap();
+    let s = w.summary(None).unwrap();
+    let d = s.protocols[0].cdp.as_ref().unwrap().clone();
+    assert!(
+        s.protocols[0].liquidations > 10 && d.takes > 0,
+        "{:?}",
+        s.protocols[0]
+    );
+    assert!(d.raised > 0.0);
+    // Price the valuation keeper out with a gas cap below the chain's price: the
+    // lowballer bids alone, and wins lots for under one FUSD.
+    let mut alone = both;
+    if let AgentSpec::Liquidator(l) = &mut alone.agents[0] {
+        l.max_gas_wei = Some(1);
+    }
+    let mut w = World::new(alone, 3).unwrap().with_full_checks();
+    w.run().unwrap();
+    let a = w.summary(None).unwrap();
+    let da = a.protocols[0].cdp.as_ref().unwrap();
+    assert!(da.zero_bid_auctions > 0, "{da:?}");
+    assert!(da.zero_bid_value > 0.0);
+    assert!(
+        a.protocols[0].shortfall > s.protocols[0].shortfall,
+        "zero bids leave the debt unraised: {} vs {}",
+        a.protocols[0].shortfall,
+        s.protocols[0].shortfall
+    );
 }
 
 #[test]

@@ -494,8 +494,13 @@ pub struct IlkFile {
     #[serde(default = "cusp_default")]
     #[schemars(range(min = 0.0, max = 1.0))]
     pub cusp: f64,
-    /// Price curve.
+    /// Price curve (Dutch, Liquidations 2.0) or `english` (Liquidations 1.2's `flip`).
     pub curve: AuctionCurveFile,
+    /// English auctions: most collateral in one auction (`cat.lump`), units; the whole
+    /// vault when absent.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub lump: Option<f64>,
     /// Most debt in auction for this collateral (`ilk.hole`), stablecoin units.
     #[schemars(range(min = 0.0, max = 1e15))]
     pub hole: f64,
@@ -538,6 +543,32 @@ pub enum AuctionCurveFile {
         #[schemars(range(min = 0.0, max = 1.0))]
         cut: f64,
     },
+    /// Not a price curve: Liquidations 1.2's English auction (`flip.sol`). Keepers
+    /// raise bids for the lot, then lower the lot for the tab, each step at least `beg`;
+    /// a bid wins `ttl_s` after it was placed or at the auction's end, `tau_s` after the
+    /// bite. `buf`, `tail_s`, `cusp`, `tip` and `chip` do not apply.
+    English {
+        /// Seconds a standing bid must go unbeaten (`ttl`; 600 on 2020-03-12).
+        #[schemars(range(min = 1, max = 10_000_000))]
+        ttl_s: u64,
+        /// Seconds from the bite to the end (`tau`; three days on 2020-03-12).
+        #[schemars(range(min = 1, max = 100_000_000))]
+        tau_s: u64,
+        /// Minimum step between bids (0.03 is 3%).
+        #[schemars(range(min = 0.0, max = 1.0))]
+        beg: f64,
+    },
+}
+
+/// How a keeper bids in English auctions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeeperStrategyFile {
+    /// Its valuation at once.
+    #[default]
+    Valuation,
+    /// The smallest bid the contract accepts, raised only by the minimum step.
+    Lowball,
 }
 
 /// A population of CDP vaults.
@@ -734,6 +765,20 @@ pub enum AgentFile {
         #[serde(default = "per_block_default")]
         #[schemars(range(min = 1, max = 1_000_000))]
         max_per_block: u32,
+        /// It sends nothing (barks, takes, bids, liquidations) while gas is above this,
+        /// gwei; no cap when absent.
+        #[serde(default)]
+        #[schemars(range(min = 0.0, max = 1e6))]
+        max_gas_gwei: Option<f64>,
+        /// How it bids in English auctions: `valuation` (the lot's worth along its route
+        /// less `min_discount`, at once) or `lowball` (the smallest step the contract
+        /// accepts).
+        #[serde(default)]
+        strategy: KeeperStrategyFile,
+        /// English auctions: the share of the lot's worth it keeps as its margin.
+        #[serde(default)]
+        #[schemars(range(min = 0.0, max = 1.0))]
+        min_discount: f64,
     },
     /// Holders who sell an asset into a venue while its price is below a level (a run on
     /// a stablecoin, a large holder dumping).

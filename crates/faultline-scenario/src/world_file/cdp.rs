@@ -4,7 +4,7 @@ use super::{ppm, ray, Names, Resolver};
 use crate::schema::world::{AuctionCurveFile, IlkFile, VaultsFile};
 use faultline_math::maker::AuctionCurve;
 use faultline_units::{AssetId, Ppm};
-use faultline_world::cdp::{CdpSpec, IlkSpec, VaultPopulation};
+use faultline_world::cdp::{CdpSpec, EnglishAuction, IlkSpec, VaultPopulation};
 use faultline_world::spec::{
     AgentSpec, AssetSpec, ChainId, ChainSpec, OracleId, OracleSpec, PriceOrigin, ProtocolSpec,
     VenueSpec,
@@ -82,16 +82,37 @@ impl Resolver<'_> {
                     "a CDP cannot be backed by its own stablecoin",
                 );
             }
-            let curve = match ilk.curve {
-                AuctionCurveFile::Linear { tau_s } => AuctionCurve::Linear { tau_s },
-                AuctionCurveFile::Stairstep { step_s, cut } => AuctionCurve::Stairstep {
-                    step_s,
-                    cut_ray: ray(cut),
-                },
+            let decimals = a.map_or(18, |a| aspecs[a].decimals);
+            let (curve, english) = match ilk.curve {
+                AuctionCurveFile::Linear { tau_s } => (AuctionCurve::Linear { tau_s }, None),
+                AuctionCurveFile::Stairstep { step_s, cut } => (
+                    AuctionCurve::Stairstep {
+                        step_s,
+                        cut_ray: ray(cut),
+                    },
+                    None,
+                ),
+                AuctionCurveFile::English { ttl_s, tau_s, beg } => (
+                    AuctionCurve::Linear { tau_s },
+                    Some(EnglishAuction {
+                        ttl_s,
+                        tau_s,
+                        beg: mult(beg, true),
+                        lump: ilk.lump.map_or(i128::MAX, |l| super::atoms(l, decimals)),
+                    }),
+                ),
             };
+            if ilk.lump.is_some() && english.is_none() {
+                self.push(
+                    format!("{ik}.lump"),
+                    "`lump` only with `curve = { kind = \"english\", ... }`",
+                    "a lump on a Dutch auction",
+                    "Liquidations 2.0 auctions a whole vault within `hole`: drop `lump`",
+                );
+            }
             ilks.push(IlkSpec {
                 asset: AssetId(u16::try_from(a.unwrap_or(0)).unwrap_or(0)),
-                decimals: a.map_or(18, |a| aspecs[a].decimals),
+                decimals,
                 oracle: OracleId(u16::try_from(o.unwrap_or(0)).unwrap_or(0)),
                 mat: mult(ilk.liquidation_ratio, false),
                 chop: mult(ilk.penalty, true),
@@ -102,6 +123,7 @@ impl Resolver<'_> {
                 hole: units(ilk.hole),
                 tip: units(ilk.tip),
                 chip: ppm(ilk.chip),
+                english,
             });
         }
         let mut vaults = Vec::new();

@@ -6,7 +6,9 @@ use crate::agents::{preview_route, sell_route, swap};
 use crate::cdp::Cdp;
 use crate::record::WorldEventKind;
 use crate::spec::ChainId;
+use crate::spec::KeeperStrategy;
 use crate::WorldError;
+use faultline_math::maker::{max_dent, min_tend};
 use faultline_units::{Amount, Price, Rounding, Value};
 
 impl World {
@@ -38,8 +40,9 @@ impl World {
                     .any(|x| x.index() == p)
             })
             .collect();
-        let Some(&first) = keepers.first() else {
-            // Nobody watches the CDP: nothing is barked (Maker needs a keeper to call bark).
+        // Nobody watches the CDP, or every watcher is priced out by gas: nothing is
+        // barked this block (Maker needs a keeper to send the transaction).
+        let Some(&first) = keepers.iter().find(|&&k| self.under_gas_cap(k, chain)) else {
             return Ok(());
         };
         let before = c.auctions.len();
@@ -59,11 +62,18 @@ impl World {
         let reward = c.redo_all(&prices, now)?;
         c.pay_incentive(&mut self.ledger, wallet, reward)?;
         for k in 0..c.auctions.len() {
+            let english = c.auctions[k].is_english(&c.spec);
             for &kp in &keepers {
-                self.keeper_take(c, kp, k, &prices, chain)?;
+                if english {
+                    self.keeper_bid(c, kp, k, chain)?;
+                } else {
+                    self.keeper_take(c, kp, k, &prices, chain)?;
+                }
             }
         }
-        let bad = c.settle(&mut self.ledger)?;
+        let bad_before = c.stats.bad_debt;
+        self.english_deals(c, &prices)?;
+        let bad = c.settle(&mut self.ledger)? + c.stats.bad_debt - bad_before;
         if bad > 0 {
             let name = c.spec.name.clone();
             let units = bad as f64 / 10f64.powi(i32::from(c.spec.stable_decimals));
@@ -79,6 +89,126 @@ impl World {
         c.heal(&mut self.ledger)
     }
 
+    /// English deals: winners receive their lots and sell them along their routes.
+    fn english_deals(&mut self, c: &mut Cdp, prices: &[Price]) -> Result<(), WorldError> {
+        let wallets: Vec<_> = self.liquidators.iter().map(|l| l.wallet).collect();
+        let now = self.time_ms();
+        for w in c.english_settle(&mut self.ledger, &wallets, prices, now)? {
+            let asset = c.spec.ilks[w.ilk].asset;
+            if self.sales_cut() {
+                continue;
+            }
+            let route = self.liquidators[w.keeper].route(asset).to_vec();
+            sell_route(
+                &mut self.ledger,
+                &self.pools,
+                wallets[w.keeper],
+                &route,
+                Amount::new(asset, w.lot),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// One keeper's bid in English auction `k`: under its gas cap, a `tend` (its
+    /// valuation, or the smallest raise for a lowballer) while the bid is under the tab,
+    /// then a `dent` (the least collateral its valuation needs, or the largest step
+    /// down); each only when the lot, sold along its route, beats the bid plus gas by
+    /// its margin.
+    fn keeper_bid(
+        &mut self,
+        c: &mut Cdp,
+        kp: usize,
+        k: usize,
+        chain: ChainId,
+    ) -> Result<(), WorldError> {
+        let a = c.auctions[k];
+        let Some(e) = c.spec.ilks[a.ilk].english else {
+            return Ok(());
+        };
+        if a.winner == Some(kp) || !self.under_gas_cap(kp, chain) {
+            return Ok(());
+        }
+        let (stable, asset) = (c.spec.stablecoin, c.spec.ilks[a.ilk].asset);
+        let keeper = &self.liquidators[kp];
+        let gas = self.gas_cost(chain, keeper.spec.gas_per_liquidation)?;
+        let capital = self.ledger.balance(keeper.wallet, stable).atoms()
+            - if gas.asset() == stable {
+                gas.atoms()
+            } else {
+                0
+            };
+        if self.ledger.balance(keeper.wallet, gas.asset()).atoms() < gas.atoms() {
+            c.stats.skipped_no_capital += 1;
+            return Ok(());
+        }
+        let route = if self.sales_cut() {
+            Vec::new()
+        } else {
+            keeper.route(asset).to_vec()
+        };
+        let proceeds = preview_route(&self.ledger, &self.pools, &route, Amount::new(asset, a.lot))?;
+        let worth = self.value_at_reference(proceeds, Rounding::Floor)?;
+        let kept = 1.0 - keeper.spec.min_discount.to_f64();
+        let par = Price::from_atoms(100_000_000);
+        let d = c.spec.stable_decimals;
+        let worth_stable = Amount::for_value(
+            stable,
+            Value::from_f64(worth.to_f64() * kept)?,
+            par,
+            d,
+            Rounding::Floor,
+        )?
+        .atoms();
+        let beg = i128::from(e.beg.atoms());
+        let gas_value = self.value_at_reference(gas, Rounding::Ceil)?;
+        let (strategy, min_profit, wallet) =
+            (keeper.spec.strategy, keeper.spec.min_profit, keeper.wallet);
+        let previous = a.winner.map(|w| self.liquidators[w].wallet);
+        let now = self.time_ms();
+        let placed = if a.bid < a.tab {
+            let want = match strategy {
+                KeeperStrategy::Valuation => worth_stable.min(a.tab),
+                KeeperStrategy::Lowball => min_tend(a.bid, a.tab, beg)?,
+            };
+            let paid = Amount::new(stable, want).value(par, d, Rounding::Ceil)?;
+            if want > capital {
+                c.stats.skipped_no_capital += 1;
+                return Ok(());
+            }
+            if worth.checked_sub(paid)?.checked_sub(gas_value)? < min_profit {
+                return Ok(());
+            }
+            c.tend(&mut self.ledger, k, kp, wallet, previous, want, now)?
+        } else {
+            let most = max_dent(a.lot, beg)?;
+            let lot = match strategy {
+                // The least collateral whose worth, less the discount, pays the tab.
+                KeeperStrategy::Valuation if worth_stable > 0 => {
+                    faultline_units::mul_div_wide(a.lot, a.tab, worth_stable, Rounding::Ceil)?
+                }
+                KeeperStrategy::Valuation => return Ok(()),
+                KeeperStrategy::Lowball => most,
+            };
+            if lot > most || lot <= 0 || capital < a.tab {
+                return Ok(());
+            }
+            let got = worth.mul_div(lot, a.lot, Rounding::Floor)?;
+            let paid = Amount::new(stable, a.tab).value(par, d, Rounding::Ceil)?;
+            if got.checked_sub(paid)?.checked_sub(gas_value)? < min_profit {
+                return Ok(());
+            }
+            c.dent(&mut self.ledger, k, kp, wallet, previous, lot, now)?
+        };
+        if placed {
+            self.ledger.external_out(wallet, gas)?;
+            let keeper = &mut self.liquidators[kp];
+            keeper.liquidations += 1;
+            keeper.gas_paid = keeper.gas_paid.checked_add(gas_value)?;
+        }
+        Ok(())
+    }
+
     /// One keeper's take on auction `k`, if its route sells the collateral for more than
     /// it pays plus gas and its margin.
     fn keeper_take(
@@ -89,6 +219,9 @@ impl World {
         prices: &[Price],
         chain: ChainId,
     ) -> Result<(), WorldError> {
+        if !self.under_gas_cap(kp, chain) {
+            return Ok(());
+        }
         let now = self.time_ms();
         let price = c.price_now(k, now)?;
         let keeper = &self.liquidators[kp];

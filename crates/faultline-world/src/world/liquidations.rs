@@ -35,7 +35,9 @@ impl World {
         let mut used = vec![0u32; self.liquidators.len()];
         for c in candidates {
             for &k in &watchers {
-                if used[k] >= self.liquidators[k].spec.max_per_block {
+                if used[k] >= self.liquidators[k].spec.max_per_block
+                    || !self.under_gas_cap(k, chain)
+                {
                     continue;
                 }
                 if self.liquidate_sized(m, k, c, &prices, chain)? {
@@ -113,6 +115,30 @@ impl World {
             ),
         );
         Ok(false)
+    }
+
+    /// The gas price on `chain` now, wei per unit: a spike's, else the replayed or fixed
+    /// price.
+    pub(super) fn gas_price_wei(&self, chain: ChainId) -> u128 {
+        let ch = &self.spec.chains[chain.index()];
+        let tick = usize::try_from(self.tick).unwrap_or(usize::MAX);
+        let base = ch
+            .gas_path_wei
+            .get(tick.min(ch.gas_path_wei.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(ch.gas_price_wei);
+        ch.gas_spikes
+            .iter()
+            .find(|s| (s.start_tick..s.end_tick).contains(&self.tick))
+            .map_or(base, |s| s.gas_price_wei)
+    }
+
+    /// Liquidator `k` would send a transaction on `chain` at today's gas price.
+    pub(super) fn under_gas_cap(&self, k: usize, chain: ChainId) -> bool {
+        self.liquidators[k]
+            .spec
+            .max_gas_wei
+            .is_none_or(|cap| self.gas_price_wei(chain) <= cap)
     }
 
     /// Atoms of `asset` liquidator `k` can spend on a call after setting aside its gas.
@@ -224,17 +250,7 @@ impl World {
     /// price, or a spike's, in wei per unit; the asset's decimals scale wei).
     pub(super) fn gas_cost(&self, chain: ChainId, gas_units: u64) -> Result<Amount, WorldError> {
         let ch = &self.spec.chains[chain.index()];
-        let tick = usize::try_from(self.tick).unwrap_or(usize::MAX);
-        let base = ch
-            .gas_path_wei
-            .get(tick.min(ch.gas_path_wei.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(ch.gas_price_wei);
-        let gas_wei = ch
-            .gas_spikes
-            .iter()
-            .find(|s| (s.start_tick..s.end_tick).contains(&self.tick))
-            .map_or(base, |s| s.gas_price_wei);
+        let gas_wei = self.gas_price_wei(chain);
         // Wei are 10⁻¹⁸ of the gas asset: scale to its decimals (down, or up past 18).
         let decimals = i32::from(self.spec.assets[ch.gas_asset.index()].decimals);
         let wei = i128::try_from(gas_wei).unwrap_or(i128::MAX);

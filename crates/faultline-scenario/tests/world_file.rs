@@ -1038,3 +1038,35 @@ fn real_candles_and_gas_prices_replay_at_the_worlds_ticks_and_must_cover_the_run
         assert!(r.errors.iter().any(|e| e.field == f), "{f}: {r}");
     }
 }
+
+const BLACK_THURSDAY: &str = include_str!("../../../scenarios/replays/black-thursday/world.toml");
+
+fn black_thursday(text: &str) -> faultline_world::WorldSummary {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/replays/black-thursday/world.toml");
+    // The first twelve hours: the crash and the worst of the congestion.
+    let text = text.replace("duration_s = 80600", "duration_s = 43200");
+    run_at(&text, &path).summary(None).unwrap()
+}
+
+#[test]
+fn on_black_thursday_a_lowballer_alone_above_the_gas_caps_wins_auctions_for_nothing() {
+    let base = black_thursday(BLACK_THURSDAY);
+    let d = base.protocols[0].cdp.as_ref().unwrap();
+    assert!(d.takes > 100, "{d:?}");
+    assert!(
+        d.zero_bid_auctions > 0 && d.zero_bid_value > 1e6,
+        "while the others are priced out the lowballer's bids stand: {d:?}"
+    );
+    // Without the lowballer nobody bids zero: congestion only delays the auctions.
+    let valuers = BLACK_THURSDAY.replace("strategy = \"lowball\"", "min_discount = 0.05");
+    let v = black_thursday(&valuers);
+    let dv = v.protocols[0].cdp.as_ref().unwrap();
+    assert_eq!(dv.zero_bid_auctions, 0, "{dv:?}");
+    assert!(
+        v.protocols[0].shortfall < base.protocols[0].shortfall,
+        "{} vs {}",
+        v.protocols[0].shortfall,
+        base.protocols[0].shortfall
+    );
+}

@@ -51,6 +51,26 @@ pub fn mul_div_wide(
     if c == 0 {
         return Err(ArithmeticError::new("division by zero"));
     }
+    // Fast path: the product fits in 128 bits (the common case), same rounding.
+    if let Some(n) = a.checked_mul(b) {
+        if c != -1 || n != i128::MIN {
+            let (q, r) = (n / c, n % c);
+            if r == 0 {
+                return Ok(q);
+            }
+            let exact_is_negative = (r < 0) != (c < 0);
+            return Ok(match (rounding, exact_is_negative) {
+                (Rounding::Floor, true) => q - 1,
+                (Rounding::Ceil, false) => q + 1,
+                _ => q,
+            });
+        }
+    }
+    mul_div_256(a, b, c, rounding)
+}
+
+/// [`mul_div_wide`] through 256-bit integers throughout.
+fn mul_div_256(a: i128, b: i128, c: i128, rounding: Rounding) -> Result<i128, ArithmeticError> {
     let n = I256::from(a) * I256::from(b);
     let d = I256::from(c);
     let q = n / d;
@@ -321,6 +341,38 @@ mod tests {
         );
         assert_eq!(mul_div_wide(-7, 1, 2, Rounding::Ceil).unwrap(), -3);
         assert!(mul_div_wide(1, 1, 0, Rounding::Floor).is_err());
+        // The 128-bit fast path rounds exactly as the 256-bit one, signs and all.
+        let values = [
+            0,
+            1,
+            -1,
+            2,
+            -3,
+            7,
+            10,
+            999_999,
+            -1_000_001,
+            1 << 40,
+            -(1 << 62),
+            i128::MAX / 3,
+            i128::MIN / 5,
+            123_456_789_012_345_678,
+            -987_654_321_987_654_321,
+        ];
+        for &a in &values {
+            for &b in &values {
+                for &c in values.iter().filter(|&&c| c != 0) {
+                    for r in [Rounding::Floor, Rounding::Ceil] {
+                        let fast = mul_div_wide(a, b, c, r);
+                        let wide = mul_div_256(a, b, c, r);
+                        assert_eq!(fast.is_ok(), wide.is_ok(), "{a}·{b}/{c}");
+                        if let (Ok(f), Ok(w)) = (fast, wide) {
+                            assert_eq!(f, w, "{a}·{b}/{c} {r:?}");
+                        }
+                    }
+                }
+            }
+        }
         assert!(mul_div_wide(i128::MAX, 4, 1, Rounding::Floor).is_err());
     }
 

@@ -61,13 +61,18 @@ impl World {
         }
         let reward = c.redo_all(&prices, now)?;
         c.pay_incentive(&mut self.ledger, wallet, reward)?;
+        // English bids move no pool, so a keeper values a lot of a given ilk and size
+        // once per block, (keeper, ilk, lot atoms) → worth along its route, until a Dutch
+        // take sells into the pools.
+        let mut worth = std::collections::BTreeMap::new();
         for k in 0..c.auctions.len() {
             let english = c.auctions[k].is_english(&c.spec);
             for &kp in &keepers {
                 if english {
-                    self.keeper_bid(c, kp, k, chain)?;
+                    self.keeper_bid(c, kp, k, chain, &mut worth)?;
                 } else {
                     self.keeper_take(c, kp, k, &prices, chain)?;
+                    worth.clear();
                 }
             }
         }
@@ -121,6 +126,7 @@ impl World {
         kp: usize,
         k: usize,
         chain: ChainId,
+        worths: &mut std::collections::BTreeMap<(usize, usize, i128), Value>,
     ) -> Result<(), WorldError> {
         let a = c.auctions[k];
         let Some(e) = c.spec.ilks[a.ilk].english else {
@@ -131,6 +137,18 @@ impl World {
         }
         let (stable, asset) = (c.spec.stablecoin, c.spec.ilks[a.ilk].asset);
         let keeper = &self.liquidators[kp];
+        let beg = i128::from(e.beg.atoms());
+        // What the contract accepts next, before valuing anything: a keeper that cannot
+        // pay it (or its gas) does not bid.
+        let least = if a.bid < a.tab {
+            min_tend(a.bid, a.tab, beg)?
+        } else {
+            a.tab
+        };
+        if self.ledger.balance(keeper.wallet, stable).atoms() < least {
+            c.stats.skipped_no_capital += 1;
+            return Ok(());
+        }
         let gas = self.gas_cost(chain, keeper.spec.gas_per_liquidation)?;
         let capital = self.ledger.balance(keeper.wallet, stable).atoms()
             - if gas.asset() == stable {
@@ -138,17 +156,26 @@ impl World {
             } else {
                 0
             };
-        if self.ledger.balance(keeper.wallet, gas.asset()).atoms() < gas.atoms() {
+        if capital < least || self.ledger.balance(keeper.wallet, gas.asset()).atoms() < gas.atoms()
+        {
             c.stats.skipped_no_capital += 1;
             return Ok(());
         }
-        let route = if self.sales_cut() {
-            Vec::new()
-        } else {
-            keeper.route(asset).to_vec()
+        let worth = match worths.get(&(kp, a.ilk, a.lot)) {
+            Some(w) => *w,
+            None => {
+                let route = if self.sales_cut() {
+                    Vec::new()
+                } else {
+                    keeper.route(asset).to_vec()
+                };
+                let proceeds =
+                    preview_route(&self.ledger, &self.pools, &route, Amount::new(asset, a.lot))?;
+                let w = self.value_at_reference(proceeds, Rounding::Floor)?;
+                worths.insert((kp, a.ilk, a.lot), w);
+                w
+            }
         };
-        let proceeds = preview_route(&self.ledger, &self.pools, &route, Amount::new(asset, a.lot))?;
-        let worth = self.value_at_reference(proceeds, Rounding::Floor)?;
         let kept = 1.0 - keeper.spec.min_discount.to_f64();
         let par = Price::from_atoms(100_000_000);
         let d = c.spec.stable_decimals;
@@ -160,7 +187,6 @@ impl World {
             Rounding::Floor,
         )?
         .atoms();
-        let beg = i128::from(e.beg.atoms());
         let gas_value = self.value_at_reference(gas, Rounding::Ceil)?;
         let (strategy, min_profit, wallet) =
             (keeper.spec.strategy, keeper.spec.min_profit, keeper.wallet);

@@ -6,10 +6,25 @@
 use crate::events::EventKind;
 use crate::index;
 use crate::sim::{EngineError, Simulation};
-use faultline_state::{CollateralAsset, MarginGroup};
+use faultline_state::{AccountKind, CollateralAsset, MarginGroup, MarginMode};
 use faultline_units::{AccountId, Price, Quote};
 
 impl Simulation {
+    /// Traders with cross positions and a positive cross balance, with that balance:
+    /// the accounts that may post other collateral.
+    pub fn cross_traders(&self) -> Vec<(AccountId, Quote)> {
+        self.venue
+            .accounts
+            .iter()
+            .filter(|a| {
+                a.kind == AccountKind::Trader
+                    && a.cross_balance.is_positive()
+                    && a.positions.iter().any(|p| p.mode == MarginMode::Cross)
+            })
+            .map(|a| (a.id, a.cross_balance))
+            .collect()
+    }
+
     /// Accept a non-quote collateral asset; returns its index.
     pub fn add_collateral_asset(&mut self, asset: CollateralAsset) -> usize {
         self.venue.add_collateral_asset(asset)

@@ -140,7 +140,7 @@ fn with_collateral(
     share: f64,
     reserve_atoms: i128,
 ) -> faultline_engine::Simulation {
-    use faultline_state::{AccountKind, CollateralAsset, MarginMode};
+    use faultline_state::CollateralAsset;
     use faultline_units::{Ppm, Price, Rounding};
     let k = sim.add_collateral_asset(CollateralAsset {
         name: "S".into(),
@@ -150,17 +150,7 @@ fn with_collateral(
         seized: 0,
         reserve: 0,
     });
-    let traders: Vec<_> = sim
-        .venue()
-        .accounts
-        .iter()
-        .filter(|a| {
-            a.kind == AccountKind::Trader
-                && a.cross_balance.is_positive()
-                && a.positions.iter().any(|p| p.mode == MarginMode::Cross)
-        })
-        .map(|a| (a.id, a.cross_balance))
-        .collect();
+    let traders = sim.cross_traders();
     for (id, balance) in traders {
         let part = balance
             .mul_ppm(Ppm::from_fraction(share).unwrap(), Rounding::Floor)

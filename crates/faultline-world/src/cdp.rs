@@ -31,7 +31,7 @@
 
 mod flip;
 
-pub use flip::Won;
+pub use flip::{Bidder, Won};
 
 use crate::ledger::{HolderId, Ledger};
 use crate::record::{BorneBy, CdpDetail, ProtocolRow, ProtocolSummary};

@@ -34,7 +34,7 @@ use crate::record::{BorneBy, PerpDetail, ProtocolRow, ProtocolSummary};
 use crate::spec::{ChainId, OracleId, VenueId};
 use crate::WorldError;
 use faultline_engine::{EventKind, Simulation};
-use faultline_state::{AccountKind, CollateralAsset, MarginMode};
+use faultline_state::CollateralAsset;
 use faultline_units::{
     scale_of, Amount, AssetId, Ppm, Price, Quote, Rounding, BASE_SCALE, QUOTE_SCALE,
 };
@@ -195,18 +195,10 @@ impl Perp {
         }
         let mut reserve_decimals = 0;
         if let Some(r) = &spec.reserve {
-            let (name, decimals) = &at.assets[r.amount.asset().index()];
-            let k = sim.add_collateral_asset(CollateralAsset {
-                name: name.clone(),
-                scale: scale_of(*decimals)?,
-                price: at.oracle_prices[r.oracle.index()],
-                haircut: r.haircut,
-                seized: 0,
-                reserve: 0,
-            });
+            let k = sim.add_collateral_asset(entry(at, r.amount.asset(), r.oracle, r.haircut)?);
             sim.fund_reserve(k, r.amount.atoms());
             ledger.genesis(holder, r.amount)?;
-            reserve_decimals = *decimals;
+            reserve_decimals = at.assets[r.amount.asset().index()].1;
         }
         let entries = sim.venue().collateral.assets.len();
         let v = sim.venue();
@@ -496,28 +488,9 @@ fn post_collateral(
         return Ok(posted);
     }
     for c in &spec.accepts {
-        let (name, decimals) = &at.assets[c.asset.index()];
-        sim.add_collateral_asset(CollateralAsset {
-            name: name.clone(),
-            scale: scale_of(*decimals)?,
-            price: at.oracle_prices[c.oracle.index()],
-            haircut: c.haircut,
-            seized: 0,
-            reserve: 0,
-        });
+        sim.add_collateral_asset(entry(at, c.asset, c.oracle, c.haircut)?);
     }
-    let traders: Vec<(faultline_units::AccountId, Quote)> = sim
-        .venue()
-        .accounts
-        .iter()
-        .filter(|a| {
-            a.kind == AccountKind::Trader
-                && a.cross_balance.is_positive()
-                && a.positions.iter().any(|p| p.mode == MarginMode::Cross)
-        })
-        .map(|a| (a.id, a.cross_balance))
-        .collect();
-    for (id, balance) in traders {
+    for (id, balance) in sim.cross_traders() {
         for (k, c) in spec.accepts.iter().enumerate() {
             let value = balance.mul_ppm(c.share, Rounding::Floor)?;
             posted[k] += sim
@@ -540,4 +513,22 @@ fn entries(spec: &PerpSpec) -> impl Iterator<Item = (AssetId, OracleId, VenueId)
         .iter()
         .map(|r| (r.amount.asset(), r.oracle, r.sell_on));
     accepted.chain(reserve)
+}
+
+/// An engine collateral entry for a world asset valued at a world oracle.
+fn entry(
+    at: &Opening<'_>,
+    asset: AssetId,
+    oracle: OracleId,
+    haircut: Ppm,
+) -> Result<CollateralAsset, WorldError> {
+    let (name, decimals) = &at.assets[asset.index()];
+    Ok(CollateralAsset {
+        name: name.clone(),
+        scale: scale_of(*decimals)?,
+        price: at.oracle_prices[oracle.index()],
+        haircut,
+        seized: 0,
+        reserve: 0,
+    })
 }

@@ -18,71 +18,82 @@ pub struct Won {
     pub ilk: usize,
 }
 
+/// Who bids in an English auction, and whom the bid displaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bidder {
+    /// The liquidator bidding.
+    pub keeper: usize,
+    /// Its wallet.
+    pub wallet: HolderId,
+    /// The wallet of the standing bidder, paid back.
+    pub previous: Option<HolderId>,
+}
+
 impl Cdp {
-    /// `tend`: `keeper` (wallet `wallet`) bids `bid` for the whole lot of auction `k`;
-    /// it pays the previous bidder (wallet `previous`) back and the raise to the surplus.
-    /// Returns false (nothing moves) when the contract would reject the bid.
-    #[allow(clippy::too_many_arguments)]
+    /// Auction `k` and its ilk's English parameters, while it still takes bids.
+    fn biddable(&self, k: usize, now_ms: u64) -> Option<(super::Auction, super::EnglishAuction)> {
+        let a = self.auctions[k];
+        let e = self.spec.ilks[a.ilk].english?;
+        (now_ms < a.end_ms).then_some((a, e))
+    }
+
+    /// The bidder's bid stands: it wins `ttl` from now unless beaten.
+    fn stands(&mut self, k: usize, by: Bidder, ttl_s: u64, now_ms: u64) {
+        let am = &mut self.auctions[k];
+        am.winner = Some(by.keeper);
+        am.tic_ms = now_ms + ttl_s * 1_000;
+    }
+
+    /// `tend`: `by` bids `bid` for the whole lot of auction `k`; it pays the previous
+    /// bidder back and the raise to the surplus. Returns false (nothing moves) when the
+    /// contract would reject the bid.
     pub fn tend(
         &mut self,
         ledger: &mut Ledger,
         k: usize,
-        keeper: usize,
-        wallet: HolderId,
-        previous: Option<HolderId>,
+        by: Bidder,
         bid: i128,
         now_ms: u64,
     ) -> Result<bool, WorldError> {
-        let a = self.auctions[k];
-        let Some(e) = self.spec.ilks[a.ilk].english else {
+        let Some((a, e)) = self.biddable(k, now_ms) else {
             return Ok(false);
         };
-        if now_ms >= a.end_ms || !tend_ok(bid, a.bid, a.tab, i128::from(e.beg.atoms())) {
+        if !tend_ok(bid, a.bid, a.tab, i128::from(e.beg.atoms())) {
             return Ok(false);
         }
         let stable = self.spec.stablecoin;
-        if let Some(prev) = previous {
-            ledger.transfer(wallet, prev, Amount::new(stable, a.bid))?;
+        if let Some(prev) = by.previous {
+            ledger.transfer(by.wallet, prev, Amount::new(stable, a.bid))?;
         }
-        ledger.transfer(wallet, self.vow, Amount::new(stable, bid - a.bid))?;
-        let am = &mut self.auctions[k];
-        am.bid = bid;
-        am.winner = Some(keeper);
-        am.tic_ms = now_ms + e.ttl_s * 1_000;
+        ledger.transfer(by.wallet, self.vow, Amount::new(stable, bid - a.bid))?;
+        self.auctions[k].bid = bid;
+        self.stands(k, by, e.ttl_s, now_ms);
         Ok(true)
     }
 
-    /// `dent`: `keeper` takes only `lot` for the full tab (the bid already equals it); it
+    /// `dent`: `by` takes only `lot` for the full tab (the bid already equals it); it
     /// pays the previous bidder back; the collateral given up goes to the owners.
-    #[allow(clippy::too_many_arguments)]
     pub fn dent(
         &mut self,
         ledger: &mut Ledger,
         k: usize,
-        keeper: usize,
-        wallet: HolderId,
-        previous: Option<HolderId>,
+        by: Bidder,
         lot: i128,
         now_ms: u64,
     ) -> Result<bool, WorldError> {
-        let a = self.auctions[k];
-        let Some(e) = self.spec.ilks[a.ilk].english else {
+        let Some((a, e)) = self.biddable(k, now_ms) else {
             return Ok(false);
         };
-        if now_ms >= a.end_ms || a.bid < a.tab || !dent_ok(lot, a.lot, i128::from(e.beg.atoms())) {
+        if a.bid < a.tab || !dent_ok(lot, a.lot, i128::from(e.beg.atoms())) {
             return Ok(false);
         }
         let stable = self.spec.stablecoin;
-        match previous {
-            Some(prev) => ledger.transfer(wallet, prev, Amount::new(stable, a.bid))?,
-            None => ledger.transfer(wallet, self.vow, Amount::new(stable, a.bid))?,
-        }
+        let payee = by.previous.unwrap_or(self.vow);
+        ledger.transfer(by.wallet, payee, Amount::new(stable, a.bid))?;
         let asset = self.spec.ilks[a.ilk].asset;
         ledger.transfer(self.clipper, self.owners, Amount::new(asset, a.lot - lot))?;
-        let am = &mut self.auctions[k];
-        am.lot = lot;
-        am.winner = Some(keeper);
-        am.tic_ms = now_ms + e.ttl_s * 1_000;
+        self.auctions[k].lot = lot;
+        self.stands(k, by, e.ttl_s, now_ms);
         Ok(true)
     }
 

@@ -190,7 +190,11 @@ impl World {
         let gas_value = self.value_at_reference(gas, Rounding::Ceil)?;
         let (strategy, min_profit, wallet) =
             (keeper.spec.strategy, keeper.spec.min_profit, keeper.wallet);
-        let previous = a.winner.map(|w| self.liquidators[w].wallet);
+        let by = crate::cdp::Bidder {
+            keeper: kp,
+            wallet,
+            previous: a.winner.map(|w| self.liquidators[w].wallet),
+        };
         let now = self.time_ms();
         let placed = if a.bid < a.tab {
             let want = match strategy {
@@ -205,7 +209,7 @@ impl World {
             if worth.checked_sub(paid)?.checked_sub(gas_value)? < min_profit {
                 return Ok(());
             }
-            c.tend(&mut self.ledger, k, kp, wallet, previous, want, now)?
+            c.tend(&mut self.ledger, k, by, want, now)?
         } else {
             let most = max_dent(a.lot, beg)?;
             let lot = match strategy {
@@ -224,7 +228,7 @@ impl World {
             if got.checked_sub(paid)?.checked_sub(gas_value)? < min_profit {
                 return Ok(());
             }
-            c.dent(&mut self.ledger, k, kp, wallet, previous, lot, now)?
+            c.dent(&mut self.ledger, k, by, lot, now)?
         };
         if placed {
             self.ledger.external_out(wallet, gas)?;

@@ -618,6 +618,7 @@ impl<'f> Resolver<'f> {
                     hole,
                     ilk,
                     vaults,
+                    peg_defence,
                 } => {
                     let c = cdp::CdpFile {
                         name,
@@ -626,8 +627,9 @@ impl<'f> Resolver<'f> {
                         hole: *hole,
                         ilk,
                         vaults,
+                        peg: peg_defence.as_ref(),
                     };
-                    if let Some(spec) = self.cdp(i, &c, n, ospecs, aspecs) {
+                    if let Some(spec) = self.cdp(i, &c, n, ospecs, aspecs, vspecs) {
                         out.push(ProtocolSpec::Cdp(spec));
                     }
                     continue;

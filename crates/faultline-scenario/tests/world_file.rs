@@ -1069,4 +1069,58 @@ fn on_black_thursday_a_lowballer_alone_above_the_gas_caps_wins_auctions_for_noth
         v.protocols[0].shortfall,
         base.protocols[0].shortfall
     );
+    // Owners who mint and sell above $1.01 supply some of the DAI keepers buy (until
+    // their vaults' headroom at 250% is gone).
+    let defended = BLACK_THURSDAY.replace(
+        "hole = 1_000_000_000_000    # no Liquidations 2.0 limit: cat.bite had none",
+        "hole = 1_000_000_000_000\npeg_defence = { venue = \"dai-usdc\", band = 0.01, per_block_usd = 1_000_000, min_collateralization = 2.5 }",
+    );
+    assert_ne!(defended, BLACK_THURSDAY);
+    let p = black_thursday(&defended);
+    let dp = p.protocols[0].cdp.as_ref().unwrap();
+    assert!(dp.owners_drew > 1e6 && dp.owners_repaid == 0.0, "{dp:?}");
+}
+
+#[test]
+fn vault_owners_buy_back_and_repay_below_the_peg_and_hold_it_up() {
+    let defended = stablecoin_world("fusd-usdc", 400_000.0).replacen(
+        "hole = 100_000_000\n",
+        "hole = 100_000_000\npeg_defence = { venue = \"fusd-usdc\", band = 0.01, per_block_usd = 2_000_000, min_collateralization = 2.0 }\n",
+        1,
+    );
+    assert_ne!(defended, stablecoin_world("fusd-usdc", 400_000.0));
+    let d = run_world(&defended).summary(None).unwrap();
+    let open = run_world(&stablecoin_world("fusd-usdc", 400_000.0))
+        .summary(None)
+        .unwrap();
+    let cdp = d.protocols[0].cdp.as_ref().unwrap();
+    assert!(
+        cdp.owners_repaid > 1e6,
+        "owners bought back and repaid: {cdp:?}"
+    );
+    assert!(
+        d.assets[2].reference_low > open.assets[2].reference_low + 0.05,
+        "the dump is absorbed: FUSD low {} defended against {} undefended",
+        d.assets[2].reference_low,
+        open.assets[2].reference_low
+    );
+    assert!(
+        d.protocols[1].liquidations < open.protocols[1].liquidations,
+        "so fewer FUSD-backed loans are liquidated: {} vs {}",
+        d.protocols[1].liquidations,
+        open.protocols[1].liquidations
+    );
+    // A pool that does not sell the stablecoin is refused.
+    let wrong = defended.replace(
+        "peg_defence = { venue = \"fusd-usdc\"",
+        "peg_defence = { venue = \"uni\"",
+    );
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/worlds/test.toml");
+    let r = parse_world(&wrong, &here).unwrap_err();
+    assert!(
+        r.errors
+            .iter()
+            .any(|e| e.field == "protocol[0].peg_defence.venue"),
+        "{r}"
+    );
 }

@@ -151,34 +151,51 @@ impl Arbitrageur {
             let sq = faultline_units::scale_of(pool.quote_decimals)?;
             Ok(mul_div_wide(num, sq, sb, rounding)?)
         };
-        if cheap {
-            // Quote in; find the largest input that keeps the mid at or below target.
-            let cap = outside_quote_for(max_base, Rounding::Floor)?.min(q);
-            let size = bisect(cap, |x| {
-                let out = pool.amount_out(ledger, Direction::BuyBase, x)?;
-                Ok(pool.mid_at(b - out, q + x)? <= target)
-            })?;
-            if size <= 0 {
-                return Ok(());
-            }
-            ledger.external_in(self.wallet, Amount::new(pool.quote, size))?;
-            let got = swap(ledger, pool, self.wallet, Amount::new(pool.quote, size))?;
-            ledger.external_out(self.wallet, got)?;
-        } else {
-            let cap = max_base.min(b);
-            let size = bisect(cap, |x| {
-                let out = pool.amount_out(ledger, Direction::SellBase, x)?;
-                Ok(pool.mid_at(b + x, q - out)? >= target)
-            })?;
-            if size <= 0 {
-                return Ok(());
-            }
-            ledger.external_in(self.wallet, Amount::new(pool.base, size))?;
-            let got = swap(ledger, pool, self.wallet, Amount::new(pool.base, size))?;
-            ledger.external_out(self.wallet, got)?;
+        let size = size_toward(
+            ledger,
+            pool,
+            !cheap,
+            target,
+            if cheap {
+                outside_quote_for(max_base, Rounding::Floor)?.min(q)
+            } else {
+                max_base.min(b)
+            },
+        )?;
+        if size <= 0 {
+            return Ok(());
         }
+        let offered = if cheap { pool.quote } else { pool.base };
+        ledger.external_in(self.wallet, Amount::new(offered, size))?;
+        let got = swap(ledger, pool, self.wallet, Amount::new(offered, size))?;
+        ledger.external_out(self.wallet, got)?;
         self.trades += 1;
         Ok(())
+    }
+}
+
+/// The largest order into `pool` (base atoms when `sell_base`, else quote atoms), at
+/// most `cap`, that leaves its mid no further than `target`: selling base lowers the
+/// mid to no less than the target, buying base raises it to no more (bisection on the
+/// exact pool arithmetic).
+pub fn size_toward(
+    ledger: &Ledger,
+    pool: &Pool,
+    sell_base: bool,
+    target: Price,
+    cap: i128,
+) -> Result<i128, WorldError> {
+    let (b, q) = pool.reserves(ledger);
+    if sell_base {
+        bisect(cap.min(b), |x| {
+            let out = pool.amount_out(ledger, Direction::SellBase, x)?;
+            Ok(pool.mid_at(b + x, q - out)? >= target)
+        })
+    } else {
+        bisect(cap.min(q), |x| {
+            let out = pool.amount_out(ledger, Direction::BuyBase, x)?;
+            Ok(pool.mid_at(b - out, q + x)? <= target)
+        })
     }
 }
 

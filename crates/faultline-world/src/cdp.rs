@@ -30,8 +30,10 @@
 //! and debt auctions are not modelled yet.
 
 mod flip;
+mod peg;
 
 pub use flip::{Bidder, Won};
+pub use peg::PegDefence;
 
 use crate::ledger::{HolderId, Ledger};
 use crate::record::{BorneBy, CdpDetail, ProtocolRow, ProtocolSummary};
@@ -116,6 +118,8 @@ pub struct CdpSpec {
     pub vaults: Vec<VaultPopulation>,
     /// Most debt in auction across ilks (`dog.Hole`), stablecoin atoms.
     pub hole: i128,
+    /// Vault owners defending the peg, if they do.
+    pub peg: Option<PegDefence>,
 }
 
 /// One vault.
@@ -188,6 +192,10 @@ pub struct CdpStats {
     pub zero_bid_auctions: u64,
     /// The collateral they gave away, dollars at the oracle.
     pub zero_bid_value: Value,
+    /// Debt owners drew to sell above the peg, atoms.
+    pub owners_drew: i128,
+    /// Debt owners repaid with stablecoin bought below the peg, atoms.
+    pub owners_repaid: i128,
 }
 
 /// A running CDP.
@@ -711,6 +719,8 @@ impl Cdp {
                 keeper_incentives: self.par(s.incentives)?.to_f64(),
                 zero_bid_auctions: s.zero_bid_auctions,
                 zero_bid_value: s.zero_bid_value.to_f64(),
+                owners_drew: self.par(s.owners_drew)?.to_f64(),
+                owners_repaid: self.par(s.owners_repaid)?.to_f64(),
             }),
         })
     }
@@ -761,6 +771,7 @@ mod tests {
             }],
             vaults: Vec::new(),
             hole: 1_000_000 * E18,
+            peg: None,
         };
         Cdp::new(spec, ledger)
     }

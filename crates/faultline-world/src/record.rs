@@ -202,6 +202,10 @@ pub struct CdpDetail {
     pub zero_bid_auctions: u64,
     /// The collateral those gave away, dollars at the oracle.
     pub zero_bid_value: f64,
+    /// Debt vault owners drew and sold above the peg, dollars at par.
+    pub owners_drew: f64,
+    /// Debt they repaid with stablecoin bought below it, dollars at par.
+    pub owners_repaid: f64,
 }
 
 /// What only a lending market reports.

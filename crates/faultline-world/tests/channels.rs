@@ -436,6 +436,7 @@ fn cdp_world(gap: f64, vaults: u32, keeper_fusd: i128, dump: i128, step_s: u64) 
             collateralization: (1.5, 2.2),
         }],
         hole: 50_000_000 * E18,
+        peg: None,
     })];
     spec.agents = vec![
         AgentSpec::Liquidator(LiquidatorSpec {
@@ -488,8 +489,17 @@ proptest! {
         step_s in 12u64..120,
         english in proptest::option::of((60u64..1_200, 0.0f64..0.1, 1i128..400, proptest::bool::ANY)),
         gas_cap in proptest::option::of(1u128..100),
+        peg in proptest::option::of((0.0f64..0.05, 10_000i128..5_000_000, 1.5f64..4.0)),
     ) {
         let mut spec = cdp_world(gap, vaults, keeper_fusd, dump, step_s);
+        if let (Some((band, per_block, floor)), ProtocolSpec::Cdp(c)) = (peg, &mut spec.protocols[0]) {
+            c.peg = Some(faultline_world::cdp::PegDefence {
+                venue: VenueId(1),
+                band: ppm(band),
+                per_block: Value::from_dollars(per_block).unwrap(),
+                min_collateralization: ppm(floor),
+            });
+        }
         if let Some((ttl_s, beg, lump, lowball)) = english {
             with_english(&mut spec, ttl_s, beg, lump, lowball);
         }

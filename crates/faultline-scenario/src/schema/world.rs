@@ -372,6 +372,11 @@ pub enum ProtocolFile {
         /// Vault populations.
         #[serde(default)]
         vaults: Vec<VaultsFile>,
+        /// Vault owners defend the peg on a pool: above `1 + band` they draw debt (each
+        /// vault down to `min_collateralization`) and sell it there, below `1 − band`
+        /// they buy the stablecoin there and repay; at most `per_block_usd` a block.
+        #[serde(default)]
+        peg_defence: Option<PegDefenceFile>,
     },
     /// A perpetual-futures venue: its markets, accounts, margin, liquidation, insurance
     /// fund, ADL and mitigations come from a version-1 scenario file (`venue`); its
@@ -558,6 +563,24 @@ pub enum AuctionCurveFile {
         #[schemars(range(min = 0.0, max = 1.0))]
         beg: f64,
     },
+}
+
+/// Vault owners' peg defence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PegDefenceFile {
+    /// The pool (the stablecoin against an asset priced outside the world).
+    pub venue: String,
+    /// They act when the stablecoin is further than this from $1 (0.01 is 1%).
+    #[schemars(range(min = 0.0, max = 0.5))]
+    pub band: f64,
+    /// Most they trade in one block, dollars.
+    #[schemars(range(min = 0.0, max = 1e12))]
+    pub per_block_usd: f64,
+    /// They draw only while a vault stays at or above this collateralization (2.0 is
+    /// 200%); at least the ilk's liquidation ratio.
+    #[schemars(range(min = 1.0, max = 100.0))]
+    pub min_collateralization: f64,
 }
 
 /// How a keeper bids in English auctions.

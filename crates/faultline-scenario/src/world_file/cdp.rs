@@ -1,13 +1,13 @@
 //! World files: CDP stablecoins and the assets whose price is their market's.
 
 use super::{ppm, ray, Names, Resolver};
-use crate::schema::world::{AuctionCurveFile, IlkFile, VaultsFile};
+use crate::schema::world::{AuctionCurveFile, IlkFile, PegDefenceFile, VaultsFile};
 use faultline_math::maker::AuctionCurve;
 use faultline_units::{AssetId, Ppm};
-use faultline_world::cdp::{CdpSpec, EnglishAuction, IlkSpec, VaultPopulation};
+use faultline_world::cdp::{CdpSpec, EnglishAuction, IlkSpec, PegDefence, VaultPopulation};
 use faultline_world::spec::{
     AgentSpec, AssetSpec, ChainId, ChainSpec, OracleId, OracleSpec, PriceOrigin, ProtocolSpec,
-    VenueSpec,
+    VenueId, VenueSpec,
 };
 
 /// A `[[protocol]]` of kind `cdp`, borrowed.
@@ -18,6 +18,7 @@ pub(super) struct CdpFile<'a> {
     pub hole: f64,
     pub ilk: &'a [IlkFile],
     pub vaults: &'a [VaultsFile],
+    pub peg: Option<&'a PegDefenceFile>,
 }
 
 /// A multiplier `1 + x` (or `x` itself when `plus_one` is false) in parts per million.
@@ -35,6 +36,7 @@ impl Resolver<'_> {
         n: &Names<'_>,
         ospecs: &[OracleSpec],
         aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
     ) -> Option<CdpSpec> {
         let at = format!("protocol[{i}]");
         let chain = self.find(format!("{at}.chain"), "chain", c.chain, n.chains);
@@ -171,6 +173,45 @@ impl Resolver<'_> {
             ilks,
             vaults,
             hole: units(c.hole),
+            peg: c
+                .peg
+                .and_then(|p| self.peg(&at, p, stable, n, aspecs, vspecs)),
+        })
+    }
+
+    /// The peg defence's pool sells the stablecoin for an asset priced outside.
+    fn peg(
+        &mut self,
+        at: &str,
+        p: &PegDefenceFile,
+        stable: Option<usize>,
+        n: &Names<'_>,
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) -> Option<PegDefence> {
+        let field = format!("{at}.peg_defence.venue");
+        let v = self.find(field.clone(), "venue", &p.venue, n.venues)?;
+        let vs = &vspecs[v];
+        let issued = matches!(aspecs[vs.quote.index()].price, PriceOrigin::Market { .. });
+        if Some(vs.base.index()) != stable || issued {
+            self.push(
+                field,
+                "a pool selling the stablecoin for an asset priced outside the world",
+                &format!(
+                    "\"{}\", trading {}/{}",
+                    p.venue,
+                    aspecs[vs.base.index()].name,
+                    aspecs[vs.quote.index()].name
+                ),
+                "owners trade the stablecoin against money that leaves and enters the world",
+            );
+            return None;
+        }
+        Some(PegDefence {
+            venue: VenueId(u16::try_from(v).unwrap_or(0)),
+            band: ppm(p.band),
+            per_block: faultline_units::Value::from_f64(p.per_block_usd).ok()?,
+            min_collateralization: ppm(p.min_collateralization),
         })
     }
 

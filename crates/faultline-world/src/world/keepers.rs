@@ -2,14 +2,14 @@
 //! take collateral from auctions, and holders who sell a falling asset.
 
 use super::{Protocol, World};
-use crate::agents::{preview_route, sell_route, swap};
+use crate::agents::{preview_route, sell_route, size_toward, swap};
 use crate::cdp::Cdp;
 use crate::record::WorldEventKind;
 use crate::spec::ChainId;
 use crate::spec::KeeperStrategy;
 use crate::WorldError;
 use faultline_math::maker::{max_dent, min_tend};
-use faultline_units::{Amount, Price, Rounding, Value};
+use faultline_units::{mul_div_wide, Amount, Price, Rounding, Value};
 
 impl World {
     /// Every ilk's oracle price, in ilk order.
@@ -76,6 +76,7 @@ impl World {
                 }
             }
         }
+        self.peg_defence(c, &prices)?;
         let bad_before = c.stats.bad_debt;
         self.english_deals(c, &prices)?;
         let bad = c.settle(&mut self.ledger)? + c.stats.bad_debt - bad_before;
@@ -92,6 +93,68 @@ impl World {
             );
         }
         c.heal(&mut self.ledger)
+    }
+
+    /// Vault owners trade the CDP's pool back toward the peg band (see
+    /// [`crate::cdp::PegDefence`]).
+    fn peg_defence(&mut self, c: &mut Cdp, prices: &[Price]) -> Result<(), WorldError> {
+        let Some(pd) = c.spec.peg else {
+            return Ok(());
+        };
+        let pool = self.pools[pd.venue.index()].clone();
+        let quote_price = self.reference[pool.quote.index()];
+        if !quote_price.is_positive() {
+            return Ok(());
+        }
+        // Pool prices are quote units per stablecoin: the band's edges in those units.
+        let in_quote = |p: Price| -> Result<Price, WorldError> {
+            let atoms = mul_div_wide(
+                i128::from(p.atoms()),
+                100_000_000,
+                i128::from(quote_price.atoms()),
+                Rounding::Floor,
+            )?;
+            Ok(Price::from_atoms(i64::try_from(atoms).map_err(|_| {
+                faultline_units::ArithmeticError::new("peg")
+            })?))
+        };
+        let (upper, lower) = (
+            in_quote(Cdp::band_edge(pd.band, true)?)?,
+            in_quote(Cdp::band_edge(pd.band, false)?)?,
+        );
+        let mid = pool.mid(&self.ledger)?;
+        let owners = c.owners;
+        if mid > upper {
+            let cap = c.at_par(pd.per_block)?;
+            let size = size_toward(&self.ledger, &pool, true, upper, cap)?;
+            let drawn = c.draw(&mut self.ledger, prices, pd.min_collateralization, size)?;
+            if drawn > 0 {
+                let got = swap(
+                    &mut self.ledger,
+                    &pool,
+                    owners,
+                    Amount::new(c.spec.stablecoin, drawn),
+                )?;
+                self.ledger.external_out(owners, got)?;
+            }
+        } else if mid < lower {
+            let qd = self.spec.assets[pool.quote.index()].decimals;
+            let cap =
+                Amount::for_value(pool.quote, pd.per_block, quote_price, qd, Rounding::Floor)?;
+            let size = size_toward(&self.ledger, &pool, false, lower, cap.atoms())?;
+            if size > 0 {
+                self.ledger
+                    .external_in(owners, Amount::new(pool.quote, size))?;
+                let got = swap(
+                    &mut self.ledger,
+                    &pool,
+                    owners,
+                    Amount::new(pool.quote, size),
+                )?;
+                c.wipe(&mut self.ledger, got.atoms())?;
+            }
+        }
+        Ok(())
     }
 
     /// English deals: winners receive their lots and sell them along their routes.

@@ -761,6 +761,7 @@ impl<'f> Resolver<'f> {
                     below_usd,
                     per_block_usd,
                     from_s,
+                    run,
                 } => {
                     let a = self.find(format!("agent[{i}].asset"), "asset", asset, assets);
                     let v = self.find(format!("agent[{i}].venue"), "venue", venue, venues);
@@ -784,6 +785,15 @@ impl<'f> Resolver<'f> {
                             .unwrap_or(faultline_units::Price::ZERO),
                         per_block: Value::from_f64(*per_block_usd).unwrap_or(Value::ZERO),
                         from_tick: from_s * 1_000 / self.tick_ms.max(1),
+                        run: run.as_ref().map(|r| {
+                            (
+                                r.holders,
+                                faultline_world::herd::HerdSpec {
+                                    base: r.base,
+                                    herd: r.herd,
+                                },
+                            )
+                        }),
                     }));
                 }
                 AgentFile::Arbitrageur {

@@ -1124,3 +1124,22 @@ fn vault_owners_buy_back_and_repay_below_the_peg_and_hold_it_up() {
         "{r}"
     );
 }
+
+#[test]
+fn holders_who_run_sell_only_as_they_leave_and_herding_hastens_the_depeg() {
+    let with_run = |base: f64, herd: f64| {
+        stablecoin_world("fusd-usdc", 400_000.0).replace(
+            "from_s = 120\n",
+            &format!("from_s = 120\nrun = {{ holders = 1000, base = {base}, herd = {herd} }}\n"),
+        )
+    };
+    let low = |text: &str| run_world(text).summary(None).unwrap().assets[2].reference_low;
+    let all_at_once = low(&stablecoin_world("fusd-usdc", 400_000.0));
+    let slow = low(&with_run(0.002, 0.0));
+    let herding = low(&with_run(0.002, 20.0));
+    assert!(
+        slow > all_at_once,
+        "a trickle of leavers: {slow} vs {all_at_once}"
+    );
+    assert!(herding < slow, "herding: {herding} vs {slow}");
+}

@@ -75,6 +75,19 @@ pub fn sell_route(
     Ok(held)
 }
 
+/// Holders who sell: their wallet, and when they run, who has left and what they sold.
+#[derive(Debug, Clone)]
+pub struct Seller {
+    /// Parameters.
+    pub spec: crate::spec::SellerSpec,
+    /// Their wallet.
+    pub wallet: HolderId,
+    /// Who has left, when they run; and the stream their decisions draw from.
+    pub herd: Option<(crate::herd::Herd, rand_chacha::ChaCha12Rng)>,
+    /// Atoms sold so far.
+    pub sold: i128,
+}
+
 /// A liquidator's running state.
 #[derive(Debug, Clone)]
 pub struct Liquidator {

@@ -28,6 +28,7 @@ pub mod agents;
 pub mod cdp;
 pub mod contagion;
 pub mod exposure;
+pub mod herd;
 pub mod ledger;
 pub mod lending;
 pub mod perp;

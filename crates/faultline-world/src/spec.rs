@@ -234,6 +234,9 @@ pub struct SellerSpec {
     pub per_block: Value,
     /// They start no earlier than this tick.
     pub from_tick: u64,
+    /// When set, the holding is spread over this many holders who run by the herd rule
+    /// while the price is below `below`; only those who left sell, each its share.
+    pub run: Option<(u32, crate::herd::HerdSpec)>,
 }
 
 /// A liquidator (a bot or a group of them acting as one).

@@ -9,7 +9,7 @@ use crate::lending::Lending;
 use crate::perp::Perp;
 use crate::pool::Pool;
 use crate::record::{WorldEvent, WorldEventKind, WorldRecords};
-use crate::spec::{ChainId, OracleSource, PriceOrigin, SellerSpec, WorldSpec};
+use crate::spec::{ChainId, OracleSource, PriceOrigin, WorldSpec};
 use crate::WorldError;
 use faultline_engine::oracle::Oracle;
 use faultline_units::{mul_div_wide, Amount, AssetId, Ppm, Price, Rounding, PRICE_SCALE};
@@ -50,7 +50,7 @@ pub struct World {
     pub protocols: Vec<Protocol>,
     liquidators: Vec<Liquidator>,
     arbitrageurs: Vec<Arbitrageur>,
-    sellers: Vec<(SellerSpec, crate::ledger::HolderId)>,
+    sellers: Vec<crate::agents::Seller>,
     events: Vec<WorldEvent>,
     seen: BTreeSet<(WorldEventKind, String)>,
     records: WorldRecords,

@@ -462,6 +462,7 @@ fn cdp_world(gap: f64, vaults: u32, keeper_fusd: i128, dump: i128, step_s: u64) 
             below: faultline_units::Price::from_units(2).unwrap(),
             per_block: Value::from_dollars(300_000).unwrap(),
             from_tick: 3,
+            run: None,
         }),
         AgentSpec::Arbitrageur(ArbitrageurSpec {
             name: "arb".into(),
@@ -490,8 +491,12 @@ proptest! {
         english in proptest::option::of((60u64..1_200, 0.0f64..0.1, 1i128..400, proptest::bool::ANY)),
         gas_cap in proptest::option::of(1u128..100),
         peg in proptest::option::of((0.0f64..0.05, 10_000i128..5_000_000, 1.5f64..4.0)),
+        run in proptest::option::of((1u32..300, 0.0f64..0.3, 0.0f64..5.0)),
     ) {
         let mut spec = cdp_world(gap, vaults, keeper_fusd, dump, step_s);
+        if let (Some((holders, base, herd)), Some(AgentSpec::Seller(sp))) = (run, spec.agents.get_mut(1)) {
+            sp.run = Some((holders, faultline_world::herd::HerdSpec { base, herd }));
+        }
         if let (Some((band, per_block, floor)), ProtocolSpec::Cdp(c)) = (peg, &mut spec.protocols[0]) {
             c.peg = Some(faultline_world::cdp::PegDefence {
                 venue: VenueId(1),

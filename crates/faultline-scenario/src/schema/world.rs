@@ -565,6 +565,23 @@ pub enum AuctionCurveFile {
     },
 }
 
+/// How holders run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolderRunFile {
+    /// Equal shares the holding is spread over.
+    #[serde(default = "ten_thousand")]
+    #[schemars(range(min = 1, max = 1_000_000))]
+    pub holders: u32,
+    /// Probability per block of leaving once the price is below the level.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub base: f64,
+    /// Weight on last block's share of leavers.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub herd: f64,
+}
+
 /// Vault owners' peg defence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -825,6 +842,12 @@ pub enum AgentFile {
         #[serde(default)]
         #[schemars(range(max = 31_536_000))]
         from_s: u64,
+        /// They run: the holding is spread over `holders`; while the price is below
+        /// `below_usd` each still in leaves with probability `base + herd × last block's
+        /// share of leavers`, and only those who left sell their shares. Without it every
+        /// holder sells at once.
+        #[serde(default)]
+        run: Option<HolderRunFile>,
     },
     /// Pulls one venue toward the outside market, settling the other leg outside.
     Arbitrageur {

@@ -1,18 +1,16 @@
 //! Depositors who run. A reserve's depositor supply is spread over `holders` equal
 //! claims. Once the market looks distressed — a recorded deficit, a loan worth more than
-//! its collateral at the oracle, or utilization past the holders' trigger — each holder
-//! still in leaves with probability `base + herd × (share of the others that left last
-//! block)`, capped at 1, the herding rule of the bank-run models after Diamond and Dybvig
-//! (1983): withdrawals beget withdrawals. A holder who left withdraws its whole claim
-//! from the reserve's cash, as far as the cash goes; the rest waits for the next block
-//! (a utilization crunch: what a run on a fully lent market looks like).
+//! its collateral at the oracle, or utilization past the holders' trigger — they run by
+//! [`crate::herd`]'s rule. A holder who left withdraws its whole claim from the reserve's
+//! cash, as far as the cash goes; the rest waits for the next block (a utilization
+//! crunch: what a run on a fully lent market looks like).
 
 use super::Lending;
+use crate::herd::{Herd, HerdSpec};
 use crate::ledger::{HolderId, Ledger};
 use crate::WorldError;
 use faultline_math::aave::RAY;
 use faultline_units::{mul_div_wide, Amount, Ppm, Price, Rounding};
-use rand::RngExt;
 
 /// A reserve's depositors and how they run.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,10 +30,8 @@ pub struct RunSpec {
 pub(super) struct RunState {
     /// Each holder's scaled claim.
     claims: Vec<i128>,
-    /// Holders who decided to leave.
-    leaving: Vec<bool>,
-    /// Share that left last block, ppm.
-    left_last_ppm: i128,
+    /// Who has decided to leave.
+    herd: Herd,
 }
 
 /// What a block's run did, for the failure sequence.
@@ -59,9 +55,8 @@ impl RunState {
             *last += depositors_scaled - each * n;
         }
         Self {
-            leaving: vec![false; claims.len()],
+            herd: Herd::new(claims.len()),
             claims,
-            left_last_ppm: 0,
         }
     }
 
@@ -139,7 +134,7 @@ impl Lending {
         let mut refused = false;
         for h in 0..state.claims.len() {
             let claim = state.claims[h];
-            if !state.leaving[h] || claim <= 0 {
+            if !state.herd.leaving[h] || claim <= 0 {
                 continue;
             }
             let want = mul_div_wide(claim, index, RAY, Rounding::Floor)?;
@@ -176,28 +171,12 @@ fn decide(
     distressed: bool,
     rng: &mut rand_chacha::ChaCha12Rng,
 ) -> RunReport {
-    if !distressed || spec.base <= 0.0 {
-        state.left_last_ppm = 0;
-        return RunReport::default();
-    }
-    #[allow(clippy::cast_precision_loss)] // a share in ppm
-    let p = (spec.base + spec.herd * state.left_last_ppm as f64 / 1e6).min(1.0);
-    let (mut active, mut left) = (0u32, 0u32);
-    for h in 0..state.claims.len() {
-        if state.leaving[h] || state.claims[h] <= 0 {
-            continue;
-        }
-        active += 1;
-        if rng.random::<f64>() < p {
-            state.leaving[h] = true;
-            left += 1;
-        }
-    }
-    state.left_last_ppm = if active > 0 {
-        i128::from(left) * 1_000_000 / i128::from(active)
-    } else {
-        0
+    let herd = HerdSpec {
+        base: spec.base,
+        herd: spec.herd,
     };
+    let claims = &state.claims;
+    let (left, active) = state.herd.step(herd, distressed, |h| claims[h] > 0, rng);
     RunReport {
         left,
         active,

@@ -266,7 +266,20 @@ impl World {
                     let wallet = self.ledger.open(sp.name.clone());
                     self.ledger
                         .genesis(wallet, Amount::new(sp.asset, sp.holding))?;
-                    self.sellers.push((sp, wallet));
+                    // Each seller's run draws from its own stream.
+                    let k = u32::try_from(self.sellers.len()).unwrap_or(0);
+                    let herd = sp.run.map(|(holders, _)| {
+                        (
+                            crate::herd::Herd::new(holders as usize),
+                            stream(self.seed, Stream::World(1 << 30 | k)),
+                        )
+                    });
+                    self.sellers.push(crate::agents::Seller {
+                        spec: sp,
+                        wallet,
+                        herd,
+                        sold: 0,
+                    });
                 }
                 AgentSpec::Arbitrageur(a) => {
                     let wallet = self.ledger.open(a.name.clone());

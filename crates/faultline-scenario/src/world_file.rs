@@ -786,6 +786,14 @@ impl<'f> Resolver<'f> {
                         per_block: Value::from_f64(*per_block_usd).unwrap_or(Value::ZERO),
                         from_tick: from_s * 1_000 / self.tick_ms.max(1),
                         run: run.as_ref().map(|r| {
+                            if r.utilization_trigger.is_some() {
+                                self.push(
+                                    format!("agent[{i}].run.utilization_trigger"),
+                                    "no utilization trigger: holders run on the price",
+                                    "a utilization trigger",
+                                    "only a lending reserve's depositors watch utilization; drop it",
+                                );
+                            }
                             (
                                 r.holders,
                                 faultline_world::herd::HerdSpec {

@@ -727,15 +727,7 @@ impl Cdp {
 
     /// Stablecoin atoms per `units` at genesis.
     pub fn stable_atoms(&self, dollars: f64) -> Result<i128, WorldError> {
-        let v = Value::from_f64(dollars)?;
-        Ok(Amount::for_value(
-            self.spec.stablecoin,
-            v,
-            Price::from_atoms(100_000_000),
-            self.spec.stable_decimals,
-            Rounding::Floor,
-        )?
-        .atoms())
+        self.at_par(Value::from_f64(dollars)?)
     }
 }
 

@@ -565,23 +565,6 @@ pub enum AuctionCurveFile {
     },
 }
 
-/// How holders run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HolderRunFile {
-    /// Equal shares the holding is spread over.
-    #[serde(default = "ten_thousand")]
-    #[schemars(range(min = 1, max = 1_000_000))]
-    pub holders: u32,
-    /// Probability per block of leaving once the price is below the level.
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub base: f64,
-    /// Weight on last block's share of leavers.
-    #[serde(default)]
-    #[schemars(range(min = 0.0, max = 100.0))]
-    pub herd: f64,
-}
-
 /// Vault owners' peg defence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -675,7 +658,7 @@ pub struct ReserveFile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunFile {
-    /// Equal claims the supply is spread over.
+    /// Equal shares the supply or holding is spread over.
     #[serde(default = "ten_thousand")]
     #[schemars(range(min = 1, max = 1_000_000))]
     pub holders: u32,
@@ -686,18 +669,15 @@ pub struct RunFile {
     #[serde(default)]
     #[schemars(range(min = 0.0, max = 100.0))]
     pub herd: f64,
-    /// Utilization above which holders are distressed.
-    #[serde(default = "ninety_nine_pct")]
+    /// Lending reserves only: utilization above which depositors are distressed (0.99
+    /// when absent).
+    #[serde(default)]
     #[schemars(range(min = 0.0, max = 1.0))]
-    pub utilization_trigger: f64,
+    pub utilization_trigger: Option<f64>,
 }
 
 fn ten_thousand() -> u32 {
     10_000
-}
-
-fn ninety_nine_pct() -> f64 {
-    0.99
 }
 
 /// A kinked borrow-rate curve, annual rates.
@@ -847,7 +827,7 @@ pub enum AgentFile {
         /// share of leavers`, and only those who left sell their shares. Without it every
         /// holder sells at once.
         #[serde(default)]
-        run: Option<HolderRunFile>,
+        run: Option<RunFile>,
     },
     /// Pulls one venue toward the outside market, settling the other leg outside.
     Arbitrageur {

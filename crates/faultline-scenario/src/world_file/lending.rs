@@ -147,7 +147,7 @@ impl Resolver<'_> {
                 holders: run.holders,
                 base: run.base,
                 herd: run.herd,
-                utilization_trigger: ppm(run.utilization_trigger),
+                utilization_trigger: ppm(run.utilization_trigger.unwrap_or(0.99)),
             }),
         }
     }

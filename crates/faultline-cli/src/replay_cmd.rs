@@ -42,25 +42,30 @@ fn replays_dir(given: Option<&Path>) -> PathBuf {
     ))
 }
 
+/// `--list`: one line per bundled replay.
+fn list(found: &[FoundReplay], dir: &Path) -> Result<()> {
+    if found.is_empty() {
+        bail!("no replays found in {} (pass --dir)", dir.display());
+    }
+    let mut t = String::from("bundled replays (faultline replay EVENT):\n");
+    for r in found {
+        t.push_str(&format!(
+            "  {:<22} {}  {:<9} {}\n",
+            r.name,
+            r.manifest.date,
+            format!("{:?}", r.manifest.data).to_lowercase(),
+            r.manifest.short
+        ));
+    }
+    print(t.trim_end())
+}
+
 /// Run it.
 pub fn replay_cmd(a: ReplayArgs) -> Result<()> {
     let dir = replays_dir(a.dir.as_deref());
     let found = list_replays(&dir).map_err(InvalidInput)?;
     if a.list || a.event.is_none() {
-        if found.is_empty() {
-            bail!("no replays found in {} (pass --dir)", dir.display());
-        }
-        let mut t = String::from("bundled replays (faultline replay EVENT):\n");
-        for r in &found {
-            t.push_str(&format!(
-                "  {:<22} {}  {:<9} {}\n",
-                r.name,
-                r.manifest.date,
-                format!("{:?}", r.manifest.data).to_lowercase(),
-                r.manifest.short
-            ));
-        }
-        return print(t.trim_end());
+        return list(&found, &dir);
     }
     let event = a.event.unwrap_or_default();
     let Some(r) = found.iter().find(|r| r.name == event) else {

@@ -571,8 +571,7 @@ impl<'f> Resolver<'f> {
         let f = self.f;
         let mut out = Vec::new();
         for (i, p) in f.protocol.iter().enumerate() {
-            let (name, chain, liquidation_protocol_fee, close_factor, reserve, borrowers) = match p
-            {
+            match p {
                 ProtocolFile::Lending {
                     name,
                     chain,
@@ -580,14 +579,19 @@ impl<'f> Resolver<'f> {
                     close_factor,
                     reserve,
                     borrowers,
-                } => (
-                    name,
-                    chain,
-                    liquidation_protocol_fee,
-                    close_factor,
-                    reserve,
-                    borrowers,
-                ),
+                } => {
+                    let l = lending::LendingFile {
+                        name,
+                        chain,
+                        liquidation_protocol_fee: *liquidation_protocol_fee,
+                        close_factor: *close_factor,
+                        reserve,
+                        borrowers,
+                    };
+                    out.push(ProtocolSpec::Lending(
+                        self.lending(i, &l, n, ospecs, aspecs),
+                    ));
+                }
                 ProtocolFile::Perp {
                     name,
                     chain,
@@ -609,7 +613,6 @@ impl<'f> Resolver<'f> {
                     if let Some(spec) = self.perp(i, &b, n, ospecs, aspecs, vspecs) {
                         out.push(ProtocolSpec::Perp(spec));
                     }
-                    continue;
                 }
                 ProtocolFile::Cdp {
                     name,
@@ -632,20 +635,8 @@ impl<'f> Resolver<'f> {
                     if let Some(spec) = self.cdp(i, &c, n, ospecs, aspecs, vspecs) {
                         out.push(ProtocolSpec::Cdp(spec));
                     }
-                    continue;
                 }
-            };
-            let l = lending::LendingFile {
-                name,
-                chain,
-                liquidation_protocol_fee: *liquidation_protocol_fee,
-                close_factor: *close_factor,
-                reserve,
-                borrowers,
-            };
-            out.push(ProtocolSpec::Lending(
-                self.lending(i, &l, n, ospecs, aspecs),
-            ));
+            }
         }
         out
     }

@@ -405,7 +405,7 @@ impl World {
     }
 
     /// The liquidators (and keepers) watching protocol `p`, in file order.
-    fn watchers(&self, p: usize) -> Vec<usize> {
+    pub(super) fn watchers(&self, p: usize) -> Vec<usize> {
         (0..self.liquidators.len())
             .filter(|&k| {
                 self.liquidators[k]

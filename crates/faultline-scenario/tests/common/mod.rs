@@ -146,3 +146,11 @@ pub fn run_text(text: &str, seed: u64) -> Simulation {
     }
     sim
 }
+
+/// The 1-based line of the first line of `text` containing `needle`.
+pub fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| panic!("{needle} not in text"))
+}

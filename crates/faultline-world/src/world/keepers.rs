@@ -31,15 +31,7 @@ impl World {
     ) -> Result<(), WorldError> {
         let prices = self.ilk_prices(c);
         let now = self.time_ms();
-        let keepers: Vec<usize> = (0..self.liquidators.len())
-            .filter(|&k| {
-                self.liquidators[k]
-                    .spec
-                    .protocols
-                    .iter()
-                    .any(|x| x.index() == p)
-            })
-            .collect();
+        let keepers = self.watchers(p);
         // Nobody watches the CDP, or every watcher is priced out by gas: nothing is
         // barked this block (Maker needs a keeper to send the transaction).
         let Some(&first) = keepers.iter().find(|&&k| self.under_gas_cap(k, chain)) else {

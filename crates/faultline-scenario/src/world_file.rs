@@ -4,6 +4,7 @@
 
 mod cdp;
 mod data;
+mod holders;
 mod lending;
 mod perp;
 
@@ -177,7 +178,8 @@ impl<'f> Resolver<'f> {
             .map(|p| match p {
                 ProtocolFile::Lending { name, .. }
                 | ProtocolFile::Perp { name, .. }
-                | ProtocolFile::Cdp { name, .. } => name.as_str(),
+                | ProtocolFile::Cdp { name, .. }
+                | ProtocolFile::Issuer { name, .. } => name.as_str(),
             })
             .collect();
         for (s, l) in [
@@ -214,7 +216,13 @@ impl<'f> Resolver<'f> {
             oracles: &oracles,
         };
         let protocol_specs = self.protocols(&names, &oracle_specs, &asset_specs, &venue_specs);
-        let agent_specs = self.agents(&assets, &venues, &protocols, &asset_specs, &venue_specs);
+        let agent_specs = self.agents(
+            &names,
+            &protocols,
+            &asset_specs,
+            &venue_specs,
+            &protocol_specs,
+        );
         self.market_priced(
             &asset_specs,
             &venue_specs,
@@ -614,6 +622,28 @@ impl<'f> Resolver<'f> {
                         out.push(ProtocolSpec::Perp(spec));
                     }
                 }
+                ProtocolFile::Issuer {
+                    name,
+                    chain,
+                    stablecoin,
+                    share,
+                    share_oracle,
+                    spread,
+                    capacity_per_block,
+                    halt_at_s,
+                } => {
+                    let f = holders::IssuerFile {
+                        name,
+                        chain,
+                        stablecoin,
+                        share,
+                        share_oracle,
+                        spread: *spread,
+                        capacity_per_block: *capacity_per_block,
+                        halt_at_s: *halt_at_s,
+                    };
+                    out.push(ProtocolSpec::Issuer(self.issuer(i, &f, n, ospecs, aspecs)));
+                }
                 ProtocolFile::Cdp {
                     name,
                     chain,
@@ -643,157 +673,23 @@ impl<'f> Resolver<'f> {
 
     fn agents(
         &mut self,
-        assets: &[&str],
-        venues: &[&str],
+        n: &Names<'_>,
         protocols: &[&str],
         aspecs: &[AssetSpec],
         vspecs: &[VenueSpec],
+        pspecs: &[ProtocolSpec],
     ) -> Vec<AgentSpec> {
         let f = self.f;
         let mut out = Vec::new();
         for (i, a) in f.agent.iter().enumerate() {
-            match a {
-                AgentFile::Liquidator {
-                    name,
-                    protocols: ps,
-                    capital,
-                    routes,
-                    min_profit_usd,
-                    gas_per_liquidation,
-                    max_per_block,
-                    max_gas_gwei,
-                    strategy,
-                    min_discount,
-                } => {
-                    let ids = ps
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(k, p)| {
-                            self.find(
-                                format!("agent[{i}].protocols[{k}]"),
-                                "protocol",
-                                p,
-                                protocols,
-                            )
-                        })
-                        .map(|p| ProtocolId(u16::try_from(p).unwrap_or(0)))
-                        .collect();
-                    let capital = capital
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(k, h)| {
-                            let x = self.find(
-                                format!("agent[{i}].capital[{k}].asset"),
-                                "asset",
-                                &h.asset,
-                                assets,
-                            )?;
-                            Some(Amount::new(
-                                AssetId(u16::try_from(x).unwrap_or(0)),
-                                atoms(h.amount, aspecs[x].decimals),
-                            ))
-                        })
-                        .collect();
-                    let mut rs = Vec::new();
-                    for (k, r) in routes.iter().enumerate() {
-                        let Some(x) = self.find(
-                            format!("agent[{i}].routes[{k}].asset"),
-                            "asset",
-                            &r.asset,
-                            assets,
-                        ) else {
-                            continue;
-                        };
-                        let mut held = AssetId(u16::try_from(x).unwrap_or(0));
-                        let mut path = Vec::new();
-                        for (j, v) in r.venues.iter().enumerate() {
-                            let Some(vi) = self.find(
-                                format!("agent[{i}].routes[{k}].venues[{j}]"),
-                                "venue",
-                                v,
-                                venues,
-                            ) else {
-                                continue;
-                            };
-                            let vs = &vspecs[vi];
-                            held = if vs.base == held {
-                                vs.quote
-                            } else if vs.quote == held {
-                                vs.base
-                            } else {
-                                self.push(format!("agent[{i}].routes[{k}].venues[{j}]"), &format!("a venue trading {}", aspecs[held.index()].name), &format!("\"{v}\""), "each venue of a route must trade what the previous one paid out");
-                                held
-                            };
-                            path.push(VenueId(u16::try_from(vi).unwrap_or(0)));
-                        }
-                        rs.push((AssetId(u16::try_from(x).unwrap_or(0)), path));
-                    }
-                    out.push(AgentSpec::Liquidator(LiquidatorSpec {
-                        name: name.clone(),
-                        protocols: ids,
-                        capital,
-                        routes: rs,
-                        min_profit: Value::from_f64(*min_profit_usd).unwrap_or(Value::ZERO),
-                        gas_per_liquidation: *gas_per_liquidation,
-                        max_per_block: *max_per_block,
-                        max_gas_wei: max_gas_gwei.map(gwei_to_wei),
-                        strategy: match strategy {
-                            KeeperStrategyFile::Valuation => KeeperStrategy::Valuation,
-                            KeeperStrategyFile::Lowball => KeeperStrategy::Lowball,
-                        },
-                        min_discount: ppm(*min_discount),
-                    }));
+            let agent = match a {
+                AgentFile::Liquidator { .. } => {
+                    self.liquidator(i, a, n.assets, n.venues, protocols, aspecs, vspecs)
                 }
-                AgentFile::Seller {
-                    name,
-                    asset,
-                    venue,
-                    holding,
-                    below_usd,
-                    per_block_usd,
-                    from_s,
-                    run,
-                } => {
-                    let a = self.find(format!("agent[{i}].asset"), "asset", asset, assets);
-                    let v = self.find(format!("agent[{i}].venue"), "venue", venue, venues);
-                    if let (Some(a), Some(v)) = (a, v) {
-                        if vspecs[v].base.index() != a {
-                            self.push(
-                                format!("agent[{i}].venue"),
-                                &format!("a venue selling {asset}"),
-                                &format!("\"{venue}\""),
-                                "holders sell into a pool whose base is their asset",
-                            );
-                        }
-                    }
-                    let a = a.unwrap_or(0);
-                    out.push(AgentSpec::Seller(SellerSpec {
-                        name: name.clone(),
-                        asset: AssetId(u16::try_from(a).unwrap_or(0)),
-                        venue: VenueId(u16::try_from(v.unwrap_or(0)).unwrap_or(0)),
-                        holding: atoms(*holding, aspecs.get(a).map_or(18, |s| s.decimals)),
-                        below: faultline_units::Price::from_f64(*below_usd)
-                            .unwrap_or(faultline_units::Price::ZERO),
-                        per_block: Value::from_f64(*per_block_usd).unwrap_or(Value::ZERO),
-                        from_tick: from_s * 1_000 / self.tick_ms.max(1),
-                        run: run.as_ref().map(|r| {
-                            if r.utilization_trigger.is_some() {
-                                self.push(
-                                    format!("agent[{i}].run.utilization_trigger"),
-                                    "no utilization trigger: holders run on the price",
-                                    "a utilization trigger",
-                                    "only a lending reserve's depositors watch utilization; drop it",
-                                );
-                            }
-                            (
-                                r.holders,
-                                faultline_world::herd::HerdSpec {
-                                    base: r.base,
-                                    herd: r.herd,
-                                },
-                            )
-                        }),
-                    }));
+                AgentFile::Seller { .. } => self.seller(i, a, n, aspecs, vspecs),
+                AgentFile::Buyer { .. } => self.buyer(i, a, n, aspecs, vspecs),
+                AgentFile::IssuerArbitrageur { .. } => {
+                    self.issuer_arbitrageur(i, a, n, protocols, aspecs, vspecs, pspecs)
                 }
                 AgentFile::Arbitrageur {
                     name,
@@ -802,18 +698,147 @@ impl<'f> Resolver<'f> {
                     threshold_bps,
                 } => {
                     let v = self
-                        .find(format!("agent[{i}].venue"), "venue", venue, venues)
+                        .find(format!("agent[{i}].venue"), "venue", venue, n.venues)
                         .unwrap_or(0);
-                    out.push(AgentSpec::Arbitrageur(ArbitrageurSpec {
+                    Some(AgentSpec::Arbitrageur(ArbitrageurSpec {
                         name: name.clone(),
                         venue: VenueId(u16::try_from(v).unwrap_or(0)),
                         max_trade: Value::from_f64(*max_trade_usd).unwrap_or(Value::ZERO),
                         threshold: ppm(threshold_bps / 10_000.0),
-                    }));
+                    }))
                 }
-            }
+            };
+            out.extend(agent);
         }
         out
+    }
+
+    /// A liquidator: its protocols, capital and routes (each venue of a route must trade
+    /// what the previous one paid out).
+    #[allow(clippy::too_many_arguments)]
+    fn liquidator(
+        &mut self,
+        i: usize,
+        a: &AgentFile,
+        assets: &[&str],
+        venues: &[&str],
+        protocols: &[&str],
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) -> Option<AgentSpec> {
+        let AgentFile::Liquidator {
+            name,
+            protocols: ps,
+            capital,
+            routes,
+            min_profit_usd,
+            gas_per_liquidation,
+            max_per_block,
+            max_gas_gwei,
+            strategy,
+            min_discount,
+        } = a
+        else {
+            return None;
+        };
+        let ids = ps
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| {
+                self.find(
+                    format!("agent[{i}].protocols[{k}]"),
+                    "protocol",
+                    p,
+                    protocols,
+                )
+            })
+            .map(|p| ProtocolId(u16::try_from(p).unwrap_or(0)))
+            .collect();
+        let capital = capital
+            .iter()
+            .enumerate()
+            .filter_map(|(k, h)| {
+                let x = self.find(
+                    format!("agent[{i}].capital[{k}].asset"),
+                    "asset",
+                    &h.asset,
+                    assets,
+                )?;
+                Some(Amount::new(
+                    AssetId(u16::try_from(x).unwrap_or(0)),
+                    atoms(h.amount, aspecs[x].decimals),
+                ))
+            })
+            .collect();
+        let rs = self.routes(i, routes, assets, venues, aspecs, vspecs);
+        Some(AgentSpec::Liquidator(LiquidatorSpec {
+            name: name.clone(),
+            protocols: ids,
+            capital,
+            routes: rs,
+            min_profit: Value::from_f64(*min_profit_usd).unwrap_or(Value::ZERO),
+            gas_per_liquidation: *gas_per_liquidation,
+            max_per_block: *max_per_block,
+            max_gas_wei: max_gas_gwei.map(gwei_to_wei),
+            strategy: match strategy {
+                KeeperStrategyFile::Valuation => KeeperStrategy::Valuation,
+                KeeperStrategyFile::Lowball => KeeperStrategy::Lowball,
+            },
+            min_discount: ppm(*min_discount),
+        }))
+    }
+
+    /// A liquidator's routes: each venue of a route must trade what the previous one
+    /// paid out.
+    fn routes(
+        &mut self,
+        i: usize,
+        routes: &[RouteFile],
+        assets: &[&str],
+        venues: &[&str],
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) -> Vec<(AssetId, Vec<VenueId>)> {
+        let mut rs = Vec::new();
+        for (k, r) in routes.iter().enumerate() {
+            let Some(x) = self.find(
+                format!("agent[{i}].routes[{k}].asset"),
+                "asset",
+                &r.asset,
+                assets,
+            ) else {
+                continue;
+            };
+            let mut held = AssetId(u16::try_from(x).unwrap_or(0));
+            let mut path = Vec::new();
+            for (j, v) in r.venues.iter().enumerate() {
+                let Some(vi) = self.find(
+                    format!("agent[{i}].routes[{k}].venues[{j}]"),
+                    "venue",
+                    v,
+                    venues,
+                ) else {
+                    continue;
+                };
+                let vs = &vspecs[vi];
+                held = if vs.base == held {
+                    vs.quote
+                } else if vs.quote == held {
+                    vs.base
+                } else {
+                    self.push(
+                        format!("agent[{i}].routes[{k}].venues[{j}]"),
+                        &format!("a venue trading {}", aspecs[held.index()].name),
+                        &format!("\"{v}\""),
+                        "each venue of a route must trade what the previous one paid out",
+                    );
+                    held
+                };
+                path.push(VenueId(u16::try_from(vi).unwrap_or(0)));
+            }
+            rs.push((AssetId(u16::try_from(x).unwrap_or(0)), path));
+        }
+        rs
     }
 }
 

@@ -84,8 +84,27 @@ pub struct Seller {
     pub wallet: HolderId,
     /// Who has left, when they run; and the stream their decisions draw from.
     pub herd: Option<(crate::herd::Herd, rand_chacha::ChaCha12Rng)>,
-    /// Atoms sold so far.
+    /// Atoms sold so far by the price rule (runs included).
     pub sold: i128,
+    /// Scheduled sales made so far (their count) and the atoms they sold.
+    pub scheduled: (usize, i128),
+    /// Blocks in which it sold.
+    pub trades: u64,
+}
+
+/// A reserve buying while the price is low: its wallet and what it bought.
+#[derive(Debug, Clone)]
+pub struct Buyer {
+    /// Parameters.
+    pub spec: crate::spec::BuyerSpec,
+    /// Its wallet.
+    pub wallet: HolderId,
+    /// Atoms of the asset bought so far.
+    pub bought: i128,
+    /// Quote atoms spent so far.
+    pub spent: i128,
+    /// Blocks in which it bought.
+    pub trades: u64,
 }
 
 /// A liquidator's running state.

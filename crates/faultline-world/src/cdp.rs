@@ -722,6 +722,7 @@ impl Cdp {
                 owners_drew: self.par(s.owners_drew)?.to_f64(),
                 owners_repaid: self.par(s.owners_repaid)?.to_f64(),
             }),
+            issuer: None,
         })
     }
 

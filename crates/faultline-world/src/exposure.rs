@@ -52,12 +52,12 @@ pub struct Network {
 }
 
 impl World {
-    /// The issuer (protocol index) of every asset a CDP issues.
+    /// The issuer (protocol index) of every asset a CDP or an algorithmic issuer issues.
     fn issuers(&self) -> Vec<Option<usize>> {
         let mut out = vec![None; self.spec().assets.len()];
         for (p, proto) in self.protocols.iter().enumerate() {
-            if let Protocol::Cdp(c) = proto {
-                out[c.spec.stablecoin.index()] = Some(p);
+            if let Some(asset) = proto.stablecoin() {
+                out[asset.index()] = Some(p);
             }
         }
         out
@@ -92,6 +92,8 @@ impl World {
                 Protocol::Lending(m) => self.lending_sheet(m, &mut held)?,
                 Protocol::Perp(v) => self.perp_sheet(v, &mut held)?,
                 Protocol::Cdp(c) => self.cdp_sheet(c, &mut held)?,
+                // Its backing is share it has yet to mint: nothing held.
+                Protocol::Issuer(_) => (0.0, 0.0),
             };
             let mut external = assets_in_books;
             for (asset, atoms) in held {
@@ -113,14 +115,11 @@ impl World {
                 external_liabilities: liabilities,
             });
         }
-        // A CDP owes its stablecoin's holders: the part other protocols hold is a claim
-        // above; the rest is owed outside.
+        // An issuer owes its stablecoin's holders: the part other protocols hold is a
+        // claim above; the rest is owed outside.
         for (p, proto) in self.protocols.iter().enumerate() {
-            if let Protocol::Cdp(c) = proto {
-                let supply = self.par(Amount::new(
-                    c.spec.stablecoin,
-                    self.ledger.supply(c.spec.stablecoin).expected(),
-                ))?;
+            if let Some(asset) = proto.stablecoin() {
+                let supply = self.par(Amount::new(asset, self.ledger.supply(asset).expected()))?;
                 let inside: f64 = claims
                     .iter()
                     .filter(|k| k.debtor == names[p])

@@ -773,6 +773,7 @@ impl Lending {
             lending: Some(self.detail()),
             perp: None,
             cdp: None,
+            issuer: None,
         })
     }
 }

@@ -29,6 +29,7 @@ pub mod cdp;
 pub mod contagion;
 pub mod exposure;
 pub mod herd;
+pub mod issuer;
 pub mod ledger;
 pub mod lending;
 pub mod perp;

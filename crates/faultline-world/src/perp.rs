@@ -467,6 +467,7 @@ impl Perp {
                 }),
             }),
             cdp: None,
+            issuer: None,
         })
     }
 }

@@ -26,6 +26,8 @@ pub enum WorldEventKind {
     Depeg,
     /// A lending market's depositors began to run.
     BankRun,
+    /// An algorithmic stablecoin was first redeemed for newly minted share.
+    Redemption,
     /// A withdrawal could not be paid in full: the reserve's cash is gone.
     WithdrawalsRefused,
     /// A perp venue's own failure sequence (first liquidation, fund draw and depletion,
@@ -104,8 +106,8 @@ pub struct ProtocolRow {
     pub time_ms: u64,
     /// Protocol.
     pub protocol: String,
-    /// Debt outstanding (lending) or trader long open interest at the mark (perp),
-    /// dollars.
+    /// Debt outstanding (lending, CDP), trader long open interest at the mark (perp) or
+    /// stablecoin outstanding at $1 (issuer), dollars.
     pub exposure: f64,
     /// Liquidations so far.
     pub liquidations: u64,
@@ -185,6 +187,28 @@ pub struct ProtocolSummary {
     /// CDP figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cdp: Option<CdpDetail>,
+    /// Algorithmic issuer figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<IssuerDetail>,
+}
+
+/// An algorithmic stablecoin's swap, in units.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssuerDetail {
+    /// Stablecoin burned for newly minted share.
+    pub redeemed: f64,
+    /// Share minted for it.
+    pub share_minted: f64,
+    /// Stablecoin minted for burned share.
+    pub issued: f64,
+    /// Share burned for it.
+    pub share_burned: f64,
+    /// Swaps executed.
+    pub swaps: u64,
+    /// Stablecoin in existence at the end.
+    pub stable_supply_end: f64,
+    /// The stablecoin's price at the end, dollars.
+    pub stable_price_end: f64,
 }
 
 /// What only a CDP reports.
@@ -261,6 +285,12 @@ pub struct AgentSummary {
     pub actions: u64,
     /// Gas paid, dollars.
     pub gas_paid: f64,
+    /// Units of its asset a seller sold or a reserve bought (absent for other agents).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traded_units: Option<f64>,
+    /// Units of the venue's quote asset a reserve spent buying (absent for others).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spent_units: Option<f64>,
 }
 
 /// An asset's identity at the end.
@@ -274,6 +304,10 @@ pub struct AssetSummary {
     pub reference_end: f64,
     /// Lowest reference.
     pub reference_low: f64,
+    /// Units in existence at the start.
+    pub supply_start: f64,
+    /// Units in existence at the end (minted and burned by protocols in between).
+    pub supply_end: f64,
     /// `Σ balances − expected`, atoms (0 in every completed run).
     pub conservation_error_atoms: i128,
 }

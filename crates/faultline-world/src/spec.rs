@@ -184,6 +184,8 @@ pub enum ProtocolSpec {
     Perp(crate::perp::PerpSpec),
     /// A Maker-like CDP stablecoin.
     Cdp(crate::cdp::CdpSpec),
+    /// An algorithmic stablecoin backed by a swap against its share (Terra).
+    Issuer(crate::issuer::IssuerSpec),
 }
 
 impl ProtocolSpec {
@@ -193,6 +195,7 @@ impl ProtocolSpec {
             ProtocolSpec::Lending(l) => &l.name,
             ProtocolSpec::Perp(p) => &p.name,
             ProtocolSpec::Cdp(c) => &c.name,
+            ProtocolSpec::Issuer(i) => &i.name,
         }
     }
     /// The chain it runs on.
@@ -201,6 +204,7 @@ impl ProtocolSpec {
             ProtocolSpec::Lending(l) => l.chain,
             ProtocolSpec::Perp(p) => p.chain,
             ProtocolSpec::Cdp(c) => c.chain,
+            ProtocolSpec::Issuer(i) => i.chain,
         }
     }
 }
@@ -215,6 +219,31 @@ pub enum AgentSpec {
     /// Holders who sell an asset into a venue once its price falls below a level (a run
     /// on a stablecoin, a large holder dumping).
     Seller(SellerSpec),
+    /// A reserve that buys an asset while its price is below a level (a foundation
+    /// defending its stablecoin's peg, a treasury buying back).
+    Buyer(BuyerSpec),
+    /// Arbitrages an algorithmic stablecoin's swap against the stablecoin's and the
+    /// share's pools.
+    IssuerArbitrageur(crate::issuer::IssuerArbitrageurSpec),
+}
+
+/// A reserve that buys while the price is low.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuyerSpec {
+    /// Name.
+    pub name: String,
+    /// The asset it buys.
+    pub asset: AssetId,
+    /// Where it buys it (a pool whose base is the asset; it pays the pool's quote).
+    pub venue: VenueId,
+    /// Quote atoms it starts with.
+    pub capital: i128,
+    /// It buys while the asset's price is below this.
+    pub below: Price,
+    /// Most it spends per block of the venue's chain, dollars.
+    pub per_block: Value,
+    /// It starts no earlier than this tick.
+    pub from_tick: u64,
 }
 
 /// Holders who sell when the price falls.
@@ -237,6 +266,9 @@ pub struct SellerSpec {
     /// When set, the holding is spread over this many holders who run by the herd rule
     /// while the price is below `below`; only those who left sell, each its share.
     pub run: Option<(u32, crate::herd::HerdSpec)>,
+    /// Scheduled sales `(tick, atoms)`, made at the venue's first block at or after the
+    /// tick whatever the price (a large holder dumping), out of the same holding.
+    pub sales: Vec<(u64, i128)>,
 }
 
 /// A liquidator (a bot or a group of them acting as one).

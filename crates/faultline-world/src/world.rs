@@ -17,6 +17,7 @@ use genesis::{open_pools, reference_paths};
 use std::collections::BTreeSet;
 
 mod genesis;
+mod holders;
 mod keepers;
 mod liquidations;
 mod records;
@@ -30,6 +31,8 @@ pub enum Protocol {
     Perp(Box<Perp>),
     /// A CDP stablecoin.
     Cdp(Box<Cdp>),
+    /// An algorithmic stablecoin's issuer.
+    Issuer(Box<crate::issuer::Issuer>),
 }
 
 /// A running world.
@@ -51,6 +54,8 @@ pub struct World {
     liquidators: Vec<Liquidator>,
     arbitrageurs: Vec<Arbitrageur>,
     sellers: Vec<crate::agents::Seller>,
+    buyers: Vec<crate::agents::Buyer>,
+    issuer_arbitrageurs: Vec<crate::issuer::IssuerArbitrageur>,
     events: Vec<WorldEvent>,
     seen: BTreeSet<(WorldEventKind, String)>,
     records: WorldRecords,
@@ -62,6 +67,7 @@ pub struct World {
     /// The protocol acting now (in the protocols phase).
     acting: usize,
     low: Vec<f64>,
+    supply_start: Vec<f64>,
     venue_low: Vec<f64>,
     network_start: Option<crate::exposure::Network>,
 }
@@ -87,6 +93,8 @@ impl World {
             liquidators: Vec::new(),
             arbitrageurs: Vec::new(),
             sellers: Vec::new(),
+            buyers: Vec::new(),
+            issuer_arbitrageurs: Vec::new(),
             events: Vec::new(),
             seen: BTreeSet::new(),
             records: WorldRecords::default(),
@@ -94,6 +102,7 @@ impl World {
             isolated: None,
             acting: 0,
             low: Vec::new(),
+            supply_start: Vec::new(),
             venue_low: Vec::new(),
             network_start: None,
             spec,
@@ -114,12 +123,24 @@ impl World {
             .collect();
         world.open_protocols()?;
         world.open_agents()?;
-        for p in &world.protocols {
-            if let Protocol::Cdp(c) = p {
-                c.back_supply(&mut world.ledger)?;
+        for p in &mut world.protocols {
+            match p {
+                Protocol::Cdp(c) => c.back_supply(&mut world.ledger)?,
+                Protocol::Issuer(i) => i.seal(&world.ledger),
+                _ => {}
             }
         }
         world.ledger.seal();
+        world.supply_start = world
+            .spec
+            .assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let id = AssetId(u16::try_from(i).unwrap_or(0));
+                Amount::new(id, world.ledger.supply(id).expected()).to_units_f64(a.decimals)
+            })
+            .collect();
         world.venue_low = world
             .pools
             .iter()
@@ -205,6 +226,7 @@ impl World {
             }
         }
         self.sellers_phase()?;
+        self.buyers_phase()?;
         self.arbitrage()?;
         self.oracles_phase()?;
         // Protocols are taken out while they act so agents and the ledger can be borrowed
@@ -435,6 +457,7 @@ impl World {
         match proto {
             Protocol::Lending(m) => self.lending_block(m, p, chain),
             Protocol::Cdp(c) => self.cdp_block(c, p, chain),
+            Protocol::Issuer(i) => self.issuer_block(i, p),
             Protocol::Perp(perp) => {
                 let prices: Vec<Price> = self.oracles.iter().map(Oracle::price).collect();
                 let hedge = !self.sales_cut();
@@ -462,6 +485,7 @@ impl World {
                 Protocol::Lending(_) => continue,
                 Protocol::Perp(perp) => (&perp.spec.name, perp.check(&self.ledger)),
                 Protocol::Cdp(c) => (&c.spec.name, c.check(&self.ledger, self.full_checks)),
+                Protocol::Issuer(i) => (&i.spec.name, i.check(&self.ledger)),
             };
             books.map_err(|detail| WorldError::Books {
                 tick: self.tick,

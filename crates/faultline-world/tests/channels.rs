@@ -463,6 +463,7 @@ fn cdp_world(gap: f64, vaults: u32, keeper_fusd: i128, dump: i128, step_s: u64) 
             per_block: Value::from_dollars(300_000).unwrap(),
             from_tick: 3,
             run: None,
+            sales: Vec::new(),
         }),
         AgentSpec::Arbitrageur(ArbitrageurSpec {
             name: "arb".into(),

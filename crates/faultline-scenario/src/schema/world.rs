@@ -355,6 +355,34 @@ pub enum ProtocolFile {
         #[serde(default)]
         borrowers: Vec<BorrowersFile>,
     },
+    /// An algorithmic stablecoin backed only by a swap against its issuer's share token
+    /// (Terra's market module): one stablecoin for a dollar of newly minted share at the
+    /// share's oracle price, or the reverse, less `spread`, at most `capacity_per_block`
+    /// stablecoins a block. Every unit of the stablecoin that exists at the start counts
+    /// as issued by it; `issuer_arbitrageur` agents trade the swap.
+    Issuer {
+        /// Name, unique in the world.
+        name: String,
+        /// The chain it runs on.
+        chain: String,
+        /// The stablecoin (an asset priced `kind = "market"`).
+        stablecoin: String,
+        /// The share token minted and burned against it (any price origin).
+        share: String,
+        /// The oracle pricing the share for swaps.
+        share_oracle: String,
+        /// What the swap keeps (Terra's `MinStabilitySpread`: 0.005).
+        #[serde(default = "half_pct")]
+        #[schemars(range(min = 0.0, max = 0.5))]
+        spread: f64,
+        /// Most stablecoin units swapped per block of its chain, both ways together.
+        #[schemars(range(min = 0.0, max = 1e15))]
+        capacity_per_block: f64,
+        /// From this many seconds on nothing is swapped (the chain was halted).
+        #[serde(default)]
+        #[schemars(range(max = 31_536_000))]
+        halt_at_s: Option<u64>,
+    },
     /// A Maker-like CDP stablecoin under Liquidations 2.0.
     Cdp {
         /// Name, unique in the world.
@@ -450,6 +478,9 @@ pub struct InsuranceReserveFile {
 
 fn ten_pct() -> f64 {
     0.1
+}
+fn half_pct() -> f64 {
+    0.005
 }
 
 /// How a market of a perp venue is tied to the world.
@@ -812,22 +843,70 @@ pub enum AgentFile {
         /// Units held at the start.
         #[schemars(range(min = 0.0, max = 1e15))]
         holding: f64,
-        /// They sell while the asset's price is below this, dollars.
+        /// They sell while the asset's price is below this, dollars (0: only on
+        /// schedule).
+        #[serde(default)]
         #[schemars(range(min = 0.0, max = 1e10))]
         below_usd: f64,
-        /// Most they sell per block, dollars.
+        /// Most they sell per block while below `below_usd`, dollars.
+        #[serde(default)]
         #[schemars(range(min = 0.0, max = 1e12))]
         per_block_usd: f64,
-        /// Not before this many seconds.
+        /// Price-triggered sales not before this many seconds.
         #[serde(default)]
         #[schemars(range(max = 31_536_000))]
         from_s: u64,
+        /// Sales at set times whatever the price (a large holder dumping), in time
+        /// order, each at the venue's first block at or after `at_s`; out of the same
+        /// holding.
+        #[serde(default)]
+        sales: Vec<SaleFile>,
         /// They run: the holding is spread over `holders`; while the price is below
         /// `below_usd` each still in leaves with probability `base + herd × last block's
         /// share of leavers`, and only those who left sell their shares. Without it every
         /// holder sells at once.
         #[serde(default)]
         run: Option<RunFile>,
+    },
+    /// A reserve that buys an asset on a venue while its price is below a level (the Luna
+    /// Foundation Guard defending UST; a treasury buying back) and keeps what it buys.
+    Buyer {
+        /// Name, unique in the world.
+        name: String,
+        /// The asset bought.
+        asset: String,
+        /// Where (a pool whose base is the asset; the reserve pays its quote asset).
+        venue: String,
+        /// Units of the venue's quote asset at the start.
+        #[schemars(range(min = 0.0, max = 1e15))]
+        capital: f64,
+        /// It buys while the asset's price is below this, dollars (no higher than
+        /// brings the pool to it).
+        #[schemars(range(min = 0.0, max = 1e10))]
+        below_usd: f64,
+        /// Most it spends per block, dollars.
+        #[schemars(range(min = 0.0, max = 1e12))]
+        per_block_usd: f64,
+        /// Not before this many seconds.
+        #[serde(default)]
+        #[schemars(range(max = 31_536_000))]
+        from_s: u64,
+    },
+    /// Trades an issuer's swap: below `1 − spread` it buys the stablecoin on
+    /// `stable_venue`, redeems it and sells the new share on `share_venue`; above
+    /// `1 + spread` the reverse. Both pools are quoted in the same asset, its capital.
+    IssuerArbitrageur {
+        /// Name, unique in the world.
+        name: String,
+        /// The issuer (a protocol of kind `issuer`).
+        protocol: String,
+        /// A pool of the stablecoin.
+        stable_venue: String,
+        /// A pool of the share, quoted in the same asset.
+        share_venue: String,
+        /// Units of the pools' quote asset at the start.
+        #[schemars(range(min = 0.0, max = 1e15))]
+        capital: f64,
     },
     /// Pulls one venue toward the outside market, settling the other leg outside.
     Arbitrageur {
@@ -863,6 +942,18 @@ pub struct HoldingFile {
     pub asset: String,
     /// Units.
     #[schemars(range(min = 0.0, max = 1e15))]
+    pub amount: f64,
+}
+
+/// A sale at a set time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaleFile {
+    /// Seconds from the start.
+    #[schemars(range(max = 31_536_000))]
+    pub at_s: u64,
+    /// Units sold.
+    #[schemars(extend("exclusiveMinimum" = 0.0), range(max = 1e15))]
     pub amount: f64,
 }
 

@@ -278,21 +278,24 @@ impl Resolver<'_> {
         }
         let mut issuers: Vec<AssetId> = Vec::new();
         for (i, p) in pspecs.iter().enumerate() {
-            match p {
-                ProtocolSpec::Cdp(c) => {
-                    if issuers.contains(&c.stablecoin) {
-                        self.push(
-                            format!("protocol[{i}].stablecoin"),
-                            "a stablecoin no other CDP issues",
-                            &quoted(c.stablecoin),
-                            "declare one asset per issuer",
-                        );
-                    }
-                    issuers.push(c.stablecoin);
+            let stable = match p {
+                ProtocolSpec::Cdp(c) => c.stablecoin,
+                ProtocolSpec::Issuer(is) => is.stable,
+                ProtocolSpec::Perp(pp) => {
+                    self.perp_outside(i, pp, aspecs, vspecs);
+                    continue;
                 }
-                ProtocolSpec::Perp(pp) => self.perp_outside(i, pp, aspecs, vspecs),
-                ProtocolSpec::Lending(_) => {}
+                ProtocolSpec::Lending(_) => continue,
+            };
+            if issuers.contains(&stable) {
+                self.push(
+                    format!("protocol[{i}].stablecoin"),
+                    "a stablecoin no other protocol issues",
+                    &quoted(stable),
+                    "declare one asset per issuer",
+                );
             }
+            issuers.push(stable);
         }
     }
 

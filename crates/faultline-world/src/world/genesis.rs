@@ -56,6 +56,11 @@ impl World {
                     let cdp = self.open_cdp(cs, &mut rng)?;
                     self.protocols.push(Protocol::Cdp(Box::new(cdp)));
                 }
+                // Its stablecoin's supply is counted once genesis is sealed.
+                ProtocolSpec::Issuer(is) => {
+                    let issuer = crate::issuer::Issuer::new(is);
+                    self.protocols.push(Protocol::Issuer(Box::new(issuer)));
+                }
             }
         }
         Ok(())
@@ -279,7 +284,32 @@ impl World {
                         wallet,
                         herd,
                         sold: 0,
+                        scheduled: (0, 0),
+                        trades: 0,
                     });
+                }
+                AgentSpec::Buyer(b) => {
+                    let wallet = self.ledger.open(b.name.clone());
+                    let quote = self.pools[b.venue.index()].quote;
+                    self.ledger.genesis(wallet, Amount::new(quote, b.capital))?;
+                    self.buyers.push(crate::agents::Buyer {
+                        spec: b,
+                        wallet,
+                        bought: 0,
+                        spent: 0,
+                        trades: 0,
+                    });
+                }
+                AgentSpec::IssuerArbitrageur(a) => {
+                    let wallet = self.ledger.open(a.name.clone());
+                    let quote = self.pools[a.stable_venue.index()].quote;
+                    self.ledger.genesis(wallet, Amount::new(quote, a.capital))?;
+                    self.issuer_arbitrageurs
+                        .push(crate::issuer::IssuerArbitrageur {
+                            spec: a,
+                            wallet,
+                            swaps: 0,
+                        });
                 }
                 AgentSpec::Arbitrageur(a) => {
                     let wallet = self.ledger.open(a.name.clone());

@@ -376,57 +376,6 @@ impl World {
     /// Holders sell while their asset is below their level, at most their per-block
     /// amount, into their venue (when its chain produces a block); holders who run sell
     /// only the shares of those who have left.
-    pub(super) fn sellers_phase(&mut self) -> Result<(), WorldError> {
-        for i in 0..self.sellers.len() {
-            let sp = self.sellers[i].spec.clone();
-            let wallet = self.sellers[i].wallet;
-            if self.tick < sp.from_tick || !self.acts(self.spec.venues[sp.venue.index()].chain) {
-                continue;
-            }
-            let price = self.reference[sp.asset.index()];
-            let distressed = price < sp.below && price.is_positive();
-            let mut allowed = i128::MAX;
-            if let (Some((_, rule)), Some((herd, rng))) = (sp.run, self.sellers[i].herd.as_mut()) {
-                let (left, active) = herd.step(rule, distressed, |_| true, rng);
-                if left > 0 {
-                    let name = sp.name.clone();
-                    self.emit(
-                        WorldEventKind::BankRun,
-                        name,
-                        format!("{left} of {active} holders ran"),
-                    );
-                }
-                let gone = self.sellers[i].herd.as_ref().map_or(0, |(h, _)| h.left());
-                let share = mul_div_wide(
-                    sp.holding,
-                    i128::try_from(gone).unwrap_or(0),
-                    i128::from(sp.run.map_or(1, |r| r.0).max(1)),
-                    Rounding::Floor,
-                )?;
-                allowed = share - self.sellers[i].sold;
-            }
-            if !distressed || allowed <= 0 {
-                continue;
-            }
-            let d = self.spec.assets[sp.asset.index()].decimals;
-            let most = Amount::for_value(sp.asset, sp.per_block, price, d, Rounding::Floor)?;
-            let held = self.ledger.balance(wallet, sp.asset);
-            let amount = most.min(held)?.min(Amount::new(sp.asset, allowed))?;
-            if amount.is_positive() {
-                let got = swap(
-                    &mut self.ledger,
-                    &self.pools[sp.venue.index()],
-                    wallet,
-                    amount,
-                )?;
-                if got.atoms() > 0 {
-                    self.sellers[i].sold += amount.atoms();
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// A `Depeg` event the first time a market-priced asset moves 2% from its start.
     pub(super) fn depeg_events(&mut self) {
         for i in 0..self.spec.assets.len() {
@@ -460,6 +409,7 @@ impl Protocol {
             Protocol::Lending(m) => &m.spec.name,
             Protocol::Perp(p) => &p.spec.name,
             Protocol::Cdp(c) => &c.spec.name,
+            Protocol::Issuer(i) => &i.spec.name,
         }
     }
 }

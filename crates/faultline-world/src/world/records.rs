@@ -51,6 +51,7 @@ impl World {
                 Protocol::Lending(m) => m.row(tick, time_ms, &self.reserve_prices(m))?,
                 Protocol::Perp(perp) => perp.row(tick, time_ms)?,
                 Protocol::Cdp(c) => c.row(tick, time_ms)?,
+                Protocol::Issuer(i) => i.row(&self.ledger, tick, time_ms)?,
             };
             self.records.protocols.push(row);
         }
@@ -66,6 +67,9 @@ impl World {
                 Protocol::Lending(m) => m.summary(&self.reserve_prices(m))?,
                 Protocol::Perp(perp) => perp.summary()?,
                 Protocol::Cdp(c) => c.summary(&self.ilk_prices(c))?,
+                Protocol::Issuer(i) => {
+                    i.summary(&self.ledger, self.reference[i.spec.stable.index()])?
+                }
             });
         }
         let imbalances = self.ledger.imbalances();
@@ -79,6 +83,11 @@ impl World {
                 reference_start: self.records.assets.get(i).map_or(0.0, |r| r.reference),
                 reference_end: self.reference[i].to_f64(),
                 reference_low: self.low[i],
+                supply_start: self.supply_start[i],
+                supply_end: {
+                    let id = faultline_units::AssetId(u16::try_from(i).unwrap_or(0));
+                    Amount::new(id, self.ledger.supply(id).expected()).to_units_f64(a.decimals)
+                },
                 conservation_error_atoms: imbalances
                     .iter()
                     .find(|e| e.asset.index() == i)
@@ -105,12 +114,40 @@ impl World {
                 name: l.spec.name.clone(),
                 actions: l.liquidations,
                 gas_paid: l.gas_paid.to_f64(),
+                traded_units: None,
+                spent_units: None,
             })
             .collect();
         agents.extend(self.arbitrageurs.iter().map(|a| AgentSummary {
             name: a.spec.name.clone(),
             actions: a.trades,
             gas_paid: 0.0,
+            traded_units: None,
+            spent_units: None,
+        }));
+        agents.extend(self.issuer_arbitrageurs.iter().map(|a| AgentSummary {
+            name: a.spec.name.clone(),
+            actions: a.swaps,
+            gas_paid: 0.0,
+            traded_units: None,
+            spent_units: None,
+        }));
+        let units = |asset: faultline_units::AssetId, atoms: i128| {
+            Amount::new(asset, atoms).to_units_f64(self.spec.assets[asset.index()].decimals)
+        };
+        agents.extend(self.sellers.iter().map(|s| AgentSummary {
+            name: s.spec.name.clone(),
+            actions: s.trades,
+            gas_paid: 0.0,
+            traded_units: Some(units(s.spec.asset, s.sold + s.scheduled.1)),
+            spent_units: None,
+        }));
+        agents.extend(self.buyers.iter().map(|b| AgentSummary {
+            name: b.spec.name.clone(),
+            actions: b.trades,
+            gas_paid: 0.0,
+            traded_units: Some(units(b.spec.asset, b.bought)),
+            spent_units: Some(units(self.pools[b.spec.venue.index()].quote, b.spent)),
         }));
         let total_shortfall = protocols
             .iter()

@@ -7,6 +7,7 @@ mod data;
 mod holders;
 mod lending;
 mod perp;
+mod vault;
 
 use crate::check::Issue;
 use crate::error::{edit_distance, ValidationReport};
@@ -179,7 +180,8 @@ impl<'f> Resolver<'f> {
                 ProtocolFile::Lending { name, .. }
                 | ProtocolFile::Perp { name, .. }
                 | ProtocolFile::Cdp { name, .. }
-                | ProtocolFile::Issuer { name, .. } => name.as_str(),
+                | ProtocolFile::Issuer { name, .. }
+                | ProtocolFile::OptionsVault { name, .. } => name.as_str(),
             })
             .collect();
         for (s, l) in [
@@ -214,8 +216,10 @@ impl<'f> Resolver<'f> {
             chains: &chains,
             venues: &venues,
             oracles: &oracles,
+            protocols: &protocols,
         };
         let protocol_specs = self.protocols(&names, &oracle_specs, &asset_specs, &venue_specs);
+        self.vault_links(&protocol_specs, &asset_specs);
         let agent_specs = self.agents(
             &names,
             &protocols,
@@ -622,6 +626,44 @@ impl<'f> Resolver<'f> {
                         out.push(ProtocolSpec::Perp(spec));
                     }
                 }
+                ProtocolFile::OptionsVault {
+                    name,
+                    chain,
+                    option,
+                    underlying,
+                    oracle,
+                    cash,
+                    deposits,
+                    otm,
+                    expiry_s,
+                    implied_vol,
+                    max_implied_vol,
+                    collateral_ratio,
+                    margin_shock,
+                    lend,
+                    sell_on,
+                } => {
+                    let f = vault::VaultFile {
+                        name,
+                        chain,
+                        option: *option,
+                        underlying,
+                        oracle,
+                        cash,
+                        deposits: *deposits,
+                        otm: *otm,
+                        expiry_s: *expiry_s,
+                        implied_vol: *implied_vol,
+                        max_implied_vol: *max_implied_vol,
+                        collateral_ratio: *collateral_ratio,
+                        margin_shock: *margin_shock,
+                        lend: lend.as_ref(),
+                        sell_on: sell_on.as_deref(),
+                    };
+                    out.push(ProtocolSpec::Vault(
+                        self.vault(i, &f, n, ospecs, aspecs, vspecs),
+                    ));
+                }
                 ProtocolFile::Issuer {
                     name,
                     chain,
@@ -848,6 +890,7 @@ struct Names<'a> {
     chains: &'a [&'a str],
     venues: &'a [&'a str],
     oracles: &'a [&'a str],
+    protocols: &'a [&'a str],
 }
 
 fn gwei_to_wei(g: f64) -> u128 {

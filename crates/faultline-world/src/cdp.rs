@@ -723,6 +723,7 @@ impl Cdp {
                 owners_repaid: self.par(s.owners_repaid)?.to_f64(),
             }),
             issuer: None,
+            options: None,
         })
     }
 

@@ -94,6 +94,12 @@ impl World {
                 Protocol::Cdp(c) => self.cdp_sheet(c, &mut held)?,
                 // Its backing is share it has yet to mint: nothing held.
                 Protocol::Issuer(_) => (0.0, 0.0),
+                Protocol::Vault(v) => {
+                    for a in [v.spec.cash, v.spec.underlying] {
+                        held.push((a, self.ledger.balance(v.wallet, a).atoms()));
+                    }
+                    (0.0, v.liability()?.to_f64())
+                }
             };
             let mut external = assets_in_books;
             for (asset, atoms) in held {
@@ -115,6 +121,7 @@ impl World {
                 external_liabilities: liabilities,
             });
         }
+        self.deposit_claims(&names, &mut claims)?;
         // An issuer owes its stablecoin's holders: the part other protocols hold is a
         // claim above; the rest is owed outside.
         for (p, proto) in self.protocols.iter().enumerate() {
@@ -135,8 +142,38 @@ impl World {
         })
     }
 
+    /// Deposits other protocols hold in lending markets: claims on the market.
+    fn deposit_claims(&self, names: &[String], claims: &mut Vec<Claim>) -> Result<(), WorldError> {
+        let owner = |h: crate::ledger::HolderId| {
+            self.protocols.iter().position(|p| match p {
+                Protocol::Vault(v) => v.wallet == h,
+                _ => false,
+            })
+        };
+        for (m, proto) in self.protocols.iter().enumerate() {
+            let Protocol::Lending(l) = proto else {
+                continue;
+            };
+            for a in l.accounts() {
+                let Some(c) = owner(a.holder) else { continue };
+                let asset = l.spec.reserves[a.reserve].asset;
+                let atoms = l.claim_of(a.holder, a.reserve)?;
+                if atoms > 0 {
+                    claims.push(Claim {
+                        debtor: names[m].clone(),
+                        creditor: names[c].clone(),
+                        amount: self.dollars(Amount::new(asset, atoms))?,
+                        what: format!("{} deposited in {}", self.ledger.symbol(asset), names[m]),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A lending market: loans are assets; suppliers' claims (depositors' and borrowers'
-    /// collateral) are liabilities; the contract's tokens are held assets.
+    /// collateral) are liabilities, those of other protocols' deposits as claims; the
+    /// contract's tokens are held assets.
     fn lending_sheet(
         &self,
         m: &Lending,
@@ -147,7 +184,7 @@ impl World {
             loans += self.dollars(Amount::new(r.asset, m.total_debt(i)?))?;
             let st = &m.reserves[i];
             let claims = mul_div_wide(
-                st.supply_scaled - st.treasury_scaled,
+                st.supply_scaled - st.treasury_scaled - m.accounts_scaled(i),
                 st.liquidity_index,
                 RAY,
                 Rounding::Ceil,

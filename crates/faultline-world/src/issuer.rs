@@ -274,6 +274,7 @@ impl Issuer {
                 stable_supply_end: self.units(self.spec.stable, supply),
                 stable_price_end: stable_price.to_f64(),
             }),
+            options: None,
         })
     }
 

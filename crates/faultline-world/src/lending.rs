@@ -14,7 +14,10 @@
 //! collateral and some debt has that debt written off as a reserve deficit (v3.3),
 //! covered first by the treasury's accrued claims, the rest borne by suppliers.
 
+mod accounts;
 mod run;
+
+pub use accounts::Account;
 
 pub use run::{RunReport, RunSpec};
 
@@ -201,6 +204,8 @@ pub struct Lending {
     /// Where running depositors' withdrawals go, and the stream their decisions draw
     /// from (set when a reserve has a run).
     depositors: Option<(HolderId, rand_chacha::ChaCha12Rng)>,
+    /// Deposits held by other protocols.
+    accounts: Vec<Account>,
     /// Running totals.
     pub stats: LendingStats,
 }
@@ -260,6 +265,7 @@ impl Lending {
             },
             runs: vec![None; n],
             depositors: None,
+            accounts: Vec::new(),
         }
     }
 
@@ -659,9 +665,10 @@ impl Lending {
             let debt: i128 = (0..self.borrowers)
                 .map(|b| self.debt_scaled[b * n + i])
                 .sum();
-            if coll + r.depositors_scaled + r.treasury_scaled != r.supply_scaled {
+            let outside = self.accounts_scaled(i);
+            if coll + r.depositors_scaled + r.treasury_scaled + outside != r.supply_scaled {
                 return Err(format!(
-                    "reserve {i}: scaled supply {} ≠ collateral {coll} + depositors {} + treasury {}",
+                    "reserve {i}: scaled supply {} ≠ collateral {coll} + depositors {} + treasury {} + other protocols {outside}",
                     r.supply_scaled, r.depositors_scaled, r.treasury_scaled
                 ));
             }
@@ -774,6 +781,7 @@ impl Lending {
             perp: None,
             cdp: None,
             issuer: None,
+            options: None,
         })
     }
 }

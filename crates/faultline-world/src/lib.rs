@@ -36,6 +36,7 @@ pub mod perp;
 pub mod pool;
 pub mod record;
 pub mod spec;
+pub mod vault;
 pub mod world;
 
 pub use ledger::{HolderId, Ledger, LedgerError};

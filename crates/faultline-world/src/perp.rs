@@ -468,6 +468,7 @@ impl Perp {
             }),
             cdp: None,
             issuer: None,
+            options: None,
         })
     }
 }

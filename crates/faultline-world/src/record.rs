@@ -28,6 +28,10 @@ pub enum WorldEventKind {
     BankRun,
     /// An algorithmic stablecoin was first redeemed for newly minted share.
     Redemption,
+    /// An options vault under its greeks margin bought options back.
+    VaultDeRisk,
+    /// An options vault could not pay an expiry in full.
+    VaultShortfall,
     /// A withdrawal could not be paid in full: the reserve's cash is gone.
     WithdrawalsRefused,
     /// A perp venue's own failure sequence (first liquidation, fund draw and depletion,
@@ -190,6 +194,28 @@ pub struct ProtocolSummary {
     /// Algorithmic issuer figures.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<IssuerDetail>,
+    /// Options vault figures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<OptionsDetail>,
+}
+
+/// An options vault, dollars.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OptionsDetail {
+    /// Epochs written.
+    pub epochs: u64,
+    /// Premium collected.
+    pub premium: f64,
+    /// Paid to buyers at expiry.
+    pub paid_at_expiry: f64,
+    /// Spent buying options back under margin.
+    pub bought_back: f64,
+    /// Largest marked liability.
+    pub max_liability: f64,
+    /// Lowest equity (negative: under water).
+    pub min_equity: f64,
+    /// Options outstanding at the end, units of the underlying.
+    pub contracts_end: f64,
 }
 
 /// An algorithmic stablecoin's swap, in units.

@@ -186,6 +186,8 @@ pub enum ProtocolSpec {
     Cdp(crate::cdp::CdpSpec),
     /// An algorithmic stablecoin backed by a swap against its share (Terra).
     Issuer(crate::issuer::IssuerSpec),
+    /// An options vault writing puts or calls.
+    Vault(crate::vault::VaultSpec),
 }
 
 impl ProtocolSpec {
@@ -196,6 +198,7 @@ impl ProtocolSpec {
             ProtocolSpec::Perp(p) => &p.name,
             ProtocolSpec::Cdp(c) => &c.name,
             ProtocolSpec::Issuer(i) => &i.name,
+            ProtocolSpec::Vault(v) => &v.name,
         }
     }
     /// The chain it runs on.
@@ -205,6 +208,7 @@ impl ProtocolSpec {
             ProtocolSpec::Perp(p) => p.chain,
             ProtocolSpec::Cdp(c) => c.chain,
             ProtocolSpec::Issuer(i) => i.chain,
+            ProtocolSpec::Vault(v) => v.chain,
         }
     }
 }

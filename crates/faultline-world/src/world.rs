@@ -21,6 +21,7 @@ mod holders;
 mod keepers;
 mod liquidations;
 mod records;
+mod vaults;
 
 /// A protocol instance at run time.
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub enum Protocol {
     Cdp(Box<Cdp>),
     /// An algorithmic stablecoin's issuer.
     Issuer(Box<crate::issuer::Issuer>),
+    /// An options vault.
+    Vault(Box<crate::vault::OptionsVault>),
 }
 
 /// A running world.
@@ -233,11 +236,11 @@ impl World {
         // beside them; they are put back whatever happens.
         let mut protocols = std::mem::take(&mut self.protocols);
         let mut result = Ok(());
-        for (p, proto) in protocols.iter_mut().enumerate() {
+        for p in 0..protocols.len() {
             let chain = self.spec.protocols[p].chain();
             if self.producing[chain.index()] {
                 self.acting = p;
-                result = self.protocol_block(proto, p, chain);
+                result = self.protocol_block(&mut protocols, p, chain);
                 if result.is_err() {
                     break;
                 }
@@ -450,11 +453,15 @@ impl World {
 
     fn protocol_block(
         &mut self,
-        proto: &mut Protocol,
+        protocols: &mut [Protocol],
         p: usize,
         chain: ChainId,
     ) -> Result<(), WorldError> {
-        match proto {
+        if matches!(protocols[p], Protocol::Vault(_)) {
+            return self.vault_block(protocols, p, chain);
+        }
+        match &mut protocols[p] {
+            Protocol::Vault(_) => Ok(()),
             Protocol::Lending(m) => self.lending_block(m, p, chain),
             Protocol::Cdp(c) => self.cdp_block(c, p, chain),
             Protocol::Issuer(i) => self.issuer_block(i, p),
@@ -486,6 +493,7 @@ impl World {
                 Protocol::Perp(perp) => (&perp.spec.name, perp.check(&self.ledger)),
                 Protocol::Cdp(c) => (&c.spec.name, c.check(&self.ledger, self.full_checks)),
                 Protocol::Issuer(i) => (&i.spec.name, i.check(&self.ledger)),
+                Protocol::Vault(v) => (&v.spec.name, v.check()),
             };
             books.map_err(|detail| WorldError::Books {
                 tick: self.tick,

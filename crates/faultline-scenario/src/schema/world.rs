@@ -383,6 +383,62 @@ pub enum ProtocolFile {
         #[schemars(range(max = 31_536_000))]
         halt_at_s: Option<u64>,
     },
+    /// An options vault (Ribbon-style Theta Vault): each epoch it writes cash-secured puts
+    /// or covered calls at `otm` from its oracle price, sells them to buyers at the
+    /// Black–Scholes price at its realized volatility (held between `implied_vol` and
+    /// `max_implied_vol`), settles in cash at expiry, and buys options back at 2% over the
+    /// model price when its equity falls below the delta-gamma loss of a `margin_shock`
+    /// move.
+    OptionsVault {
+        /// Name, unique in the world.
+        name: String,
+        /// The chain it runs on.
+        chain: String,
+        /// `put` (collateral: `cash`) or `call` (collateral: `underlying`).
+        option: OptionFile,
+        /// The asset the options are on.
+        underlying: String,
+        /// The oracle pricing it (strikes, marks, settlement).
+        oracle: String,
+        /// The asset premiums and settlements are paid in (priced `peg`).
+        cash: String,
+        /// Collateral at the start: units of `cash` (puts) or of `underlying` (calls).
+        #[schemars(extend("exclusiveMinimum" = 0.0), range(max = 1e15))]
+        deposits: f64,
+        /// Strike distance from spot (0.1: 10% out of the money).
+        #[serde(default = "ten_pct")]
+        #[schemars(range(min = 0.0, max = 0.9))]
+        otm: f64,
+        /// Epoch length, seconds.
+        #[serde(default = "a_week")]
+        #[schemars(range(min = 60, max = 31_536_000))]
+        expiry_s: u64,
+        /// Volatility floor it prices at.
+        #[serde(default = "eighty_pct")]
+        #[schemars(range(min = 0.01, max = 10.0))]
+        implied_vol: f64,
+        /// Volatility cap (one gap annualizes to an absurd realized volatility).
+        #[serde(default = "max_iv")]
+        #[schemars(range(min = 0.01, max = 20.0))]
+        max_implied_vol: f64,
+        /// Collateral per option's maximum payoff (1: fully secured; 0.5 writes twice as
+        /// many).
+        #[serde(default = "one")]
+        #[schemars(range(min = 0.05, max = 1.0))]
+        collateral_ratio: f64,
+        /// The move its greeks margin must survive (0: no margin).
+        #[serde(default = "fifteen_pct")]
+        #[schemars(range(min = 0.0, max = 1.0))]
+        margin_shock: f64,
+        /// A lending market that holds `share` of its idle cash (puts only); it must
+        /// withdraw from there, cash permitting, to pay.
+        #[serde(default)]
+        lend: Option<LendFile>,
+        /// Where a call vault sells the underlying for cash when it must pay (a pool of
+        /// the underlying against `cash`).
+        #[serde(default)]
+        sell_on: Option<String>,
+    },
     /// A Maker-like CDP stablecoin under Liquidations 2.0.
     Cdp {
         /// Name, unique in the world.
@@ -481,6 +537,39 @@ fn ten_pct() -> f64 {
 }
 fn half_pct() -> f64 {
     0.005
+}
+fn a_week() -> u64 {
+    7 * 86_400
+}
+fn eighty_pct() -> f64 {
+    0.8
+}
+fn max_iv() -> f64 {
+    2.5
+}
+fn fifteen_pct() -> f64 {
+    0.15
+}
+
+/// Puts or calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionFile {
+    /// Cash-secured puts.
+    Put,
+    /// Covered calls.
+    Call,
+}
+
+/// A deposit kept in a lending market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LendFile {
+    /// The lending market (it must list the cash asset).
+    pub protocol: String,
+    /// Share of idle cash deposited after each write.
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub share: f64,
 }
 
 /// How a market of a perp venue is tied to the world.

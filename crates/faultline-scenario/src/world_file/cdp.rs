@@ -285,7 +285,7 @@ impl Resolver<'_> {
                     self.perp_outside(i, pp, aspecs, vspecs);
                     continue;
                 }
-                ProtocolSpec::Lending(_) => continue,
+                ProtocolSpec::Lending(_) | ProtocolSpec::Vault(_) => continue,
             };
             if issuers.contains(&stable) {
                 self.push(

@@ -56,6 +56,12 @@ impl World {
                     let cdp = self.open_cdp(cs, &mut rng)?;
                     self.protocols.push(Protocol::Cdp(Box::new(cdp)));
                 }
+                ProtocolSpec::Vault(vs) => {
+                    let spot = self.oracles[vs.oracle.index()].price();
+                    let cash = self.reference[vs.cash.index()];
+                    let v = crate::vault::OptionsVault::open(vs, &mut self.ledger, spot, cash)?;
+                    self.protocols.push(Protocol::Vault(Box::new(v)));
+                }
                 // Its stablecoin's supply is counted once genesis is sealed.
                 ProtocolSpec::Issuer(is) => {
                     let issuer = crate::issuer::Issuer::new(is);

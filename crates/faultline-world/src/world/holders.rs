@@ -185,7 +185,7 @@ impl Protocol {
         match self {
             Protocol::Cdp(c) => Some(c.spec.stablecoin),
             Protocol::Issuer(i) => Some(i.spec.stable),
-            Protocol::Lending(_) | Protocol::Perp(_) => None,
+            Protocol::Lending(_) | Protocol::Perp(_) | Protocol::Vault(_) => None,
         }
     }
 }

@@ -410,6 +410,7 @@ impl Protocol {
             Protocol::Perp(p) => &p.spec.name,
             Protocol::Cdp(c) => &c.spec.name,
             Protocol::Issuer(i) => &i.spec.name,
+            Protocol::Vault(v) => &v.spec.name,
         }
     }
 }

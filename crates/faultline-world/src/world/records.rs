@@ -52,6 +52,7 @@ impl World {
                 Protocol::Perp(perp) => perp.row(tick, time_ms)?,
                 Protocol::Cdp(c) => c.row(tick, time_ms)?,
                 Protocol::Issuer(i) => i.row(&self.ledger, tick, time_ms)?,
+                Protocol::Vault(v) => v.row(tick, time_ms, self.reference[v.spec.cash.index()])?,
             };
             self.records.protocols.push(row);
         }
@@ -70,6 +71,10 @@ impl World {
                 Protocol::Issuer(i) => {
                     i.summary(&self.ledger, self.reference[i.spec.stable.index()])?
                 }
+                Protocol::Vault(v) => v.summary(
+                    self.vault_equity_now(v)?,
+                    self.reference[v.spec.cash.index()],
+                )?,
             });
         }
         let imbalances = self.ledger.imbalances();

@@ -570,6 +570,22 @@ fn a_cdp_barks_after_the_gap_and_keepers_buy_the_collateral_back_into_the_pools(
 }
 
 #[test]
+fn a_stability_fee_accrues_to_the_surplus_every_block_and_balances_to_the_atom() {
+    let base = stablecoin_world("par", 0.0);
+    let text = base.replacen("chip = 0.001", "chip = 0.001\nstability_fee = 0.5", 1);
+    let fees = |t: &str| {
+        let w = run_world(t);
+        let s = w.summary(None).unwrap();
+        assert!(s.assets.iter().all(|a| a.conservation_error_atoms == 0));
+        s.protocols[0].cdp.as_ref().unwrap().fees
+    };
+    let (with, without) = (fees(&text), fees(&base));
+    assert_eq!(without.to_bits(), 0.0f64.to_bits());
+    // 50% a year over half an hour on some millions of debt: hundreds of dollars.
+    assert!(with > 100.0 && with < 100_000.0, "{with}");
+}
+
+#[test]
 fn the_dynamic_contagion_index_attributes_the_lenders_loss_to_the_perp_venues_sales() {
     let text = perp_and_lending(1.0, 0);
     let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/worlds/test.toml");

@@ -25,9 +25,13 @@
 //!   the auction's `end` (`tau` after the bite); an auction with no bid at its end
 //!   restarts. What the winning bid does not raise of the debt is bad debt.
 //!
-//! Identity (the vat's `debt = Σ art + vice`, with the rate at one): the stablecoin's
-//! supply in the ledger equals the vaults' debt plus `sin`, every block. The stability fee
-//! and debt auctions are not modelled yet.
+//! - The stability fee (`jug.drip`) compounds each ilk's `duty` per second over the block
+//!   and adds it to every vault's debt (rounded up per vault); the same amount is minted
+//!   to the surplus buffer, as `vat.fold` credits the vow. Vault debt here is the
+//!   stablecoin owed (`art × rate` in the vat), so the rate is applied as it accrues.
+//!
+//! Identity (the vat's `debt = Σ art·rate + vice`): the stablecoin's supply in the ledger
+//! equals the vaults' debt plus `sin`, every block. Debt auctions are not modelled yet.
 
 mod flip;
 mod peg;
@@ -39,7 +43,7 @@ use crate::ledger::{HolderId, Ledger};
 use crate::record::{BorneBy, CdpDetail, ProtocolRow, ProtocolSummary};
 use crate::spec::{ChainId, OracleId};
 use crate::WorldError;
-use faultline_math::maker::{needs_redo, AuctionCurve};
+use faultline_math::maker::{needs_redo, AuctionCurve, RAY};
 use faultline_units::{mul_div_wide, Amount, AssetId, Ppm, Price, Rounding, Value};
 
 const PPM: i128 = 1_000_000;
@@ -73,6 +77,9 @@ pub struct IlkSpec {
     pub chip: Ppm,
     /// English auctions instead of Dutch ones (the Dutch fields are then unused).
     pub english: Option<EnglishAuction>,
+    /// Stability fee per second as a ray multiplier (`jug.ilks[ilk].duty`, with `base`
+    /// folded in; `RAY`: no fee).
+    pub duty: i128,
 }
 
 /// Liquidations 1.2's English auction parameters.
@@ -196,6 +203,8 @@ pub struct CdpStats {
     pub owners_drew: i128,
     /// Debt owners repaid with stablecoin bought below the peg, atoms.
     pub owners_repaid: i128,
+    /// Stability fees accrued to the surplus, atoms.
+    pub fees: i128,
 }
 
 /// A running CDP.
@@ -285,6 +294,39 @@ impl Cdp {
         }
         ledger.genesis(self.owners, Amount::new(self.spec.stablecoin, owners))?;
         Ok(())
+    }
+
+    /// `jug.drip` over `dt_s` seconds: every vault of an ilk with a fee owes
+    /// `rpow(duty, dt)` times its debt (the increase rounded up per vault); the total is
+    /// minted to the surplus buffer. Returns the fees accrued.
+    pub fn drip(&mut self, ledger: &mut Ledger, dt_s: u64) -> Result<i128, WorldError> {
+        let factors: Vec<i128> = self
+            .spec
+            .ilks
+            .iter()
+            .map(|ilk| {
+                if ilk.duty > RAY {
+                    faultline_math::maker::rpow(ilk.duty, dt_s)
+                } else {
+                    Ok(RAY)
+                }
+            })
+            .collect::<Result<_, _>>()?;
+        let mut total = 0;
+        for v in &mut self.vaults {
+            let k = factors[v.ilk];
+            if k > RAY && v.art > 0 {
+                let fee = mul_div_wide(v.art, k - RAY, RAY, Rounding::Ceil)?;
+                v.art += fee;
+                total += fee;
+            }
+        }
+        if total > 0 {
+            ledger.mint(self.vow, Amount::new(self.spec.stablecoin, total))?;
+            self.art_total += total;
+            self.stats.fees += total;
+        }
+        Ok(total)
     }
 
     /// Par value of stablecoin atoms.
@@ -721,6 +763,7 @@ impl Cdp {
                 zero_bid_value: s.zero_bid_value.to_f64(),
                 owners_drew: self.par(s.owners_drew)?.to_f64(),
                 owners_repaid: self.par(s.owners_repaid)?.to_f64(),
+                fees: self.par(s.fees)?.to_f64(),
             }),
             issuer: None,
             options: None,
@@ -762,12 +805,45 @@ mod tests {
                 tip: 0,
                 chip: Ppm::ZERO,
                 english: None,
+                duty: RAY,
             }],
             vaults: Vec::new(),
             hole: 1_000_000 * E18,
             peg: None,
         };
         Cdp::new(spec, ledger)
+    }
+
+    #[test]
+    fn drip_compounds_the_fee_into_every_vaults_debt_and_mints_it_to_the_surplus() {
+        let mut l = Ledger::new(vec!["FUSD".into(), "WETH".into()]);
+        let mut c = cdp(&mut l);
+        // 5% a year as jug's per-second duty: (1.05)^(1/year) − 1 ≈ 1.547125e-9.
+        c.spec.ilks[0].duty = RAY + 1_547_125_957_863_212_000;
+        for art in [10_000 * E18, 3 * E18] {
+            c.genesis_vault(
+                &mut l,
+                Vault {
+                    ilk: 0,
+                    ink: 100 * E18,
+                    art,
+                },
+            )
+            .unwrap();
+        }
+        c.back_supply(&mut l).unwrap();
+        l.seal();
+        let fees = c.drip(&mut l, 31_536_000).unwrap();
+        // A year of it is 5% (to within the duty's nine significant digits).
+        let want = (10_003 * E18) / 20;
+        assert!((fees - want).abs() < E18 / 100, "{fees} vs {want}");
+        assert_eq!(c.vaults[0].art + c.vaults[1].art, 10_003 * E18 + fees);
+        assert_eq!(l.balance(c.vow, FUSD).atoms(), fees);
+        c.check(&l, true).unwrap();
+        assert!(l.imbalances().is_empty());
+        // No fee: nothing moves.
+        c.spec.ilks[0].duty = RAY;
+        assert_eq!(c.drip(&mut l, 12).unwrap(), 0);
     }
 
     #[test]

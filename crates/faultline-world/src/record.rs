@@ -240,6 +240,8 @@ pub struct IssuerDetail {
 /// What only a CDP reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CdpDetail {
+    /// Stability fees accrued to the surplus, dollars at par.
+    pub fees: f64,
     /// Takes.
     pub takes: u64,
     /// Auction resets.

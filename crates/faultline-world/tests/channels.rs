@@ -428,6 +428,7 @@ fn cdp_world(gap: f64, vaults: u32, keeper_fusd: i128, dump: i128, step_s: u64) 
             tip: 300 * E18,
             chip: ppm(0.001),
             english: None,
+            duty: faultline_math::maker::RAY,
         }],
         vaults: vec![VaultPopulation {
             ilk: 0,

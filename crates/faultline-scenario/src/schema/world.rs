@@ -637,6 +637,11 @@ pub struct IlkFile {
     #[serde(default)]
     #[schemars(range(min = 0.0, max = 0.1))]
     pub chip: f64,
+    /// Stability fee per year (`jug`'s `duty`, compounded per second; 0.02 is 2%),
+    /// accrued to the surplus buffer every block.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 10.0))]
+    pub stability_fee: f64,
 }
 
 fn buf_default() -> f64 {

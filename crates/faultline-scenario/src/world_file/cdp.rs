@@ -21,6 +21,15 @@ pub(super) struct CdpFile<'a> {
     pub peg: Option<&'a PegDefenceFile>,
 }
 
+/// An annual stability fee as `jug`'s per-second `duty`, ray: `(1 + fee)^(1 / year)`,
+/// through `expm1` so the small excess over one keeps its digits.
+fn duty_ray(annual: f64) -> i128 {
+    let per_s = libm::expm1(libm::log1p(annual) / 31_536_000.0);
+    #[allow(clippy::cast_possible_truncation)] // below 1e-7 × 1e27
+    let excess = (per_s * 1e27).round() as i128;
+    faultline_math::maker::RAY + excess.max(0)
+}
+
 /// A multiplier `1 + x` (or `x` itself when `plus_one` is false) in parts per million.
 fn mult(x: f64, plus_one: bool) -> Ppm {
     ppm(if plus_one { 1.0 + x } else { x })
@@ -126,6 +135,7 @@ impl Resolver<'_> {
                 tip: units(ilk.tip),
                 chip: ppm(ilk.chip),
                 english,
+                duty: duty_ray(ilk.stability_fee),
             });
         }
         let mut vaults = Vec::new();

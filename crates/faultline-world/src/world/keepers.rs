@@ -31,6 +31,11 @@ impl World {
     ) -> Result<(), WorldError> {
         let prices = self.ilk_prices(c);
         let now = self.time_ms();
+        // Fees accrue whether or not a keeper is watching (anyone may call `drip`).
+        c.drip(
+            &mut self.ledger,
+            self.spec.chains[chain.index()].block_time_ms / 1_000,
+        )?;
         let keepers = self.watchers(p);
         // Nobody watches the CDP, or every watcher is priced out by gas: nothing is
         // barked this block (Maker needs a keeper to send the transaction).

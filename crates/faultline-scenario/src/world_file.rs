@@ -694,6 +694,7 @@ impl<'f> Resolver<'f> {
                     ilk,
                     vaults,
                     peg_defence,
+                    debt_auction,
                 } => {
                     let c = cdp::CdpFile {
                         name,
@@ -703,6 +704,7 @@ impl<'f> Resolver<'f> {
                         ilk,
                         vaults,
                         peg: peg_defence.as_ref(),
+                        debt_auction: debt_auction.as_ref(),
                     };
                     if let Some(spec) = self.cdp(i, &c, n, ospecs, aspecs, vspecs) {
                         out.push(ProtocolSpec::Cdp(spec));
@@ -733,6 +735,7 @@ impl<'f> Resolver<'f> {
                 AgentFile::IssuerArbitrageur { .. } => {
                     self.issuer_arbitrageur(i, a, n, protocols, aspecs, vspecs, pspecs)
                 }
+                AgentFile::DebtBidder { .. } => self.debt_bidder(i, a, n, protocols, pspecs),
                 AgentFile::Arbitrageur {
                     name,
                     venue,

@@ -92,6 +92,17 @@ pub struct Seller {
     pub trades: u64,
 }
 
+/// A debt-auction bidder's running state.
+#[derive(Debug, Clone)]
+pub struct DebtBidder {
+    /// Parameters.
+    pub spec: crate::spec::DebtBidderSpec,
+    /// Its wallet.
+    pub wallet: HolderId,
+    /// Bids placed.
+    pub bids: u64,
+}
+
 /// A reserve buying while the price is low: its wallet and what it bought.
 #[derive(Debug, Clone)]
 pub struct Buyer {

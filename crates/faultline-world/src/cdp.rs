@@ -31,12 +31,17 @@
 //!   stablecoin owed (`art × rate` in the vat), so the rate is applied as it accrues.
 //!
 //! Identity (the vat's `debt = Σ art·rate + vice`): the stablecoin's supply in the ledger
-//! equals the vaults' debt plus `sin`, every block. Debt auctions are not modelled yet.
+//! equals the vaults' debt plus `sin`, every block.
+//!
+//! - Debt auctions (`flop.sol`, in `cdp/flop`) sell newly minted governance token for the
+//!   bad debt the surplus cannot cover.
 
 mod flip;
+mod flop;
 mod peg;
 
 pub use flip::{Bidder, Won};
+pub use flop::{DebtAuction, Flop, FlopWon};
 pub use peg::PegDefence;
 
 use crate::ledger::{HolderId, Ledger};
@@ -127,6 +132,8 @@ pub struct CdpSpec {
     pub hole: i128,
     /// Vault owners defending the peg, if they do.
     pub peg: Option<PegDefence>,
+    /// Debt auctions, if bad debt is sold for a governance token.
+    pub debt_auction: Option<DebtAuction>,
 }
 
 /// One vault.
@@ -205,6 +212,12 @@ pub struct CdpStats {
     pub owners_repaid: i128,
     /// Stability fees accrued to the surplus, atoms.
     pub fees: i128,
+    /// Debt auctions kicked.
+    pub flops: u64,
+    /// Stablecoin they raised, atoms.
+    pub flop_raised: i128,
+    /// Governance token they minted, atoms.
+    pub flop_minted: i128,
 }
 
 /// A running CDP.
@@ -228,6 +241,10 @@ pub struct Cdp {
     pub sin: i128,
     /// Σ art, kept as vaults change.
     pub art_total: i128,
+    /// Running debt auctions, in kick order.
+    pub flops: Vec<Flop>,
+    /// Debt on debt auctions awaiting their first bid (`Ash`), atoms.
+    pub ash: i128,
     /// Running totals.
     pub stats: CdpStats,
 }
@@ -260,6 +277,8 @@ impl Cdp {
             auctions: Vec::new(),
             sin: 0,
             art_total: 0,
+            flops: Vec::new(),
+            ash: 0,
             stats: CdpStats::default(),
         }
     }
@@ -665,6 +684,15 @@ impl Cdp {
                 }
             }
         }
+        if let Some(d) = self.spec.debt_auction {
+            let unbid = self.flops.iter().filter(|f| f.guy.is_none()).count();
+            if self.ash != d.sump * i128::try_from(unbid).unwrap_or(i128::MAX) {
+                return Err(format!(
+                    "Ash {} ≠ sump × {unbid} debt auctions without a bid",
+                    self.ash
+                ));
+            }
+        }
         if full {
             let art: i128 = self.vaults.iter().map(|v| v.art).sum();
             if art != self.art_total {
@@ -744,10 +772,14 @@ impl Cdp {
             skipped_no_cash: 0,
             liquidatable_at_end: u64::try_from(self.auctions.len()).unwrap_or(u64::MAX),
             shortfall,
+            // Covered bad debt: what debt auctions raised was paid by the governance
+            // token's holders through dilution; the surplus buffer covered the rest.
             borne_by: BorneBy {
-                reserve: self.par(s.bad_debt - deficit)?.to_f64(),
+                reserve: self
+                    .par(s.bad_debt - deficit - s.flop_raised.min(s.bad_debt - deficit))?
+                    .to_f64(),
                 adl_haircut: 0.0,
-                socialized_loss: 0.0,
+                socialized_loss: self.par(s.flop_raised.min(s.bad_debt - deficit))?.to_f64(),
                 protocol_deficit: self.par(deficit)?.to_f64(),
             },
             latent_shortfall: latent,
@@ -764,6 +796,11 @@ impl Cdp {
                 owners_drew: self.par(s.owners_drew)?.to_f64(),
                 owners_repaid: self.par(s.owners_repaid)?.to_f64(),
                 fees: self.par(s.fees)?.to_f64(),
+                debt_auctions: s.flops,
+                debt_auction_raised: self.par(s.flop_raised)?.to_f64(),
+                debt_auction_minted: self.spec.debt_auction.map_or(0.0, |d| {
+                    Amount::new(d.token, s.flop_minted).to_units_f64(d.token_decimals)
+                }),
             }),
             issuer: None,
             options: None,
@@ -810,6 +847,7 @@ mod tests {
             vaults: Vec::new(),
             hole: 1_000_000 * E18,
             peg: None,
+            debt_auction: None,
         };
         Cdp::new(spec, ledger)
     }

@@ -30,6 +30,8 @@ pub enum WorldEventKind {
     Redemption,
     /// An options vault under its greeks margin bought options back.
     VaultDeRisk,
+    /// A CDP first sold newly minted governance token for its bad debt.
+    DebtAuction,
     /// An options vault could not pay an expiry in full.
     VaultShortfall,
     /// A withdrawal could not be paid in full: the reserve's cash is gone.
@@ -242,6 +244,12 @@ pub struct IssuerDetail {
 pub struct CdpDetail {
     /// Stability fees accrued to the surplus, dollars at par.
     pub fees: f64,
+    /// Debt auctions kicked.
+    pub debt_auctions: u64,
+    /// Stablecoin they raised, units.
+    pub debt_auction_raised: f64,
+    /// Governance token they minted, units.
+    pub debt_auction_minted: f64,
     /// Takes.
     pub takes: u64,
     /// Auction resets.

@@ -229,6 +229,26 @@ pub enum AgentSpec {
     /// Arbitrages an algorithmic stablecoin's swap against the stablecoin's and the
     /// share's pools.
     IssuerArbitrageur(crate::issuer::IssuerArbitrageurSpec),
+    /// Bids in a CDP's debt auctions and sells the governance token it wins.
+    DebtBidder(DebtBidderSpec),
+}
+
+/// A bidder in debt auctions: it pays the fixed bid for the smallest lot it accepts,
+/// the lot's worth at the token's oracle less its discount.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DebtBidderSpec {
+    /// Name.
+    pub name: String,
+    /// The CDP.
+    pub protocol: ProtocolId,
+    /// Stablecoin atoms at the start.
+    pub capital: i128,
+    /// The oracle pricing the governance token.
+    pub oracle: OracleId,
+    /// It wants the token at least this much below the oracle.
+    pub discount: Ppm,
+    /// Venues it sells the token won through, in order (empty: it keeps it).
+    pub route: Vec<VenueId>,
 }
 
 /// A reserve that buys while the price is low.

@@ -16,6 +16,7 @@ use faultline_units::{mul_div_wide, Amount, AssetId, Ppm, Price, Rounding, PRICE
 use genesis::{open_pools, reference_paths};
 use std::collections::BTreeSet;
 
+mod flops;
 mod genesis;
 mod holders;
 mod keepers;
@@ -59,6 +60,7 @@ pub struct World {
     sellers: Vec<crate::agents::Seller>,
     buyers: Vec<crate::agents::Buyer>,
     issuer_arbitrageurs: Vec<crate::issuer::IssuerArbitrageur>,
+    debt_bidders: Vec<crate::agents::DebtBidder>,
     events: Vec<WorldEvent>,
     seen: BTreeSet<(WorldEventKind, String)>,
     records: WorldRecords,
@@ -98,6 +100,7 @@ impl World {
             sellers: Vec::new(),
             buyers: Vec::new(),
             issuer_arbitrageurs: Vec::new(),
+            debt_bidders: Vec::new(),
             events: Vec::new(),
             seen: BTreeSet::new(),
             records: WorldRecords::default(),

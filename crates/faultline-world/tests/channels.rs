@@ -438,6 +438,7 @@ fn cdp_world(gap: f64, vaults: u32, keeper_fusd: i128, dump: i128, step_s: u64) 
         }],
         hole: 50_000_000 * E18,
         peg: None,
+        debt_auction: None,
     })];
     spec.agents = vec![
         AgentSpec::Liquidator(LiquidatorSpec {

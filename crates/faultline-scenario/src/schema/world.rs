@@ -461,6 +461,10 @@ pub enum ProtocolFile {
         /// they buy the stablecoin there and repay; at most `per_block_usd` a block.
         #[serde(default)]
         peg_defence: Option<PegDefenceFile>,
+        /// Debt auctions (`flop.sol`): bad debt the surplus cannot cover is sold, `sump`
+        /// at a time, for newly minted governance token.
+        #[serde(default)]
+        debt_auction: Option<DebtAuctionFile>,
     },
     /// A perpetual-futures venue: its markets, accounts, margin, liquidation, insurance
     /// fund, ADL and mitigations come from a version-1 scenario file (`venue`); its
@@ -1002,6 +1006,27 @@ pub enum AgentFile {
         #[schemars(range(min = 0.0, max = 1e15))]
         capital: f64,
     },
+    /// Bids in a CDP's debt auctions for the smallest lot it accepts (the fixed bid's
+    /// worth of token at `oracle`, less `discount`) and sells what it wins along
+    /// `route`.
+    DebtBidder {
+        /// Name, unique in the world.
+        name: String,
+        /// The CDP.
+        protocol: String,
+        /// Units of the CDP's stablecoin at the start.
+        #[schemars(range(min = 0.0, max = 1e15))]
+        capital: f64,
+        /// The oracle pricing the governance token.
+        oracle: String,
+        /// How far below the oracle it wants the token.
+        #[serde(default = "five_pct")]
+        #[schemars(range(min = 0.0, max = 0.99))]
+        discount: f64,
+        /// Venues it sells the token through, in order (empty: it keeps it).
+        #[serde(default)]
+        route: Vec<String>,
+    },
     /// Pulls one venue toward the outside market, settling the other leg outside.
     Arbitrageur {
         /// Name, unique in the world.
@@ -1037,6 +1062,52 @@ pub struct HoldingFile {
     /// Units.
     #[schemars(range(min = 0.0, max = 1e15))]
     pub amount: f64,
+}
+
+/// A CDP's debt auctions (Maker's `flop.sol` and `vow.sol`; defaults are Maker's).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DebtAuctionFile {
+    /// The governance token minted (an asset; MKR).
+    pub token: String,
+    /// Stablecoin raised per auction (`vow.sump`; 50,000 DAI in 2020).
+    #[schemars(extend("exclusiveMinimum" = 0.0), range(max = 1e15))]
+    pub sump: f64,
+    /// Token offered at the start (`vow.dump`; 250 MKR in 2020).
+    #[schemars(extend("exclusiveMinimum" = 0.0), range(max = 1e15))]
+    pub dump: f64,
+    /// Each bid's lot at most the previous over this (`beg`).
+    #[serde(default = "flop_beg")]
+    #[schemars(range(min = 1.0, max = 2.0))]
+    pub beg: f64,
+    /// An auction ending with no bid restarts with its lot times this (`pad`).
+    #[serde(default = "flop_pad")]
+    #[schemars(range(min = 1.0, max = 10.0))]
+    pub pad: f64,
+    /// A bid wins this long after it was placed, seconds (`ttl`).
+    #[serde(default = "three_hours")]
+    #[schemars(range(min = 1, max = 31_536_000))]
+    pub ttl_s: u64,
+    /// An auction ends this long after its kick, seconds (`tau`).
+    #[serde(default = "two_days")]
+    #[schemars(range(min = 1, max = 31_536_000))]
+    pub tau_s: u64,
+}
+
+fn five_pct() -> f64 {
+    0.05
+}
+fn flop_beg() -> f64 {
+    1.05
+}
+fn flop_pad() -> f64 {
+    1.5
+}
+fn three_hours() -> u64 {
+    10_800
+}
+fn two_days() -> u64 {
+    172_800
 }
 
 /// A sale at a set time.

@@ -1,13 +1,17 @@
 //! World files: CDP stablecoins and the assets whose price is their market's.
 
 use super::{ppm, ray, Names, Resolver};
-use crate::schema::world::{AuctionCurveFile, IlkFile, PegDefenceFile, VaultsFile};
+use crate::schema::world::{
+    AgentFile, AuctionCurveFile, DebtAuctionFile, IlkFile, PegDefenceFile, VaultsFile,
+};
 use faultline_math::maker::AuctionCurve;
 use faultline_units::{AssetId, Ppm};
-use faultline_world::cdp::{CdpSpec, EnglishAuction, IlkSpec, PegDefence, VaultPopulation};
+use faultline_world::cdp::{
+    CdpSpec, DebtAuction, EnglishAuction, IlkSpec, PegDefence, VaultPopulation,
+};
 use faultline_world::spec::{
-    AgentSpec, AssetSpec, ChainId, ChainSpec, OracleId, OracleSpec, PriceOrigin, ProtocolSpec,
-    VenueId, VenueSpec,
+    AgentSpec, AssetSpec, ChainId, ChainSpec, OracleId, OracleSpec, PriceOrigin, ProtocolId,
+    ProtocolSpec, VenueId, VenueSpec,
 };
 
 /// A `[[protocol]]` of kind `cdp`, borrowed.
@@ -19,6 +23,7 @@ pub(super) struct CdpFile<'a> {
     pub ilk: &'a [IlkFile],
     pub vaults: &'a [VaultsFile],
     pub peg: Option<&'a PegDefenceFile>,
+    pub debt_auction: Option<&'a DebtAuctionFile>,
 }
 
 /// An annual stability fee as `jug`'s per-second `duty`, ray: `(1 + fee)^(1 / year)`,
@@ -186,7 +191,105 @@ impl Resolver<'_> {
             peg: c
                 .peg
                 .and_then(|p| self.peg(&at, p, stable, n, aspecs, vspecs)),
+            debt_auction: c
+                .debt_auction
+                .and_then(|d| self.debt_auction(&at, d, stable, n, aspecs)),
         })
+    }
+
+    /// A CDP's debt auctions: the token is another asset than the stablecoin.
+    fn debt_auction(
+        &mut self,
+        at: &str,
+        d: &DebtAuctionFile,
+        stable: Option<usize>,
+        n: &Names<'_>,
+        aspecs: &[AssetSpec],
+    ) -> Option<DebtAuction> {
+        let token = self.find(
+            format!("{at}.debt_auction.token"),
+            "asset",
+            &d.token,
+            n.assets,
+        )?;
+        if Some(token) == stable {
+            self.push(
+                format!("{at}.debt_auction.token"),
+                "a governance token other than the stablecoin",
+                &format!("\"{}\"", d.token),
+                "debt auctions mint a separate token (Maker: MKR) to buy the stablecoin back",
+            );
+        }
+        let sd = stable.map_or(18, |s| aspecs[s].decimals);
+        let td = aspecs[token].decimals;
+        Some(DebtAuction {
+            token: AssetId(u16::try_from(token).unwrap_or(0)),
+            token_decimals: td,
+            sump: super::atoms(d.sump, sd),
+            dump: super::atoms(d.dump, td),
+            beg: mult(d.beg, false),
+            pad: mult(d.pad, false),
+            ttl_s: d.ttl_s,
+            tau_s: d.tau_s,
+        })
+    }
+
+    /// A debt-auction bidder: its protocol is a CDP with debt auctions; its oracle
+    /// prices the token; its route starts from the token.
+    pub(super) fn debt_bidder(
+        &mut self,
+        i: usize,
+        a: &AgentFile,
+        n: &Names<'_>,
+        protocols: &[&str],
+        pspecs: &[ProtocolSpec],
+    ) -> Option<AgentSpec> {
+        let AgentFile::DebtBidder {
+            name,
+            protocol,
+            capital,
+            oracle,
+            discount,
+            route,
+        } = a
+        else {
+            return None;
+        };
+        let at = format!("agent[{i}]");
+        let p = self.find(format!("{at}.protocol"), "protocol", protocol, protocols);
+        let o = self.find(format!("{at}.oracle"), "oracle", oracle, n.oracles);
+        let cdp = match p.map(|p| &pspecs[p]) {
+            Some(ProtocolSpec::Cdp(c)) if c.debt_auction.is_some() => Some(c),
+            Some(_) => {
+                self.push(
+                    format!("{at}.protocol"),
+                    "a CDP with `debt_auction`",
+                    &format!("\"{protocol}\""),
+                    "a debt bidder bids in a CDP's debt auctions: give that CDP a `debt_auction`",
+                );
+                None
+            }
+            None => None,
+        };
+        let route: Vec<VenueId> = route
+            .iter()
+            .enumerate()
+            .filter_map(|(k, v)| {
+                self.find(format!("{at}.route[{k}]"), "venue", v, n.venues)
+                    .map(|v| VenueId(u16::try_from(v).unwrap_or(0)))
+            })
+            .collect();
+        let sd = cdp.map_or(18, |c| c.stable_decimals);
+        Some(AgentSpec::DebtBidder(
+            faultline_world::spec::DebtBidderSpec {
+                name: name.clone(),
+                protocol: ProtocolId(u16::try_from(p.unwrap_or(0)).unwrap_or(0)),
+                capital: super::atoms(*capital, sd),
+                oracle: OracleId(u16::try_from(o.unwrap_or(0)).unwrap_or(0)),
+                discount: ppm(*discount),
+                route,
+            },
+        ))
     }
 
     /// The peg defence's pool sells the stablecoin for an asset priced outside.

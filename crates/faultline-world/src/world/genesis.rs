@@ -317,6 +317,20 @@ impl World {
                             swaps: 0,
                         });
                 }
+                AgentSpec::DebtBidder(b) => {
+                    let wallet = self.ledger.open(b.name.clone());
+                    let stable = match &self.spec.protocols[b.protocol.index()] {
+                        ProtocolSpec::Cdp(c) => c.stablecoin,
+                        _ => continue,
+                    };
+                    self.ledger
+                        .genesis(wallet, Amount::new(stable, b.capital))?;
+                    self.debt_bidders.push(crate::agents::DebtBidder {
+                        spec: b,
+                        wallet,
+                        bids: 0,
+                    });
+                }
                 AgentSpec::Arbitrageur(a) => {
                     let wallet = self.ledger.open(a.name.clone());
                     self.arbitrageurs.push(Arbitrageur {

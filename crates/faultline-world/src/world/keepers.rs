@@ -89,7 +89,8 @@ impl World {
                 ),
             );
         }
-        c.heal(&mut self.ledger)
+        c.heal(&mut self.ledger)?;
+        self.debt_auctions(c, p)
     }
 
     /// Vault owners trade the CDP's pool back toward the peg band (see

@@ -130,6 +130,13 @@ impl World {
             traded_units: None,
             spent_units: None,
         }));
+        agents.extend(self.debt_bidders.iter().map(|b| AgentSummary {
+            name: b.spec.name.clone(),
+            actions: b.bids,
+            gas_paid: 0.0,
+            traded_units: None,
+            spent_units: None,
+        }));
         agents.extend(self.issuer_arbitrageurs.iter().map(|a| AgentSummary {
             name: a.spec.name.clone(),
             actions: a.swaps,

@@ -591,6 +591,7 @@ impl<'f> Resolver<'f> {
                     close_factor,
                     reserve,
                     borrowers,
+                    reserve_fund,
                 } => {
                     let l = lending::LendingFile {
                         name,
@@ -599,9 +600,10 @@ impl<'f> Resolver<'f> {
                         close_factor: *close_factor,
                         reserve,
                         borrowers,
+                        reserve_fund,
                     };
                     out.push(ProtocolSpec::Lending(
-                        self.lending(i, &l, n, ospecs, aspecs),
+                        self.lending(i, &l, n, ospecs, aspecs, vspecs),
                     ));
                 }
                 ProtocolFile::Perp {

@@ -58,6 +58,10 @@ pub struct ReserveSpec {
     pub reserve_factor: Ppm,
     /// Its depositors run when the market looks distressed.
     pub run: Option<RunSpec>,
+    /// Most the reserve may hold supplied (deposits, collateral, treasury), atoms.
+    pub supply_cap: Option<i128>,
+    /// Most that may be borrowed from it, atoms.
+    pub borrow_cap: Option<i128>,
 }
 
 /// A population of borrowers, drawn from the run's seed.
@@ -80,6 +84,19 @@ pub struct BorrowerPopulation {
     pub debts: Vec<i128>,
 }
 
+/// What a reserve fund holds of one asset, and where it sells it to cover a deficit in
+/// another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FundHolding {
+    /// The asset.
+    pub asset: AssetId,
+    /// Atoms at the start.
+    pub amount: i128,
+    /// A pool trading it against the asset in deficit (`None`: it pays only a deficit
+    /// in this asset).
+    pub sell_on: Option<crate::spec::VenueId>,
+}
+
 /// A lending market's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LendingSpec {
@@ -93,6 +110,9 @@ pub struct LendingSpec {
     pub borrowers: Vec<BorrowerPopulation>,
     /// Share of the liquidation bonus that goes to the treasury.
     pub liquidation_protocol_fee: Ppm,
+    /// A fund outside the reserves that covers deficits (Aave's Safety Module, later
+    /// Umbrella), after the treasury's accrued claims.
+    pub reserve_fund: Vec<FundHolding>,
     /// Aave v3.3's close factor and dust rule, or a fixed close factor (Compound v2).
     pub close_factor: aave::CloseFactor,
 }
@@ -177,6 +197,12 @@ pub struct LendingStats {
     pub liquidatable: u64,
     /// Atoms depositors withdrew, per reserve.
     pub withdrawn: Vec<i128>,
+    /// Borrowers refused at genesis by a supply or borrow cap.
+    pub refused_by_caps: u64,
+    /// Atoms of deposits by other protocols a supply cap refused, per reserve.
+    pub deposits_refused: Vec<i128>,
+    /// Deficit the reserve fund covered, at the oracle when covered.
+    pub covered_by_fund: Value,
 }
 
 /// A running lending market.
@@ -206,6 +232,8 @@ pub struct Lending {
     depositors: Option<(HolderId, rand_chacha::ChaCha12Rng)>,
     /// Deposits held by other protocols.
     accounts: Vec<Account>,
+    /// The reserve fund's wallet, when it has one.
+    pub fund: Option<HolderId>,
     /// Running totals.
     pub stats: LendingStats,
 }
@@ -261,11 +289,13 @@ impl Lending {
             borrowers: 0,
             stats: LendingStats {
                 withdrawn: vec![0; n],
+                deposits_refused: vec![0; n],
                 ..LendingStats::default()
             },
             runs: vec![None; n],
             depositors: None,
             accounts: Vec::new(),
+            fund: None,
         }
     }
 
@@ -302,15 +332,44 @@ impl Lending {
         Ok(())
     }
 
+    /// Supply room under reserve `i`'s cap, atoms (`i128::MAX` without a cap): Aave v3
+    /// `ValidationLogic.validateSupply` checks `(aToken supply + accrued to treasury +
+    /// amount) ≤ supplyCap`.
+    pub fn supply_room(&self, i: usize) -> Result<i128, WorldError> {
+        let Some(cap) = self.spec.reserves[i].supply_cap else {
+            return Ok(i128::MAX);
+        };
+        let r = &self.reserves[i];
+        let supplied = mul_div_wide(r.supply_scaled, r.liquidity_index, RAY, Rounding::Ceil)?;
+        Ok((cap - supplied).max(0))
+    }
+
+    /// Borrow room under reserve `i`'s cap (`validateBorrow`: total debt + amount ≤
+    /// borrowCap).
+    fn borrow_room(&self, i: usize) -> Result<i128, WorldError> {
+        let Some(cap) = self.spec.reserves[i].borrow_cap else {
+            return Ok(i128::MAX);
+        };
+        Ok((cap - self.total_debt(i)?).max(0))
+    }
+
     /// Open a borrower at genesis: collateral (atoms per reserve) posted to the market,
     /// debt (atoms per reserve) borrowed into the wallets. The market must hold the cash.
+    /// A borrower whose collateral or debt does not fit under a cap is refused (counted,
+    /// not opened); returns whether it was opened.
     pub fn genesis_borrower(
         &mut self,
         ledger: &mut Ledger,
         collateral: &[i128],
         debt: &[i128],
-    ) -> Result<(), WorldError> {
+    ) -> Result<bool, WorldError> {
         let n = self.r();
+        for i in 0..n {
+            if collateral[i] > self.supply_room(i)? || debt[i] > self.borrow_room(i)? {
+                self.stats.refused_by_caps += 1;
+                return Ok(false);
+            }
+        }
         for i in 0..n {
             let asset = self.spec.reserves[i].asset;
             ledger.genesis(self.holder, Amount::new(asset, collateral[i]))?;
@@ -324,7 +383,7 @@ impl Lending {
         self.debt_scaled.extend_from_slice(&debt[..n]);
         self.repaid.extend(std::iter::repeat_n(0, n));
         self.borrowers += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// Cash of reserve `i`: the contract's balance less other reserves' claims on the
@@ -598,6 +657,34 @@ impl Lending {
         self.write_off_if_empty(b, prices)
     }
 
+    /// The reserve fund pays reserve `i`'s deficit with `atoms` of its asset (already in
+    /// the fund's wallet): the cash goes to the market and the deficit shrinks (v3.3's
+    /// `eliminateReserveDeficit`). Returns the atoms paid.
+    pub fn cover_deficit(
+        &mut self,
+        ledger: &mut Ledger,
+        i: usize,
+        atoms: i128,
+        price: Price,
+    ) -> Result<i128, WorldError> {
+        let Some(fund) = self.fund else {
+            return Ok(0);
+        };
+        let spec = &self.spec.reserves[i];
+        let pay = atoms
+            .min(self.reserves[i].deficit)
+            .min(ledger.balance(fund, spec.asset).atoms());
+        if pay <= 0 {
+            return Ok(0);
+        }
+        ledger.transfer(fund, self.holder, Amount::new(spec.asset, pay))?;
+        self.reserves[i].deficit -= pay;
+        let v = Amount::new(spec.asset, pay).value(price, spec.decimals, Rounding::Floor)?;
+        self.stats.covered_by_fund = self.stats.covered_by_fund.checked_add(v)?;
+        self.stats.protocol_deficit = self.stats.protocol_deficit.checked_sub(v)?.max(Value::ZERO);
+        Ok(pay)
+    }
+
     /// v3.3: a borrower with no collateral left has all its debt burned as deficit.
     fn write_off_if_empty(&mut self, b: usize, prices: &[Price]) -> Result<Value, WorldError> {
         let n = self.r();
@@ -740,14 +827,16 @@ impl Lending {
                 largest[i] = largest[i].max(units);
             }
         }
-        let withdrawn = (0..n)
-            .map(|i| {
-                self.stats.withdrawn[i] as f64
-                    / 10f64.powi(i32::from(self.spec.reserves[i].decimals))
-            })
-            .collect();
+        let units = |v: &[i128]| -> Vec<f64> {
+            (0..n)
+                .map(|i| v[i] as f64 / 10f64.powi(i32::from(self.spec.reserves[i].decimals)))
+                .collect()
+        };
         LendingDetail {
-            withdrawn_units: withdrawn,
+            withdrawn_units: units(&self.stats.withdrawn),
+            refused_by_caps: self.stats.refused_by_caps,
+            deposits_refused_units: units(&self.stats.deposits_refused),
+            covered_by_fund: self.stats.covered_by_fund.to_f64(),
             debt_repaid: self.stats.debt_repaid.to_f64(),
             repaid_units: repaid,
             largest_borrower_repaid_units: largest,
@@ -770,7 +859,10 @@ impl Lending {
             liquidatable_at_end: s.liquidatable,
             shortfall: s.shortfall.to_f64(),
             borne_by: BorneBy {
-                reserve: s.covered_by_treasury.to_f64(),
+                reserve: s
+                    .covered_by_treasury
+                    .checked_add(s.covered_by_fund)?
+                    .to_f64(),
                 adl_haircut: 0.0,
                 socialized_loss: 0.0,
                 protocol_deficit: s.protocol_deficit.to_f64(),

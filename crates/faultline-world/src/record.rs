@@ -281,6 +281,12 @@ pub struct LendingDetail {
     pub borrowers_liquidated: u64,
     /// Units depositors withdrew from each reserve, in reserve order.
     pub withdrawn_units: Vec<f64>,
+    /// Borrowers refused at genesis by a supply or borrow cap.
+    pub refused_by_caps: u64,
+    /// Units of other protocols' deposits a supply cap refused, per reserve.
+    pub deposits_refused_units: Vec<f64>,
+    /// Deficit the reserve fund covered, dollars at the oracle when covered.
+    pub covered_by_fund: f64,
 }
 
 /// What only a perp venue reports.

@@ -69,6 +69,8 @@ fn reserve(
         },
         reserve_factor: ppm(0.10),
         run: None,
+        supply_cap: None,
+        borrow_cap: None,
     }
 }
 
@@ -91,6 +93,7 @@ fn market(name: &str, hf: (f64, f64), count: u32) -> ProtocolSpec {
         }],
         liquidation_protocol_fee: ppm(0.10),
         close_factor: faultline_math::aave::CloseFactor::AaveV33,
+        reserve_fund: Vec::new(),
     })
 }
 

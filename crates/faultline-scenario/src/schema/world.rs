@@ -354,6 +354,11 @@ pub enum ProtocolFile {
         /// Borrower populations.
         #[serde(default)]
         borrowers: Vec<BorrowersFile>,
+        /// A fund outside the reserves that covers deficits after the treasury's accrued
+        /// claims (Aave's Safety Module, later Umbrella): it pays a deficit in an asset
+        /// it holds, and sells its other holdings on their pools for it.
+        #[serde(default)]
+        reserve_fund: Vec<FundFile>,
     },
     /// An algorithmic stablecoin backed only by a swap against its issuer's share token
     /// (Terra's market module): one stablecoin for a dollar of newly minted share at the
@@ -781,6 +786,32 @@ pub struct ReserveFile {
     /// withdraws from cash as far as it goes.
     #[serde(default)]
     pub run: Option<RunFile>,
+    /// Most the reserve may hold supplied — deposits, collateral and the treasury's
+    /// share — in units (Aave v3 `supplyCap`); borrowers whose collateral does not fit
+    /// are refused at the start, other protocols' deposits are cut to fit.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub supply_cap: Option<f64>,
+    /// Most that may be borrowed from it, units (`borrowCap`); borrowers whose debt
+    /// does not fit are refused at the start.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub borrow_cap: Option<f64>,
+}
+
+/// What a lending market's reserve fund holds of one asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundFile {
+    /// The asset.
+    pub asset: String,
+    /// Units at the start.
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub amount: f64,
+    /// A pool trading it against a reserve's asset, sold on to cover that reserve's
+    /// deficit (absent: it pays only a deficit in its own asset).
+    #[serde(default)]
+    pub sell_on: Option<String>,
 }
 
 /// How a reserve's depositors run.

@@ -2,11 +2,13 @@
 //! populations drawn from ranges or listed from a file of real debts.
 
 use super::{atoms, ppm, ray, Names, Resolver};
-use crate::schema::world::{BorrowersFile, ColumnFile, ReserveFile};
+use crate::schema::world::{BorrowersFile, ColumnFile, FundFile, ReserveFile};
 use faultline_math::aave::{CloseFactor, RateCurveRay};
 use faultline_units::AssetId;
-use faultline_world::lending::{BorrowerPopulation, LendingSpec, ReserveSpec, RunSpec};
-use faultline_world::spec::{AssetSpec, ChainId, OracleId, OracleSpec};
+use faultline_world::lending::{
+    BorrowerPopulation, FundHolding, LendingSpec, ReserveSpec, RunSpec,
+};
+use faultline_world::spec::{AssetSpec, ChainId, OracleId, OracleSpec, VenueId, VenueSpec};
 
 /// A `[[protocol]]` of kind `lending`, borrowed.
 pub(super) struct LendingFile<'a> {
@@ -16,6 +18,7 @@ pub(super) struct LendingFile<'a> {
     pub close_factor: Option<f64>,
     pub reserve: &'a [ReserveFile],
     pub borrowers: &'a [BorrowersFile],
+    pub reserve_fund: &'a [FundFile],
 }
 
 impl Resolver<'_> {
@@ -27,6 +30,7 @@ impl Resolver<'_> {
         n: &Names<'_>,
         ospecs: &[OracleSpec],
         aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
     ) -> LendingSpec {
         let chain = self
             .chain_of(
@@ -57,7 +61,45 @@ impl Resolver<'_> {
             close_factor: l
                 .close_factor
                 .map_or(CloseFactor::AaveV33, |f| CloseFactor::Fixed(ppm(f))),
+            reserve_fund: self.fund(i, l.reserve_fund, n, aspecs, vspecs),
         }
+    }
+
+    /// A reserve fund: each holding's pool trades it.
+    fn fund(
+        &mut self,
+        i: usize,
+        holdings: &[FundFile],
+        n: &Names<'_>,
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) -> Vec<FundHolding> {
+        let mut out = Vec::new();
+        for (k, h) in holdings.iter().enumerate() {
+            let at = format!("protocol[{i}].reserve_fund[{k}]");
+            let Some(a) = self.find(format!("{at}.asset"), "asset", &h.asset, n.assets) else {
+                continue;
+            };
+            let sell_on = h.sell_on.as_ref().and_then(|v| {
+                let x = self.find(format!("{at}.sell_on"), "venue", v, n.venues)?;
+                let vs = &vspecs[x];
+                if vs.base.index() != a && vs.quote.index() != a {
+                    self.push(
+                        format!("{at}.sell_on"),
+                        &format!("a pool trading {}", h.asset),
+                        &format!("\"{v}\""),
+                        "the fund sells this holding there for the asset in deficit",
+                    );
+                }
+                Some(VenueId(u16::try_from(x).unwrap_or(0)))
+            });
+            out.push(FundHolding {
+                asset: AssetId(u16::try_from(a).unwrap_or(0)),
+                amount: atoms(h.amount, aspecs[a].decimals),
+                sell_on,
+            });
+        }
+        out
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -125,6 +167,14 @@ impl Resolver<'_> {
                 "set `collateral = true` or `borrowable = true`",
             );
         }
+        if let Some(cap) = r.supply_cap.filter(|&c| c < r.supplied) {
+            self.push(
+                format!("{at}.supply_cap"),
+                &format!("at least what depositors supply ({})", r.supplied),
+                &format!("{cap}"),
+                "raise the cap or supply less: the contract would refuse the deposits",
+            );
+        }
         let decimals = aspecs.get(a).map_or(18, |s| s.decimals);
         ReserveSpec {
             asset: AssetId(u16::try_from(a).unwrap_or(0)),
@@ -149,6 +199,8 @@ impl Resolver<'_> {
                 herd: run.herd,
                 utilization_trigger: ppm(run.utilization_trigger.unwrap_or(0.99)),
             }),
+            supply_cap: r.supply_cap.map(|c| atoms(c, decimals)),
+            borrow_cap: r.borrow_cap.map(|c| atoms(c, decimals)),
         }
     }
 

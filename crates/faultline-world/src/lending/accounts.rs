@@ -42,8 +42,9 @@ impl Lending {
         &mut self.accounts[k]
     }
 
-    /// Deposit `atoms` of reserve `i`'s asset from `from`. Returns the scaled balance
-    /// minted.
+    /// Deposit `atoms` of reserve `i`'s asset from `from`, no more than its supply cap
+    /// lets in (the rest is counted as refused and stays with `from`). Returns the
+    /// scaled balance minted.
     pub fn deposit(
         &mut self,
         ledger: &mut Ledger,
@@ -51,6 +52,11 @@ impl Lending {
         i: usize,
         atoms: i128,
     ) -> Result<i128, WorldError> {
+        let room = self.supply_room(i)?;
+        if atoms > room {
+            self.stats.deposits_refused[i] += atoms - room.max(0);
+        }
+        let atoms = atoms.min(room);
         if atoms <= 0 {
             return Ok(0);
         }
@@ -155,10 +161,13 @@ mod tests {
                 },
                 reserve_factor: Ppm::ZERO,
                 run: None,
+                supply_cap: None,
+                borrow_cap: None,
             }],
             borrowers: Vec::new(),
             liquidation_protocol_fee: Ppm::ZERO,
             close_factor: CloseFactor::AaveV33,
+            reserve_fund: Vec::new(),
         };
         let (h, t, w) = (l.open("m"), l.open("t"), l.open("w"));
         let mut m = Lending::new(spec, h, t, w);

@@ -34,6 +34,13 @@ impl World {
                         m = m.with_depositors(depositors, rng);
                     }
                     m.genesis_supply(&mut self.ledger)?;
+                    if !m.spec.reserve_fund.is_empty() {
+                        let fund = self.ledger.open(format!("{} reserve fund", m.spec.name));
+                        for h in &m.spec.reserve_fund {
+                            self.ledger.genesis(fund, Amount::new(h.asset, h.amount))?;
+                        }
+                        m.fund = Some(fund);
+                    }
                     let pops = m.spec.borrowers.clone();
                     let mut rng = stream(
                         self.seed,

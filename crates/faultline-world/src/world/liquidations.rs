@@ -46,7 +46,52 @@ impl World {
                 }
             }
         }
+        self.fund_covers(m, &prices)?;
         self.depositors_run(m, &prices)
+    }
+
+    /// The reserve fund covers each reserve's deficit: first with what it holds of that
+    /// asset, then selling its other holdings on their pools for it.
+    fn fund_covers(&mut self, m: &mut Lending, prices: &[Price]) -> Result<(), WorldError> {
+        let Some(fund) = m.fund else {
+            return Ok(());
+        };
+        for i in 0..m.reserves.len() {
+            if m.reserves[i].deficit <= 0 {
+                continue;
+            }
+            let asset = m.spec.reserves[i].asset;
+            m.cover_deficit(&mut self.ledger, i, m.reserves[i].deficit, prices[i])?;
+            for h in m.spec.reserve_fund.clone() {
+                let need = m.reserves[i].deficit;
+                let Some(v) = h.sell_on.filter(|_| need > 0 && h.asset != asset) else {
+                    continue;
+                };
+                let pool = &self.pools[v.index()];
+                let dir = if pool.base == h.asset {
+                    crate::pool::Direction::SellBase
+                } else {
+                    crate::pool::Direction::BuyBase
+                };
+                let out_asset = if pool.base == h.asset {
+                    pool.quote
+                } else {
+                    pool.base
+                };
+                if out_asset != asset {
+                    continue;
+                }
+                let held = self.ledger.balance(fund, h.asset).atoms();
+                let sell = pool
+                    .amount_in(&self.ledger, dir, need)?
+                    .map_or(held, |x| x.min(held));
+                if sell > 0 {
+                    crate::agents::swap(&mut self.ledger, pool, fund, Amount::new(h.asset, sell))?;
+                }
+                m.cover_deficit(&mut self.ledger, i, need, prices[i])?;
+            }
+        }
+        Ok(())
     }
 
     /// After liquidations, the market's depositors decide and withdraw.

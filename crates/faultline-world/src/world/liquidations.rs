@@ -56,12 +56,12 @@ impl World {
         let Some(fund) = m.fund else {
             return Ok(());
         };
-        for i in 0..m.reserves.len() {
+        for (i, &price) in prices.iter().enumerate().take(m.reserves.len()) {
             if m.reserves[i].deficit <= 0 {
                 continue;
             }
             let asset = m.spec.reserves[i].asset;
-            m.cover_deficit(&mut self.ledger, i, m.reserves[i].deficit, prices[i])?;
+            m.cover_deficit(&mut self.ledger, i, m.reserves[i].deficit, price)?;
             for h in m.spec.reserve_fund.clone() {
                 let need = m.reserves[i].deficit;
                 let Some(v) = h.sell_on.filter(|_| need > 0 && h.asset != asset) else {
@@ -88,7 +88,7 @@ impl World {
                 if sell > 0 {
                     crate::agents::swap(&mut self.ledger, pool, fund, Amount::new(h.asset, sell))?;
                 }
-                m.cover_deficit(&mut self.ledger, i, need, prices[i])?;
+                m.cover_deficit(&mut self.ledger, i, need, price)?;
             }
         }
         Ok(())

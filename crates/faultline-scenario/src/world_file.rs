@@ -2,6 +2,7 @@
 //! its line), then every name resolved (with "did you mean" hints) and the rules across
 //! fields checked, then turned into a [`faultline_world::WorldSpec`].
 
+mod breakers;
 mod cdp;
 mod data;
 mod holders;
@@ -227,6 +228,7 @@ impl<'f> Resolver<'f> {
             &venue_specs,
             &protocol_specs,
         );
+        let breaker_specs = self.breakers(&names, &protocol_specs);
         self.market_priced(
             &asset_specs,
             &venue_specs,
@@ -247,6 +249,7 @@ impl<'f> Resolver<'f> {
             oracles: oracle_specs,
             protocols: protocol_specs,
             agents: agent_specs,
+            breakers: breaker_specs,
         })
     }
 

@@ -245,6 +245,8 @@ pub struct Cdp {
     pub flops: Vec<Flop>,
     /// Debt on debt auctions awaiting their first bid (`Ash`), atoms.
     pub ash: i128,
+    /// New auctions stopped by a breaker (`clip.stopped` ≥ 1).
+    pub stopped: bool,
     /// Running totals.
     pub stats: CdpStats,
 }
@@ -279,6 +281,7 @@ impl Cdp {
             art_total: 0,
             flops: Vec::new(),
             ash: 0,
+            stopped: false,
             stats: CdpStats::default(),
         }
     }
@@ -386,6 +389,9 @@ impl Cdp {
     /// rewards owed (to be minted to the barking keeper).
     pub fn bark_all(&mut self, prices: &[Price], now_ms: u64) -> Result<i128, WorldError> {
         let mut reward = 0;
+        if self.stopped {
+            return Ok(0);
+        }
         for i in 0..self.vaults.len() {
             let v = self.vaults[i];
             // `dog.bark` requires a positive spot price, `clip.kick` a positive top.

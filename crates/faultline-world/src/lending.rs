@@ -234,6 +234,10 @@ pub struct Lending {
     accounts: Vec<Account>,
     /// The reserve fund's wallet, when it has one.
     pub fund: Option<HolderId>,
+    /// Withdrawals paused by a breaker.
+    pub withdrawals_paused: bool,
+    /// Reserves paused by a breaker (no liquidation, no withdrawal).
+    pub paused: Vec<bool>,
     /// Running totals.
     pub stats: LendingStats,
 }
@@ -296,6 +300,8 @@ impl Lending {
             depositors: None,
             accounts: Vec::new(),
             fund: None,
+            withdrawals_paused: false,
+            paused: vec![false; n],
         }
     }
 
@@ -551,13 +557,18 @@ impl Lending {
                 spec.decimals,
                 Rounding::Floor,
             )?;
-            if spec.collateral && cv.0 > 0 && best_coll.is_none_or(|(_, v)| cv > v) {
+            let live = !self.paused[i];
+            if live && spec.collateral && cv.0 > 0 && best_coll.is_none_or(|(_, v)| cv > v) {
                 best_coll = Some((i, cv));
             }
         }
         let (Some((di, _)), Some((ci, _))) = (best_debt, best_coll) else {
             return Ok(None);
         };
+        // `validateLiquidationCall`: neither reserve may be paused.
+        if self.paused[di] {
+            return Ok(None);
+        }
         let (ds, cs) = (&self.spec.reserves[di], &self.spec.reserves[ci]);
         let mut call = aave::LiquidationCall {
             debt: aave::ReserveBalance {

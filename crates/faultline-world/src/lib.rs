@@ -25,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod agents;
+pub mod breaker;
 pub mod cdp;
 pub mod contagion;
 pub mod exposure;

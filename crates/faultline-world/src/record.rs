@@ -32,6 +32,8 @@ pub enum WorldEventKind {
     VaultDeRisk,
     /// A CDP first sold newly minted governance token for its bad debt.
     DebtAuction,
+    /// A circuit breaker tripped.
+    BreakerTripped,
     /// An options vault could not pay an expiry in full.
     VaultShortfall,
     /// A withdrawal could not be paid in full: the reserve's cash is gone.

@@ -52,6 +52,8 @@ pub struct WorldSpec {
     pub protocols: Vec<ProtocolSpec>,
     /// Agents in file order.
     pub agents: Vec<AgentSpec>,
+    /// Circuit breakers, in file order.
+    pub breakers: Vec<crate::breaker::BreakerSpec>,
 }
 
 /// An asset.

@@ -16,6 +16,7 @@ use faultline_units::{mul_div_wide, Amount, AssetId, Ppm, Price, Rounding, PRICE
 use genesis::{open_pools, reference_paths};
 use std::collections::BTreeSet;
 
+mod breakers;
 mod flops;
 mod genesis;
 mod holders;
@@ -61,6 +62,10 @@ pub struct World {
     buyers: Vec<crate::agents::Buyer>,
     issuer_arbitrageurs: Vec<crate::issuer::IssuerArbitrageur>,
     debt_bidders: Vec<crate::agents::DebtBidder>,
+    /// Breakers that have tripped.
+    tripped: Vec<bool>,
+    /// Oracles a breaker fixed, with their price.
+    fixed: Vec<Option<Price>>,
     events: Vec<WorldEvent>,
     seen: BTreeSet<(WorldEventKind, String)>,
     records: WorldRecords,
@@ -101,6 +106,8 @@ impl World {
             buyers: Vec::new(),
             issuer_arbitrageurs: Vec::new(),
             debt_bidders: Vec::new(),
+            tripped: vec![false; spec.breakers.len()],
+            fixed: vec![None; spec.oracles.len()],
             events: Vec::new(),
             seen: BTreeSet::new(),
             records: WorldRecords::default(),
@@ -231,6 +238,7 @@ impl World {
                 self.chain_blocks[c] += 1;
             }
         }
+        self.breakers_phase()?;
         self.sellers_phase()?;
         self.buyers_phase()?;
         self.arbitrage()?;
@@ -421,6 +429,9 @@ impl World {
                 .iter()
                 .find(|&&(from, to, _)| (from..to).contains(&tick))
             {
+                live = vec![p];
+            }
+            if let Some(p) = self.fixed_price(o) {
                 live = vec![p];
             }
             let oracle = &mut self.oracles[o];

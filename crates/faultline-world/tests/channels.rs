@@ -217,6 +217,7 @@ fn two_markets(route_sales: bool, oracle_reads_pool: bool) -> WorldSpec {
                 threshold: ppm(0.003),
             }),
         ],
+        breakers: Vec::new(),
     }
 }
 

@@ -48,6 +48,108 @@ pub struct WorldFile {
     /// Agents.
     #[serde(default)]
     pub agent: Vec<AgentFile>,
+    /// Circuit breakers across protocols: a signal read at the start of every tick and
+    /// an action taken, once it crosses, for the rest of the run.
+    #[serde(default)]
+    pub breaker: Vec<BreakerFile>,
+}
+
+/// A circuit breaker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerFile {
+    /// Name, for the failure sequence.
+    pub name: String,
+    /// What it watches.
+    pub when: SignalFile,
+    /// What it does once tripped.
+    pub action: ActionFile,
+}
+
+/// A breaker's signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SignalFile {
+    /// An asset's price (its pool's, for a market-priced asset) below `usd`.
+    PriceBelow {
+        /// The asset.
+        asset: String,
+        /// The level, dollars.
+        #[schemars(range(min = 0.0, max = 1e10))]
+        usd: f64,
+    },
+    /// An asset down more than `fraction` from its start.
+    DrawdownAbove {
+        /// The asset.
+        asset: String,
+        /// The fraction (0.3: down 30%).
+        #[schemars(range(min = 0.0, max = 1.0))]
+        fraction: f64,
+    },
+    /// A protocol's shortfall so far above `usd`.
+    ShortfallAbove {
+        /// The protocol.
+        protocol: String,
+        /// Dollars.
+        #[schemars(range(min = 0.0, max = 1e15))]
+        usd: f64,
+    },
+    /// A lending reserve's utilization above `level`.
+    UtilizationAbove {
+        /// The lending market.
+        protocol: String,
+        /// The reserve's asset.
+        asset: String,
+        /// The level (0.95: 95%).
+        #[schemars(range(min = 0.0, max = 1.0))]
+        level: f64,
+    },
+    /// A perp venue's insurance fund below `share` of its start.
+    InsuranceFundBelow {
+        /// The perp venue.
+        protocol: String,
+        /// The share (0.5: half).
+        #[schemars(range(min = 0.0, max = 1.0))]
+        share: f64,
+    },
+}
+
+/// A breaker's action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActionFile {
+    /// The oracle observes `usd` from now on (a governance freeze; its delay and
+    /// averaging still apply).
+    FixOracle {
+        /// The oracle.
+        oracle: String,
+        /// The price, dollars.
+        #[schemars(range(min = 0.0, max = 1e10))]
+        usd: f64,
+    },
+    /// A lending market pays no withdrawals.
+    PauseWithdrawals {
+        /// The lending market.
+        protocol: String,
+    },
+    /// A lending reserve is paused (Aave v3 `setReservePause`): no liquidation repays or
+    /// seizes it, nothing is withdrawn from it.
+    PauseReserve {
+        /// The lending market.
+        protocol: String,
+        /// The reserve's asset.
+        asset: String,
+    },
+    /// A CDP starts no new collateral auctions (`clip.stopped` level 1).
+    StopAuctions {
+        /// The CDP.
+        protocol: String,
+    },
+    /// An options vault writes no new epoch.
+    StopWriting {
+        /// The options vault.
+        protocol: String,
+    },
 }
 
 /// An asset.

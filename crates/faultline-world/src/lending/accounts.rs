@@ -95,6 +95,9 @@ impl Lending {
         i: usize,
         want: i128,
     ) -> Result<i128, WorldError> {
+        if self.withdrawals_paused || self.paused[i] {
+            return Ok(0);
+        }
         let claim = self.claim_of(to, i)?;
         let pay = want.min(claim).min(self.cash(ledger, i));
         if pay <= 0 {

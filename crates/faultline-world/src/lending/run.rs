@@ -67,7 +67,7 @@ impl RunState {
 
 impl Lending {
     /// Reserve `i`'s utilization, ppm: debt over debt plus cash.
-    fn utilization_ppm(&self, ledger: &Ledger, i: usize) -> Result<i128, WorldError> {
+    pub fn utilization_ppm(&self, ledger: &Ledger, i: usize) -> Result<i128, WorldError> {
         let debt = self.total_debt(i)?;
         let total = debt + self.cash(ledger, i);
         if total <= 0 {
@@ -128,9 +128,17 @@ impl Lending {
     ) -> Result<bool, WorldError> {
         let index = self.reserves[i].liquidity_index;
         let asset = self.spec.reserves[i].asset;
+        let paused = self.withdrawals_paused || self.paused[i];
         let Some(state) = self.runs[i].as_mut() else {
             return Ok(false);
         };
+        if paused {
+            return Ok(state
+                .claims
+                .iter()
+                .zip(&state.herd.leaving)
+                .any(|(&c, &l)| l && c > 0));
+        }
         let mut refused = false;
         for h in 0..state.claims.len() {
             let claim = state.claims[h];

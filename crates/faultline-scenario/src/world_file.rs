@@ -617,6 +617,7 @@ impl<'f> Resolver<'f> {
                     market,
                     accepts,
                     insurance_reserve,
+                    refill,
                 } => {
                     let b = perp::PerpFile {
                         name,
@@ -626,6 +627,7 @@ impl<'f> Resolver<'f> {
                         market,
                         accepts,
                         reserve: insurance_reserve.as_ref(),
+                        refill: refill.as_ref(),
                     };
                     if let Some(spec) = self.perp(i, &b, n, ospecs, aspecs, vspecs) {
                         out.push(ProtocolSpec::Perp(spec));

@@ -83,6 +83,12 @@ pub enum Action {
         /// The vault.
         protocol: ProtocolId,
     },
+    /// A perp venue stops refilling its insurance fund from its treasury (it keeps the
+    /// reserve out of a failing system).
+    StopRefills {
+        /// The venue.
+        protocol: ProtocolId,
+    },
 }
 
 /// A breaker.

@@ -147,6 +147,7 @@ impl World {
         let owner = |h: crate::ledger::HolderId| {
             self.protocols.iter().position(|p| match p {
                 Protocol::Vault(v) => v.wallet == h,
+                Protocol::Perp(v) => v.treasury == h,
                 _ => false,
             })
         };

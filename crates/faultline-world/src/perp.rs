@@ -107,6 +107,23 @@ pub struct InsuranceReserve {
     pub sell_on: VenueId,
 }
 
+/// Refilling the insurance fund from the venue's treasury: when the fund is below
+/// `below` of its opening level, up to `per_block` a block, back toward that level, from
+/// the treasury's cash and then from its deposit in a lending market (withdrawn as the
+/// market's cash allows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refill {
+    /// The level that starts refills, a share of the fund at the start.
+    pub below: Ppm,
+    /// Most paid in per block, collateral atoms.
+    pub per_block: i128,
+    /// Collateral atoms the treasury holds as cash at the start.
+    pub cash: i128,
+    /// A lending market and the collateral atoms the treasury deposits there at its
+    /// first block.
+    pub lend: Option<(crate::spec::ProtocolId, i128)>,
+}
+
 /// A perp venue's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerpSpec {
@@ -122,6 +139,8 @@ pub struct PerpSpec {
     pub accepts: Vec<AcceptedCollateral>,
     /// The insurance fund's reserve in another asset, if any.
     pub reserve: Option<InsuranceReserve>,
+    /// Refills of the insurance fund from the treasury, if any.
+    pub refill: Option<Refill>,
     /// Builds the engine.
     pub build: PerpFactory,
 }
@@ -148,6 +167,12 @@ pub struct Perp {
     events_seen: usize,
     /// Base laid off on each binding's venue so far (+ sold into it), 10⁻⁸ units.
     pub hedged: Vec<i128>,
+    /// Refills stopped by a breaker.
+    pub refills_stopped: bool,
+    /// The treasury's lending deposit has been made (at the first block).
+    pub lent: bool,
+    /// Collateral atoms paid into the insurance fund by refills.
+    pub refilled: i128,
 }
 
 /// Quote atoms (10⁻⁶) → atoms of an asset with `decimals` ≥ 6.
@@ -208,6 +233,10 @@ impl Perp {
             holder,
             Amount::new(spec.collateral, quote_to_atoms(held, collateral_decimals)?),
         )?;
+        if let Some(r) = &spec.refill {
+            let lend = r.lend.map_or(0, |(_, a)| a);
+            ledger.genesis(treasury, Amount::new(spec.collateral, r.cash + lend))?;
+        }
         let hedged = vec![0; spec.markets.len()];
         Ok(Self {
             mirrored_flows: i128::from(v.ledger.external_flows.atoms()),
@@ -221,6 +250,9 @@ impl Perp {
             sold: vec![(0, 0); entries],
             events_seen: 0,
             hedged,
+            refills_stopped: false,
+            lent: false,
+            refilled: 0,
         })
     }
 
@@ -273,6 +305,48 @@ impl Perp {
             .collect();
         self.events_seen = all.len();
         Ok(new)
+    }
+
+    /// Collateral atoms the insurance fund is short of `below` × its start, at most
+    /// `per_block` (0 when it is not under the level or refills are stopped).
+    pub fn refill_wanted(&self) -> Result<i128, WorldError> {
+        let Some(r) = self.spec.refill.filter(|_| !self.refills_stopped) else {
+            return Ok(0);
+        };
+        let start = i128::from(self.sim.insurance_start().atoms());
+        let now = i128::from(self.sim.venue().ledger.insurance_fund.atoms());
+        let level = faultline_units::mul_div_wide(
+            start,
+            i128::from(r.below.atoms()),
+            1_000_000,
+            Rounding::Floor,
+        )?;
+        if now >= level {
+            return Ok(0);
+        }
+        Ok(quote_to_atoms(start - now, self.collateral_decimals)?.min(r.per_block))
+    }
+
+    /// Pay up to `atoms` of the treasury's collateral into the insurance fund (whole
+    /// quote atoms only). Returns the atoms paid.
+    pub fn refill(&mut self, ledger: &mut Ledger, atoms: i128) -> Result<i128, WorldError> {
+        let held = ledger.balance(self.treasury, self.spec.collateral).atoms();
+        let (q, rest) = atoms_to_quote(atoms.min(held), self.collateral_decimals)?;
+        let paid = atoms.min(held) - rest;
+        if paid <= 0 {
+            return Ok(0);
+        }
+        ledger.transfer(
+            self.treasury,
+            self.holder,
+            Amount::new(self.spec.collateral, paid),
+        )?;
+        self.sim
+            .inject_insurance(q)
+            .map_err(|e| self.engine_error(e))?;
+        self.mirrored_flows += i128::from(q.atoms());
+        self.refilled += paid;
+        Ok(paid)
     }
 
     fn engine_error(&self, e: faultline_engine::EngineError) -> WorldError {
@@ -465,6 +539,7 @@ impl Perp {
                     let k = self.spec.accepts.len();
                     units(v.collateral.assets[k].reserve, self.reserve_decimals)
                 }),
+                refilled: units(self.refilled, self.collateral_decimals),
             }),
             cdp: None,
             issuer: None,

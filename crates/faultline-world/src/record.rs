@@ -34,6 +34,8 @@ pub enum WorldEventKind {
     DebtAuction,
     /// A circuit breaker tripped.
     BreakerTripped,
+    /// A perp venue first refilled its insurance fund from its treasury.
+    InsuranceRefilled,
     /// An options vault could not pay an expiry in full.
     VaultShortfall,
     /// A withdrawal could not be paid in full: the reserve's cash is gone.
@@ -318,6 +320,8 @@ pub struct PerpDetail {
     pub reserve_proceeds: f64,
     /// Reserve units left at the end.
     pub reserve_left: f64,
+    /// Collateral units the treasury paid into the insurance fund (refills).
+    pub refilled: f64,
 }
 
 /// A liquidator's results.

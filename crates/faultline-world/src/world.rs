@@ -23,6 +23,7 @@ mod holders;
 mod keepers;
 mod liquidations;
 mod records;
+mod refills;
 mod vaults;
 
 /// A protocol instance at run time.
@@ -479,17 +480,26 @@ impl World {
             Protocol::Lending(m) => self.lending_block(m, p, chain),
             Protocol::Cdp(c) => self.cdp_block(c, p, chain),
             Protocol::Issuer(i) => self.issuer_block(i, p),
-            Protocol::Perp(perp) => {
-                let prices: Vec<Price> = self.oracles.iter().map(Oracle::price).collect();
-                let hedge = !self.sales_cut();
-                let events = perp.block(&mut self.ledger, &self.pools, &prices, hedge)?;
-                let name = perp.spec.name.clone();
-                for (kind, detail) in events {
-                    self.emit(WorldEventKind::Perp(kind), name.clone(), detail);
+            Protocol::Perp(perp) if perp.spec.refill.is_some() => {
+                self.refill_block(protocols, p)?;
+                match &mut protocols[p] {
+                    Protocol::Perp(perp) => self.perp_block(perp),
+                    _ => Ok(()),
                 }
-                Ok(())
             }
+            Protocol::Perp(perp) => self.perp_block(perp),
         }
+    }
+
+    fn perp_block(&mut self, perp: &mut crate::perp::Perp) -> Result<(), WorldError> {
+        let prices: Vec<Price> = self.oracles.iter().map(Oracle::price).collect();
+        let hedge = !self.sales_cut();
+        let events = perp.block(&mut self.ledger, &self.pools, &prices, hedge)?;
+        let name = perp.spec.name.clone();
+        for (kind, detail) in events {
+            self.emit(WorldEventKind::Perp(kind), name.clone(), detail);
+        }
+        Ok(())
     }
 
     fn check(&self) -> Result<(), WorldError> {

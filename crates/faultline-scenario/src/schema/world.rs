@@ -150,6 +150,12 @@ pub enum ActionFile {
         /// The options vault.
         protocol: String,
     },
+    /// A perp venue stops refilling its insurance fund (keeps its reserve out of a
+    /// failing system).
+    StopRefills {
+        /// The perp venue.
+        protocol: String,
+    },
 }
 
 /// An asset.
@@ -598,7 +604,47 @@ pub enum ProtocolFile {
         /// `sell_on` the same block.
         #[serde(default)]
         insurance_reserve: Option<InsuranceReserveFile>,
+        /// Refill the insurance fund from the venue's treasury when it falls below
+        /// `below` of its opening level: up to `per_block` units of `collateral` a block,
+        /// from `cash`, then from a deposit of `lend.amount` in a lending market.
+        #[serde(default)]
+        refill: Option<RefillFile>,
     },
+}
+
+/// A perp venue's insurance-fund refills.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefillFile {
+    /// The level that starts refills, a share of the fund at the start.
+    #[serde(default = "half")]
+    #[schemars(range(min = 0.0, max = 1.0))]
+    pub below: f64,
+    /// Most paid in per block, units of the venue's collateral.
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub per_block: f64,
+    /// Units the treasury holds as cash.
+    #[serde(default)]
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub cash: f64,
+    /// A deposit in a lending market that lists the venue's collateral.
+    #[serde(default)]
+    pub lend: Option<DepositFile>,
+}
+
+/// An amount deposited in a lending market.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepositFile {
+    /// The lending market.
+    pub protocol: String,
+    /// Units deposited (at the venue's first block).
+    #[schemars(range(min = 0.0, max = 1e15))]
+    pub amount: f64,
+}
+
+fn half() -> f64 {
+    0.5
 }
 
 /// An asset a perp venue accepts as margin besides its quote collateral.

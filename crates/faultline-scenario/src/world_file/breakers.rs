@@ -209,6 +209,15 @@ impl Resolver<'_> {
                     pspecs,
                 )?)),
             },
+            ActionFile::StopRefills { protocol } => Action::StopRefills {
+                protocol: ProtocolId(id(self.protocol_of(
+                    path,
+                    protocol,
+                    Kind::Perp,
+                    n,
+                    pspecs,
+                )?)),
+            },
             ActionFile::StopWriting { protocol } => Action::StopWriting {
                 protocol: ProtocolId(id(self.protocol_of(
                     path,

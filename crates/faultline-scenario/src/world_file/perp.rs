@@ -3,10 +3,10 @@
 //! the world.
 
 use super::{atoms, ppm, Names, Resolver};
-use crate::schema::world::{InsuranceReserveFile, PerpCollateralFile, PerpMarketFile};
+use crate::schema::world::{InsuranceReserveFile, PerpCollateralFile, PerpMarketFile, RefillFile};
 use faultline_units::{Amount, AssetId};
 use faultline_world::perp::{
-    AcceptedCollateral, InsuranceReserve, MarketBinding, PerpFactory, PerpSpec,
+    AcceptedCollateral, InsuranceReserve, MarketBinding, PerpFactory, PerpSpec, Refill,
 };
 use faultline_world::spec::{AssetSpec, ChainId, OracleId, OracleSpec, VenueId, VenueSpec};
 
@@ -19,6 +19,7 @@ pub(super) struct PerpFile<'a> {
     pub market: &'a [PerpMarketFile],
     pub accepts: &'a [PerpCollateralFile],
     pub reserve: Option<&'a InsuranceReserveFile>,
+    pub refill: Option<&'a RefillFile>,
 }
 
 /// What the rules for a venue's other assets need to look up.
@@ -174,6 +175,7 @@ impl Resolver<'_> {
         };
         let accepts = self.accepted(&look, p.accepts);
         let reserve = p.reserve.and_then(|r| self.reserve(&look, r));
+        let refill = p.refill.map(|r| self.refill(&at, r, collateral, n, aspecs));
         let (chain, collateral) = (chain?, collateral?);
         let scenario = std::sync::Arc::new(scenario);
         let build = PerpFactory(std::sync::Arc::new(
@@ -190,8 +192,40 @@ impl Resolver<'_> {
             markets,
             accepts: accepts?,
             reserve,
+            refill,
             build,
         })
+    }
+
+    /// Refills: amounts in the venue's collateral; the lending market is checked once
+    /// every protocol is resolved.
+    fn refill(
+        &mut self,
+        at: &str,
+        r: &RefillFile,
+        collateral: Option<usize>,
+        n: &Names<'_>,
+        aspecs: &[AssetSpec],
+    ) -> Refill {
+        let d = collateral.map_or(6, |c| aspecs[c].decimals);
+        let lend = r.lend.as_ref().and_then(|l| {
+            let p = self.find(
+                format!("{at}.refill.lend.protocol"),
+                "protocol",
+                &l.protocol,
+                n.protocols,
+            )?;
+            Some((
+                faultline_world::spec::ProtocolId(u16::try_from(p).unwrap_or(0)),
+                atoms(l.amount, d),
+            ))
+        });
+        Refill {
+            below: ppm(r.below),
+            per_block: atoms(r.per_block, d),
+            cash: atoms(r.cash, d),
+            lend,
+        }
     }
 
     /// An asset other than the venue's collateral (`field` names it).

@@ -137,22 +137,31 @@ impl Resolver<'_> {
         }
     }
 
-    /// Once every protocol is resolved: a vault lends only to a lending market that
-    /// lists its cash asset.
+    /// Once every protocol is resolved: a vault or a perp venue's treasury deposits only
+    /// in a lending market that lists the asset deposited.
     pub(super) fn vault_links(&mut self, pspecs: &[ProtocolSpec], aspecs: &[AssetSpec]) {
         for (i, p) in pspecs.iter().enumerate() {
-            let ProtocolSpec::Vault(v) = p else { continue };
-            let Some((q, _)) = v.lend else { continue };
+            let (q, asset, field) = match p {
+                ProtocolSpec::Vault(v) => match v.lend {
+                    Some((q, _)) => (q, v.cash, "lend.protocol"),
+                    None => continue,
+                },
+                ProtocolSpec::Perp(v) => match v.refill.and_then(|r| r.lend) {
+                    Some((q, _)) => (q, v.collateral, "refill.lend.protocol"),
+                    None => continue,
+                },
+                _ => continue,
+            };
             let ok = match pspecs.get(q.index()) {
-                Some(ProtocolSpec::Lending(l)) => l.reserves.iter().any(|r| r.asset == v.cash),
+                Some(ProtocolSpec::Lending(l)) => l.reserves.iter().any(|r| r.asset == asset),
                 _ => false,
             };
             if !ok {
                 self.push(
-                    format!("protocol[{i}].lend.protocol"),
-                    &format!("a lending market listing {}", aspecs[v.cash.index()].name),
+                    format!("protocol[{i}].{field}"),
+                    &format!("a lending market listing {}", aspecs[asset.index()].name),
                     &format!("\"{}\"", pspecs.get(q.index()).map_or("?", |p| p.name())),
-                    "the vault deposits its idle cash in that market's reserve of the cash asset",
+                    "the deposit goes into that market's reserve of the asset",
                 );
             }
         }

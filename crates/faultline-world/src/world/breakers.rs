@@ -116,6 +116,11 @@ impl World {
                     v.stopped = true;
                 }
             }
+            Action::StopRefills { protocol } => {
+                if let Protocol::Perp(v) = &mut self.protocols[protocol.index()] {
+                    v.refills_stopped = true;
+                }
+            }
         }
     }
 

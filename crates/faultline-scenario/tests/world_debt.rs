@@ -176,3 +176,21 @@ proptest::proptest! {
         proptest::prop_assert!(s.protocols[0].borne_by.socialized_loss >= 0.0);
     }
 }
+
+#[test]
+fn holders_watching_the_cdps_balance_sheet_sell_once_it_shows_bad_debt() {
+    // The bundled holders dump below $2 from two minutes; make them wait for $0.5 (never
+    // reached) unless they watch the CDP.
+    let blind = with_flops(0.0).replace("below_usd = 2.0", "below_usd = 0.5");
+    let watching = blind.replace("from_s = 120\n", "from_s = 120\nwatch = [\"maker\"]\n");
+    let sold = |t: &str| {
+        let (_, s) = run(t);
+        s.agents
+            .iter()
+            .find(|a| a.name == "fusd-holders")
+            .and_then(|a| a.traded_units)
+            .unwrap()
+    };
+    assert_eq!(sold(&blind).to_bits(), 0.0f64.to_bits());
+    assert!(sold(&watching) > 1_000_000.0);
+}

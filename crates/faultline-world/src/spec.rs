@@ -295,6 +295,9 @@ pub struct SellerSpec {
     /// Scheduled sales `(tick, atoms)`, made at the venue's first block at or after the
     /// tick whatever the price (a large holder dumping), out of the same holding.
     pub sales: Vec<(u64, i128)>,
+    /// Protocols whose balance sheet they watch: they are distressed too while one shows
+    /// a loss, recognized or latent (a CDP issuing what they hold, say).
+    pub watch: Vec<ProtocolId>,
 }
 
 /// A liquidator (a bot or a group of them acting as one).

@@ -470,6 +470,7 @@ fn cdp_world(gap: f64, vaults: u32, keeper_fusd: i128, dump: i128, step_s: u64) 
             from_tick: 3,
             run: None,
             sales: Vec::new(),
+            watch: Vec::new(),
         }),
         AgentSpec::Arbitrageur(ArbitrageurSpec {
             name: "arb".into(),

@@ -1138,6 +1138,11 @@ pub enum AgentFile {
         /// holding.
         #[serde(default)]
         sales: Vec<SaleFile>,
+        /// Protocols whose balance sheet they watch: they are distressed (and may run)
+        /// also while one shows a loss, recognized or latent — a CDP's bad debt or
+        /// under-water vaults, a lending market's deficit or under-water loans.
+        #[serde(default)]
+        watch: Vec<String>,
         /// They run: the holding is spread over `holders`; while the price is below
         /// `below_usd` each still in leaves with probability `base + herd × last block's
         /// share of leavers`, and only those who left sell their shares. Without it every

@@ -139,10 +139,19 @@ impl Resolver<'_> {
             from_s,
             run,
             sales,
+            watch,
         } = a
         else {
             return None;
         };
+        let watch = watch
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| {
+                self.find(format!("agent[{i}].watch[{k}]"), "protocol", p, n.protocols)
+                    .map(|p| ProtocolId(id(Some(p))))
+            })
+            .collect();
         let at = format!("agent[{i}]");
         let x = self.find(format!("{at}.asset"), "asset", asset, n.assets);
         let v = self.base_venue(format!("{at}.venue"), x, venue, n, vspecs, aspecs);
@@ -167,6 +176,7 @@ impl Resolver<'_> {
             from_tick: from_s * 1_000 / self.tick_ms.max(1),
             run,
             sales,
+            watch,
         }))
     }
 

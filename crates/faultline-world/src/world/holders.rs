@@ -21,7 +21,10 @@ impl World {
                 continue;
             }
             let price = self.reference[sp.asset.index()];
-            let distressed = price < sp.below && price.is_positive();
+            let mut distressed = price < sp.below && price.is_positive();
+            for w in &sp.watch {
+                distressed = distressed || self.shows_loss(w.index())?;
+            }
             let mut allowed = i128::MAX;
             if let (Some((_, rule)), Some((herd, rng))) = (sp.run, self.sellers[i].herd.as_mut()) {
                 let (left, active) = herd.step(rule, distressed, |_| true, rng);
@@ -176,6 +179,25 @@ impl World {
             }
         }
         Ok(())
+    }
+}
+
+impl World {
+    /// True when protocol `p` shows a loss, recognized or latent, at its own prices: a
+    /// CDP's bad debt or under-water vaults and auctions, a lending market's deficit or
+    /// under-water loans, an options vault's unpaid expiry. Others: false.
+    pub(super) fn shows_loss(&self, p: usize) -> Result<bool, WorldError> {
+        Ok(match &self.protocols[p] {
+            Protocol::Cdp(c) => {
+                c.stats.bad_debt > 0 || c.latent_shortfall(&self.ilk_prices(c))?.0 > 0
+            }
+            Protocol::Lending(m) => {
+                m.reserves.iter().any(|r| r.deficit > 0)
+                    || m.latent_shortfall(&self.reserve_prices(m))?.0 > 0
+            }
+            Protocol::Vault(v) => v.stats.shortfall > 0,
+            Protocol::Perp(_) | Protocol::Issuer(_) => false,
+        })
     }
 }
 

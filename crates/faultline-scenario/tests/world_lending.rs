@@ -120,3 +120,29 @@ fn caps_refuse_borrowers_and_cut_other_protocols_deposits() {
         "{r}"
     );
 }
+
+#[test]
+fn rate_sensitive_borrowers_close_when_a_run_pushes_the_rate_past_their_level() {
+    let closing = VAULT.replace(
+        "health_factor = [1.5, 3.0]",
+        "health_factor = [1.5, 3.0]\nrepay = { above_rate = 0.3, route = [\"uni\"] }",
+    );
+    let (_, s) = run(&closing, "levered-put-vault.toml");
+    let d = s.protocols[0].lending.as_ref().unwrap();
+    assert!(d.closed_on_rate > 10, "{d:?}");
+    // Their sales push the shared pool below where it goes without them.
+    let (_, base) = run(VAULT, "levered-put-vault.toml");
+    assert!(
+        s.venues[0].mid_low < base.venues[0].mid_low,
+        "{:?} {:?}",
+        s.venues[0],
+        base.venues[0]
+    );
+    // No run, no crunch: the rate stays low and nobody closes.
+    let calm = closing.replace(
+        "run = { holders = 1000, base = 0.5, herd = 1.0, utilization_trigger = 0.0 }",
+        "",
+    );
+    let (_, c) = run(&calm, "levered-put-vault.toml");
+    assert_eq!(c.protocols[0].lending.as_ref().unwrap().closed_on_rate, 0);
+}

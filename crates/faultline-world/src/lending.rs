@@ -15,6 +15,7 @@
 //! covered first by the treasury's accrued claims, the rest borne by suppliers.
 
 mod accounts;
+mod repay;
 mod run;
 
 pub use accounts::Account;
@@ -82,6 +83,19 @@ pub struct BorrowerPopulation {
     /// Listed debts, atoms of the debt asset, one borrower each (then `count` and
     /// `collateral_value` are not used).
     pub debts: Vec<i128>,
+    /// Borrowers who close their loan when its rate passes a level, selling their
+    /// collateral along a route into the debt asset.
+    pub repay: Option<RepayRule>,
+}
+
+/// When and how rate-sensitive borrowers close their loans.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepayRule {
+    /// The borrow rate (per year, ray) above which they close.
+    pub above_rate: i128,
+    /// Venues they sell each collateral asset through, in order, until they hold the
+    /// debt asset (one route for all their collateral).
+    pub route: Vec<crate::spec::VenueId>,
 }
 
 /// What a reserve fund holds of one asset, and where it sells it to cover a deficit in
@@ -236,6 +250,12 @@ pub struct Lending {
     pub fund: Option<HolderId>,
     /// Withdrawals paused by a breaker.
     pub withdrawals_paused: bool,
+    /// Per borrower, its population's index (for its repay rule).
+    population_of: Vec<usize>,
+    /// The population being drawn at genesis.
+    drawing: usize,
+    /// Borrowers who closed their loans on the rate.
+    pub closed_on_rate: u64,
     /// Reserves paused by a breaker (no liquidation, no withdrawal).
     pub paused: Vec<bool>,
     /// Running totals.
@@ -301,6 +321,9 @@ impl Lending {
             accounts: Vec::new(),
             fund: None,
             withdrawals_paused: false,
+            population_of: Vec::new(),
+            drawing: 0,
+            closed_on_rate: 0,
             paused: vec![false; n],
         }
     }
@@ -318,6 +341,11 @@ impl Lending {
 
     fn r(&self) -> usize {
         self.spec.reserves.len()
+    }
+
+    /// Borrowers opened from now on belong to population `k` (genesis).
+    pub fn begin_population(&mut self, k: usize) {
+        self.drawing = k;
     }
 
     /// Number of borrowers.
@@ -388,6 +416,13 @@ impl Lending {
         self.coll_scaled.extend_from_slice(&collateral[..n]);
         self.debt_scaled.extend_from_slice(&debt[..n]);
         self.repaid.extend(std::iter::repeat_n(0, n));
+        self.population_of.push(
+            self.spec
+                .borrowers
+                .len()
+                .saturating_sub(1)
+                .min(self.drawing),
+        );
         self.borrowers += 1;
         Ok(true)
     }
@@ -848,6 +883,7 @@ impl Lending {
             refused_by_caps: self.stats.refused_by_caps,
             deposits_refused_units: units(&self.stats.deposits_refused),
             covered_by_fund: self.stats.covered_by_fund.to_f64(),
+            closed_on_rate: self.closed_on_rate,
             debt_repaid: self.stats.debt_repaid.to_f64(),
             repaid_units: repaid,
             largest_borrower_repaid_units: largest,

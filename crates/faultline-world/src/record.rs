@@ -291,6 +291,8 @@ pub struct LendingDetail {
     pub deposits_refused_units: Vec<f64>,
     /// Deficit the reserve fund covered, dollars at the oracle when covered.
     pub covered_by_fund: f64,
+    /// Borrowers who closed their loans when the rate passed their level.
+    pub closed_on_rate: u64,
 }
 
 /// What only a perp venue reports.

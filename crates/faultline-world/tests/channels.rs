@@ -90,6 +90,7 @@ fn market(name: &str, hf: (f64, f64), count: u32) -> ProtocolSpec {
             collateral_value: (50_000.0, 2_000_000.0),
             health_factor: hf,
             debts: Vec::new(),
+            repay: None,
         }],
         liquidation_protocol_fee: ppm(0.10),
         close_factor: faultline_math::aave::CloseFactor::AaveV33,

@@ -1041,6 +1041,23 @@ pub struct BorrowersFile {
     /// asset), in place of `count` and `collateral_value_usd`: real positions.
     #[serde(default)]
     pub debts: Option<ColumnFile>,
+    /// Rate-sensitive borrowers: when the rate on their debt passes `above_rate` (a
+    /// year's rate) they sell their collateral along `route` and repay, if the sale
+    /// covers the debt.
+    #[serde(default)]
+    pub repay: Option<RepayFile>,
+}
+
+/// When rate-sensitive borrowers close their loans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepayFile {
+    /// The borrow rate per year above which they close (0.3: 30%).
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub above_rate: f64,
+    /// Venues their collateral is sold through, in order, into the debt asset.
+    #[schemars(length(min = 1))]
+    pub route: Vec<String>,
 }
 
 /// One numeric column of a CSV file with a header row.

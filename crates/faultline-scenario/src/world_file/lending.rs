@@ -6,7 +6,7 @@ use crate::schema::world::{BorrowersFile, ColumnFile, FundFile, ReserveFile};
 use faultline_math::aave::{CloseFactor, RateCurveRay};
 use faultline_units::AssetId;
 use faultline_world::lending::{
-    BorrowerPopulation, FundHolding, LendingSpec, ReserveSpec, RunSpec,
+    BorrowerPopulation, FundHolding, LendingSpec, RepayRule, ReserveSpec, RunSpec,
 };
 use faultline_world::spec::{AssetSpec, ChainId, OracleId, OracleSpec, VenueId, VenueSpec};
 
@@ -50,7 +50,23 @@ impl Resolver<'_> {
             .borrowers
             .iter()
             .enumerate()
-            .map(|(k, b)| self.borrowers(i, k, b, &listed, &reserves))
+            .map(|(k, b)| {
+                let mut pop = self.borrowers(i, k, b, &listed, &reserves);
+                pop.repay = b.repay.as_ref().map(|r| RepayRule {
+                    above_rate: ray(r.above_rate),
+                    route: r
+                        .route
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(j, v)| {
+                            let at = format!("protocol[{i}].borrowers[{k}].repay.route[{j}]");
+                            self.find(at, "venue", v, n.venues)
+                                .map(|v| VenueId(u16::try_from(v).unwrap_or(0)))
+                        })
+                        .collect(),
+                });
+                pop
+            })
             .collect();
         LendingSpec {
             name: l.name.to_string(),
@@ -278,6 +294,7 @@ impl Resolver<'_> {
             collateral_value: value,
             health_factor: (h0, h1),
             debts,
+            repay: None,
         }
     }
 

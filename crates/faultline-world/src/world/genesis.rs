@@ -46,7 +46,8 @@ impl World {
                         self.seed,
                         Stream::World(u32::try_from(p).unwrap_or(u32::MAX)),
                     );
-                    for pop in &pops {
+                    for (k, pop) in pops.iter().enumerate() {
+                        m.begin_population(k);
                         self.draw_borrowers(&mut m, pop, &mut rng)?;
                     }
                     self.protocols.push(Protocol::Lending(Box::new(m)));

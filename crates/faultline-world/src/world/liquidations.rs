@@ -28,6 +28,7 @@ impl World {
     ) -> Result<(), WorldError> {
         let block_time_ms = self.spec.chains[chain.index()].block_time_ms;
         m.accrue(&self.ledger, block_time_ms)?;
+        self.close_on_rate(m)?;
         let prices = self.reserve_prices(m);
         let candidates = m.candidates(&prices)?;
         m.stats.liquidatable = u64::try_from(candidates.len()).unwrap_or(u64::MAX);
@@ -92,6 +93,77 @@ impl World {
             }
         }
         Ok(())
+    }
+
+    /// Rate-sensitive borrowers whose rate passed their level close their loans: when
+    /// their collateral, sold along their route, covers the debt, they withdraw it, sell
+    /// it and repay — forced sales into the pools they name.
+    fn close_on_rate(&mut self, m: &mut Lending) -> Result<(), WorldError> {
+        if self.sales_cut() {
+            return Ok(());
+        }
+        let n = m.spec.reserves.len();
+        for b in m.closing(&self.ledger)? {
+            let Some(rule) = m.repay_rule(b).cloned() else {
+                continue;
+            };
+            let mut fetch = vec![0i128; n];
+            for i in 0..n {
+                let c = m.collateral_of(b, i)?;
+                if c > 0 && !rule.route.is_empty() {
+                    let asset = m.spec.reserves[i].asset;
+                    let out = crate::agents::preview_route(
+                        &self.ledger,
+                        &self.pools,
+                        &self.route_from(asset, &rule.route),
+                        Amount::new(asset, c),
+                    )?;
+                    if let Some(j) = m.reserve_of(out.asset()) {
+                        fetch[j] += out.atoms();
+                    }
+                }
+            }
+            let covers = (0..n).all(|i| fetch[i] >= m.debt_of(b, i).unwrap_or(i128::MAX));
+            if !covers {
+                continue;
+            }
+            let got = m.withdraw_collateral(&mut self.ledger, b, m.wallets)?;
+            for (i, atoms) in got.into_iter().enumerate() {
+                if atoms > 0 {
+                    let asset = m.spec.reserves[i].asset;
+                    let route = self.route_from(asset, &rule.route);
+                    sell_route(
+                        &mut self.ledger,
+                        &self.pools,
+                        m.wallets,
+                        &route,
+                        Amount::new(asset, atoms),
+                    )?;
+                }
+            }
+            for i in 0..n {
+                let owed = m.debt_of(b, i)?;
+                m.repay(&mut self.ledger, b, i, m.wallets, owed)?;
+            }
+            m.closed_on_rate += 1;
+        }
+        Ok(())
+    }
+
+    /// The part of `route` starting at the first venue that trades `asset`.
+    fn route_from(
+        &self,
+        asset: faultline_units::AssetId,
+        route: &[crate::spec::VenueId],
+    ) -> Vec<crate::spec::VenueId> {
+        let start = route
+            .iter()
+            .position(|v| {
+                let p = &self.pools[v.index()];
+                p.base == asset || p.quote == asset
+            })
+            .unwrap_or(route.len());
+        route[start..].to_vec()
     }
 
     /// After liquidations, the market's depositors decide and withdraw.

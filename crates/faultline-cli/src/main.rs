@@ -44,7 +44,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// World files: also compute the dynamic Contagion Index (one rerun per protocol
-        /// with its forced sales cut).
+        /// with its links to the others cut).
         #[arg(long)]
         contagion: bool,
     },

@@ -131,7 +131,7 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
         ));
     }
     if let Some(rows) = &s.contagion {
-        t.push_str("  dynamic Contagion Index (reruns with each protocol's forced sales cut):\n");
+        t.push_str("  dynamic Contagion Index (reruns with each protocol's links cut):\n");
         t.push_str("  protocol                     loss   harm caused  loss received   index\n");
         for r in rows {
             t.push_str(&format!(

@@ -125,7 +125,7 @@ fn contagion_table(summary: &Value, p: &mut Page) {
         })
         .collect();
     p.tables.push((
-        "Dynamic Contagion Index (reruns with each protocol's forced sales cut)".into(),
+        "Dynamic Contagion Index (reruns with each protocol's links cut)".into(),
         [
             "protocol",
             "loss (USD)",

@@ -194,3 +194,21 @@ fn holders_watching_the_cdps_balance_sheet_sell_once_it_shows_bad_debt() {
     assert_eq!(sold(&blind).to_bits(), 0.0f64.to_bits());
     assert!(sold(&watching) > 1_000_000.0);
 }
+
+#[test]
+fn bad_debt_waits_out_vow_wait_before_its_first_debt_auction() {
+    let kicked = |t: &str| {
+        let (w, _) = run(t);
+        let tick = |k: WorldEventKind| w.events().iter().find(|e| e.kind == k).map(|e| e.tick);
+        (
+            tick(WorldEventKind::FirstLiquidation).unwrap(),
+            tick(WorldEventKind::DebtAuction),
+        )
+    };
+    let (bark, at_once) = kicked(&with_flops(1_000_000.0));
+    let waiting = with_flops(1_000_000.0).replace("tau_s = 600 }", "tau_s = 600, wait_s = 600 }");
+    let (_, later) = kicked(&waiting);
+    let (at_once, later) = (at_once.unwrap(), later.unwrap());
+    assert!(at_once < bark + 50, "{bark} {at_once}");
+    assert!(later >= bark + 50, "600 s is 50 ticks: {bark} {later}");
+}

@@ -247,6 +247,8 @@ pub struct Cdp {
     pub ash: i128,
     /// New auctions stopped by a breaker (`clip.stopped` ≥ 1).
     pub stopped: bool,
+    /// Barked debt still waiting out `vow.wait`: (when, atoms).
+    pub fessed: Vec<(u64, i128)>,
     /// Running totals.
     pub stats: CdpStats,
 }
@@ -282,6 +284,7 @@ impl Cdp {
             flops: Vec::new(),
             ash: 0,
             stopped: false,
+            fessed: Vec::new(),
             stats: CdpStats::default(),
         }
     }
@@ -452,6 +455,7 @@ impl Cdp {
                 end_ms: now_ms + ilk.english.map_or(0, |e| e.tau_s * 1_000),
             });
             self.stats.barks += 1;
+            self.fess(debt, now_ms);
             reward += self.incentive(&ilk, tab)?;
         }
         Ok(reward)
@@ -688,6 +692,21 @@ impl Cdp {
                         ledger.balance(self.vat, ilk.asset).atoms()
                     ));
                 }
+            }
+        }
+        if self.dirt(None) > self.spec.hole {
+            return Err(format!(
+                "{} in auction, above Hole {}",
+                self.dirt(None),
+                self.spec.hole
+            ));
+        }
+        for (i, ilk) in self.spec.ilks.iter().enumerate() {
+            if self.dirt(Some(i)) > ilk.hole {
+                return Err(format!(
+                    "ilk {i}: {} in auction, above its hole",
+                    self.dirt(Some(i))
+                ));
             }
         }
         if let Some(d) = self.spec.debt_auction {

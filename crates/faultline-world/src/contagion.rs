@@ -1,8 +1,11 @@
 //! The dynamic Contagion Index of a world: how much of the other protocols' losses each
 //! protocol's failure causes, measured by rerunning the same world (same seed, same
-//! randomness) with that protocol's forced sales cut — liquidators and keepers keep what
-//! they seize from it, its liquidity provider does not hedge — so its liquidations no
-//! longer move the venues the others trade on and their oracles read.
+//! randomness) with that protocol's links to the others cut: its forced sales
+//! (liquidators and keepers keep what they seize from it, its liquidity provider does
+//! not hedge, its borrowers and vault do not sell), deposits between it and a lending
+//! market (kept as cash), and, for an issuer, its stablecoin's price (every oracle
+//! reads it at par, and holders watching its balance sheet do not see its losses) — so
+//! its failure no longer moves the venues, oracles and deposits the others depend on.
 //!
 //! A protocol's loss is its shortfall plus its latent shortfall at the end. For protocol
 //! `p`: `harm caused = max(0, Σ_{q≠p} (loss_q − loss_q with p cut))`; for `q`:

@@ -172,6 +172,13 @@ impl World {
         self
     }
 
+    /// The stablecoin of the protocol cut from the others, if it issues one.
+    fn isolated_issue(&self) -> Option<AssetId> {
+        self.isolated
+            .and_then(|p| self.protocols.get(p))
+            .and_then(Protocol::stablecoin)
+    }
+
     /// True when the acting protocol's forced sales are cut.
     fn sales_cut(&self) -> bool {
         self.isolated == Some(self.acting)
@@ -434,6 +441,11 @@ impl World {
             }
             if let Some(p) = self.fixed_price(o) {
                 live = vec![p];
+            }
+            // An issuer cut from the others (the Contagion Index's rerun): its
+            // stablecoin reads at par wherever it is priced.
+            if self.isolated_issue() == Some(spec.asset) {
+                live = vec![Price::from_atoms(PRICE_SCALE)];
             }
             let oracle = &mut self.oracles[o];
             if let Some(v) = oracle.observe(block, &mut live, false)? {

@@ -1293,6 +1293,11 @@ pub struct DebtAuctionFile {
     #[serde(default = "two_days")]
     #[schemars(range(min = 1, max = 31_536_000))]
     pub tau_s: u64,
+    /// Barked debt waits this long before it may be auctioned, seconds (`vow.wait`;
+    /// 48 hours in March 2020).
+    #[serde(default)]
+    #[schemars(range(max = 31_536_000))]
+    pub wait_s: u64,
 }
 
 fn five_pct() -> f64 {

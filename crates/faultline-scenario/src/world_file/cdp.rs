@@ -231,6 +231,7 @@ impl Resolver<'_> {
             pad: mult(d.pad, false),
             ttl_s: d.ttl_s,
             tau_s: d.tau_s,
+            wait_s: d.wait_s,
         })
     }
 

@@ -32,6 +32,9 @@ pub struct DebtAuction {
     pub ttl_s: u64,
     /// An auction ends this long after its kick (`tau`), seconds.
     pub tau_s: u64,
+    /// Barked debt waits this long in the queue before it may be auctioned (`vow.wait`;
+    /// 48 hours in March 2020), seconds.
+    pub wait_s: u64,
 }
 
 /// A running debt auction.
@@ -61,11 +64,31 @@ impl Cdp {
         self.spec.debt_auction
     }
 
-    /// `Woe`: debt neither in a collateral auction nor on a debt auction awaiting its
-    /// first bid.
-    fn woe(&self) -> i128 {
-        let queued: i128 = self.auctions.iter().map(|a| a.debt_left).sum();
-        self.sin - queued - self.ash
+    /// `Woe`: debt neither in a collateral auction, nor still waiting out `vow.wait`
+    /// (`Sin`), nor on a debt auction awaiting its first bid (`Ash`).
+    fn woe(&self, now_ms: u64) -> i128 {
+        let in_auction: i128 = self.auctions.iter().map(|a| a.debt_left).sum();
+        let wait_ms = self.spec.debt_auction.map_or(0, |d| d.wait_s * 1_000);
+        let waiting: i128 = self
+            .fessed
+            .iter()
+            .filter(|&&(at, _)| at + wait_ms > now_ms)
+            .map(|&(_, atoms)| atoms)
+            .sum();
+        (self.sin - in_auction - self.ash).min(self.sin - self.ash - waiting)
+    }
+
+    /// `vow.fess`: barked debt enters the queue at `now_ms` (only when debt auctions
+    /// wait); matured entries are dropped.
+    pub fn fess(&mut self, atoms: i128, now_ms: u64) {
+        let Some(d) = self.spec.debt_auction.filter(|d| d.wait_s > 0) else {
+            return;
+        };
+        self.fessed
+            .retain(|&(at, _)| at + d.wait_s * 1_000 > now_ms);
+        if atoms > 0 {
+            self.fessed.push((now_ms, atoms));
+        }
     }
 
     /// `vow.flop` as often as it may: while `Woe ≥ sump` and the surplus is empty, a new
@@ -79,7 +102,7 @@ impl Cdp {
             return 0;
         }
         let mut kicked = 0;
-        while self.woe() >= d.sump {
+        while self.woe(now_ms) >= d.sump {
             self.flops.push(Flop {
                 lot: d.dump,
                 guy: None,

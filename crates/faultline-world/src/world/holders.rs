@@ -23,7 +23,10 @@ impl World {
             let price = self.reference[sp.asset.index()];
             let mut distressed = price < sp.below && price.is_positive();
             for w in &sp.watch {
-                distressed = distressed || self.shows_loss(w.index())?;
+                // Cut from the others, the watched protocol's losses are not seen.
+                if self.isolated != Some(w.index()) {
+                    distressed = distressed || self.shows_loss(w.index())?;
+                }
             }
             let mut allowed = i128::MAX;
             if let (Some((_, rule)), Some((herd, rng))) = (sp.run, self.sellers[i].herd.as_mut()) {

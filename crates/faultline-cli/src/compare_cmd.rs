@@ -28,47 +28,6 @@ pub struct CompareArgs {
     pub out: Option<PathBuf>,
 }
 
-/// A system file opens with the shared `[eth]` market (scenario files have none).
-fn is_system_file(path: &Path) -> bool {
-    std::fs::read_to_string(path)
-        .map(|t| t.lines().any(|l| l.trim() == "[eth]"))
-        .unwrap_or(false)
-}
-
-/// `faultline compare` on system files: every system on the same path seeds.
-fn compare_systems(args: &CompareArgs) -> Result<()> {
-    use faultline_scenario::system_file::{load_perp, load_system, perp_factory};
-    use faultline_stress::{paired_system, run_system_paths};
-    let load = |p: &Path| -> Result<_> {
-        let cfg = load_system(p).map_err(InvalidInput)?;
-        let perp = load_perp(&cfg, p).map_err(InvalidInput)?;
-        Ok((cfg, perp))
-    };
-    let (base, base_perp) = load(&args.base)?;
-    let seed = args.seed.unwrap_or(base.seed);
-    let paths = args.paths.max(1);
-    let rows = |cfg: &faultline_system::SystemConfig,
-                perp: &Option<faultline_scenario::Scenario>|
-     -> Result<_> {
-        let factory = perp.as_ref().map(perp_factory);
-        let f = factory
-            .as_ref()
-            .map(|f| f as faultline_system::PerpFactory<'_>);
-        run_system_paths(cfg, seed, paths, args.threads, f).map_err(|e| anyhow::anyhow!(e))
-    };
-    let base_rows = rows(&base, &base_perp)?;
-    let mut result = Vec::new();
-    for v in &args.variants {
-        let (cfg, perp) = load(v)?;
-        result.push(paired_system(&cfg.name, &base_rows, &rows(&cfg, &perp)?));
-    }
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("runs").join(format!("compare-{}-seed{seed}", base.name)));
-    write_compare(&out, &base.name, seed, paths, &result)
-}
-
 /// `faultline compare`.
 pub fn compare_cmd(args: CompareArgs) -> Result<()> {
     if crate::world_cmd::is_world_file(&args.base) {
@@ -82,8 +41,8 @@ pub fn compare_cmd(args: CompareArgs) -> Result<()> {
         let out = out_dir(&args, seed);
         return write_compare(&out, &name, seed, args.paths.max(1), &result);
     }
-    if is_system_file(&args.base) {
-        return compare_systems(&args);
+    if faultline_scenario::file_kind(&args.base) == faultline_scenario::FileKind::System {
+        return Err(crate::system_cmd::retired(&args.base));
     }
     let base = load(&args.base).map_err(InvalidInput)?;
     let variants = args

@@ -85,8 +85,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run several protocols (CDP stablecoin, lending market, options vault) over shared
-    /// assets in one block pipeline; measure how failure travels between them.
+    /// Alias: run a world file with the dynamic Contagion Index (`run FILE --contagion`),
+    /// or over paths with --paths (`stress`).
     System(system_cmd::SystemArgs),
     /// Replay a real event (`--list` shows them): real data or a stylized scenario, with
     /// the published figures beside the simulated ones and every parameter's source.
@@ -146,9 +146,9 @@ fn dispatch(command: Command) -> Result<()> {
             contagion,
         } => match file.as_deref().filter(|p| world_cmd::is_world_file(p)) {
             Some(path) => world_cmd::run(path, seed, out, contagion),
-            None if contagion => anyhow::bail!(
-                "--contagion applies to world files (schema_version = 2); for system files use `faultline system`"
-            ),
+            None if contagion => {
+                anyhow::bail!("--contagion applies to world files (schema_version = 2)")
+            }
             None => run(file.as_deref(), seed, out),
         },
         Command::Validate { file } => validate(&file),
@@ -221,17 +221,7 @@ fn validate(file: &Path) -> Result<()> {
     use faultline_scenario::{file_kind, FileKind};
     match file_kind(file) {
         FileKind::World => return world_cmd::validate(file),
-        FileKind::System => {
-            use faultline_scenario::system_file::{load_perp, load_system};
-            let cfg = load_system(file).map_err(InvalidInput)?;
-            load_perp(&cfg, file).map_err(InvalidInput)?;
-            return print(&format!(
-                "ok: {} is a valid system ({} blocks of {} ms)",
-                file.display(),
-                cfg.blocks,
-                cfg.block_time_ms
-            ));
-        }
+        FileKind::System => return Err(system_cmd::retired(file)),
         FileKind::Network => {
             let n = faultline_scenario::network::load_network(file).map_err(InvalidInput)?;
             return print(&format!(

@@ -84,14 +84,6 @@ pub fn replay_cmd(a: ReplayArgs) -> Result<()> {
         .unwrap_or(Path::new("."))
         .join(&r.manifest.file);
     match r.manifest.kind {
-        ReplayKind::System => crate::system_cmd::system_cmd(crate::system_cmd::SystemArgs {
-            file: file.clone(),
-            seed: a.seed,
-            out: Some(out.clone()),
-            no_contagion: false,
-            paths: 1,
-            threads: None,
-        })?,
         ReplayKind::Scenario | ReplayKind::World => {
             crate::run(Some(&file), a.seed, Some(out.clone()))?
         }

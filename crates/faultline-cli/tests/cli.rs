@@ -375,15 +375,17 @@ fn contagion_reports_every_protocol_of_the_bundled_network() {
 }
 
 #[test]
-fn system_writes_a_run_with_a_cross_protocol_failure_sequence_and_a_network_contagion_reads() {
+fn system_runs_a_world_across_protocols_with_its_contagion_index_and_refuses_the_old_format() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let tmp = tempfile::tempdir().unwrap();
+    // The former bundled system, now a world: every protocol in one failure sequence.
     let out_dir = tmp.path().join("sys");
-    let file = root.join("scenarios/systems/stablecoin-contagion.toml");
+    let file = root.join("scenarios/worlds/stablecoin-contagion.toml");
     let out = faultline(
         &[
             "system",
             file.to_str().unwrap(),
+            "--no-contagion",
             "--out",
             out_dir.to_str().unwrap(),
         ],
@@ -399,55 +401,57 @@ fn system_writes_a_run_with_a_cross_protocol_failure_sequence_and_a_network_cont
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let blocks: Vec<u64> = parsed
+    let ticks: Vec<u64> = parsed.iter().map(|e| e["tick"].as_u64().unwrap()).collect();
+    assert!(ticks.windows(2).all(|w| w[0] <= w[1]), "ordered by tick");
+    let subjects: std::collections::BTreeSet<&str> = parsed
         .iter()
-        .map(|e| e["block"].as_u64().unwrap())
+        .map(|e| e["subject"].as_str().unwrap())
         .collect();
-    assert!(blocks.windows(2).all(|w| w[0] <= w[1]), "ordered by block");
-    let protocols: std::collections::BTreeSet<&str> = parsed
-        .iter()
-        .map(|e| e["protocol"].as_str().unwrap())
-        .collect();
-    for p in ["market", "cdp", "lending", "vault", "perp"] {
-        assert!(protocols.contains(p), "{p} missing from {protocols:?}");
+    for p in ["maker", "lender", "theta", "perp", "fusd-holders"] {
+        assert!(subjects.contains(p), "{p} missing from {subjects:?}");
     }
-    let summary: serde_json::Value =
-        serde_json::from_slice(&read(&out_dir, "summary.json")).unwrap();
-    assert_eq!(summary["system"]["conservation_error_atoms"], 0);
-    assert_eq!(summary["dynamic_contagion"].as_array().unwrap().len(), 4);
-    let timeline = String::from_utf8(read(&out_dir, "timeline.csv")).unwrap();
-    assert_eq!(timeline.lines().count(), 1 + 1500);
-    // The snapshot of the exposure network is a file `faultline contagion` reads.
-    let net = out_dir.join("network-start.toml");
+    // `system` is `run --contagion`: the index rows, and a network `contagion` reads.
+    let small = tmp.path().join("small");
+    let world = root.join("scenarios/worlds/stablecoin-collateral.toml");
+    let out = faultline(
+        &[
+            "system",
+            world.to_str().unwrap(),
+            "--out",
+            small.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&read(&small, "summary.json")).unwrap();
+    assert_eq!(summary["contagion"].as_array().unwrap().len(), 2);
+    let net = small.join("network-start.toml");
     let out = faultline(&["contagion", net.to_str().unwrap(), "--json"], tmp.path());
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-
-    // A bad file: exit 2, the field named, nothing written.
-    let bad = tmp.path().join("bad.toml");
+    // A version-1 system file is refused with a pointer to its replacement.
+    let old = tmp.path().join("old.toml");
     std::fs::write(
-        &bad,
-        std::fs::read_to_string(&file)
-            .unwrap()
-            .replace("ratio_min = 1.55", "ratio_min = 1.2"),
+        &old,
+        "schema_version = 1\nname = \"x\"\n[eth]\ninitial = 2000.0\n",
     )
     .unwrap();
-    let bad_out = tmp.path().join("bad-run");
-    let out = faultline(
-        &[
-            "system",
-            bad.to_str().unwrap(),
-            "--out",
-            bad_out.to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cdp.ratio_min"));
-    assert!(!bad_out.exists());
+    for cmd in ["system", "validate"] {
+        let out = faultline(&[cmd, old.to_str().unwrap()], tmp.path());
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("stablecoin-contagion.toml") && err.contains("world"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -508,17 +512,19 @@ fn every_bundled_replay_runs_and_sets_its_run_beside_the_published_record() {
 }
 
 #[test]
-fn compare_takes_system_files_and_pairs_their_paths() {
+fn compare_pairs_a_world_with_its_breaker_variant_on_the_same_paths() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let tmp = tempfile::tempdir().unwrap();
-    let base = root.join("scenarios/systems/stablecoin-contagion.toml");
+    let base = root.join("scenarios/worlds/stablecoin-collateral.toml");
     let text = std::fs::read_to_string(&base).unwrap()
-        + "\n[[breaker]]\nwhen = \"fusd_below\"\nthreshold = 0.97\naction = \"lending_fix_fusd_price\"\n";
-    // The variant lives beside the base so its perp scenario path resolves the same way.
-    let variant = root.join("scenarios/systems/.test-breaker-variant.toml");
+        + "\n[[breaker]]\nname = \"fix FUSD\"\nwhen = { kind = \"price_below\", asset = \"FUSD\", usd = 0.97 }\naction = { kind = \"fix_oracle\", oracle = \"fusd\", usd = 1.0 }\n";
+    let variant = tmp.path().join("breaker.toml");
     std::fs::write(
         &variant,
-        text.replace("name = \"stablecoin-contagion\"", "name = \"breaker\""),
+        text.replace(
+            "name = \"a stablecoin held as collateral\"",
+            "name = \"breaker\"",
+        ),
     )
     .unwrap();
     let out_dir = tmp.path().join("cmp");
@@ -534,7 +540,6 @@ fn compare_takes_system_files_and_pairs_their_paths() {
         ],
         tmp.path(),
     );
-    let _ = std::fs::remove_file(&variant);
     assert!(
         out.status.success(),
         "{}",
@@ -544,11 +549,10 @@ fn compare_takes_system_files_and_pairs_their_paths() {
     let metrics = c["variants"][0]["metrics"].as_array().unwrap();
     let lending = metrics
         .iter()
-        .find(|m| m["metric"] == "lending_loss")
+        .find(|m| m["metric"] == "lender.shortfall")
         .unwrap();
-    assert!(lending["diff_mean"].as_f64().unwrap() < 0.0, "{lending}");
     assert!(
-        lending["base_mean"].as_f64().unwrap() > 1_000_000.0,
+        lending["diff_mean"].as_f64().unwrap() < -100_000.0,
         "{lending}"
     );
 }

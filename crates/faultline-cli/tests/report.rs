@@ -106,13 +106,7 @@ fn every_kind_of_report_shows_its_charts_in_a_browser_without_console_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let scen = |p: &str| root.join(p).to_str().unwrap().to_string();
-    let (run, system, stress, compare) = (
-        t.join("run"),
-        t.join("system"),
-        t.join("stress"),
-        t.join("compare"),
-    );
-    let system_mc = t.join("system-mc");
+    let (run, stress, compare) = (t.join("run"), t.join("stress"), t.join("compare"));
     let (world, world_mc) = (t.join("world"), t.join("world-mc"));
     let world_file = scen("scenarios/worlds/stablecoin-collateral.toml");
     faultline(
@@ -136,28 +130,7 @@ fn every_kind_of_report_shows_its_charts_in_a_browser_without_console_errors() {
         ],
         t,
     );
-    faultline(
-        &[
-            "system",
-            &scen("scenarios/systems/stablecoin-contagion.toml"),
-            "--paths",
-            "3",
-            "--out",
-            system_mc.to_str().unwrap(),
-        ],
-        t,
-    );
     faultline(&["run", "--out", run.to_str().unwrap()], t);
-    faultline(
-        &[
-            "system",
-            &scen("scenarios/systems/stablecoin-contagion.toml"),
-            "--no-contagion",
-            "--out",
-            system.to_str().unwrap(),
-        ],
-        t,
-    );
     faultline(
         &[
             "stress",
@@ -184,10 +157,8 @@ fn every_kind_of_report_shows_its_charts_in_a_browser_without_console_errors() {
     // (directory, charts it must show at least)
     let cases = [
         (&run, 5),
-        (&system, 8),
         (&stress, 5),
         (&compare, 5),
-        (&system_mc, 3),
         // A world: each asset with its oracles, venues, and three protocol charts.
         (&world, 7),
         (&world_mc, 3),

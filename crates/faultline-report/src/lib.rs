@@ -1,11 +1,11 @@
 //! `faultline report RUN_DIR`: one self-contained HTML page (no network, no external
 //! files: charts are inline SVG, styles and the small script inline) plus every chart as
-//! an SVG and a PNG file, for any run directory — a single run, a system run, a Monte
+//! an SVG and a PNG file, for any run directory — a single run, a world run, a Monte
 //! Carlo stress run, a comparison or a replay.
 //!
 //! The kind is read from the directory: `compare.json` (a comparison),
 //! `distribution.json` (a stress run; a world's when the manifest names a `world`), a
-//! manifest naming a `world`, a manifest with `"kind": "system"`, or a single-run
+//! manifest naming a `world`, or a single-run
 //! manifest. A replay is a single run with a `replay.json` beside it, whose
 //! published figures are shown next to the simulated ones.
 
@@ -25,7 +25,7 @@ pub use chart::{Chart, Series};
 #[derive(Debug, Error)]
 pub enum ReportError {
     /// The directory is not a run directory.
-    #[error("{0} is not a Faultline run directory (no manifest.json, stress-manifest.json or compare.json); pass the directory a run, stress, compare, system or replay command wrote")]
+    #[error("{0} is not a Faultline run directory (no manifest.json, stress-manifest.json or compare.json); pass the directory a run, stress, compare or replay command of this version wrote")]
     NotARun(PathBuf),
     /// A file could not be read or written.
     #[error("{path}: {message}")]
@@ -105,8 +105,6 @@ pub fn report(dir: &Path) -> Result<Written, ReportError> {
     let is_world = manifest.get("world").is_some();
     let page = if dir.join("compare.json").exists() {
         kinds::compare(dir)?
-    } else if dir.join("system-distribution.json").exists() {
-        kinds::system_stress(dir)?
     } else if dir.join("distribution.json").exists() && is_world {
         world::world_stress(dir, &manifest)?
     } else if dir.join("distribution.json").exists() {
@@ -115,10 +113,10 @@ pub fn report(dir: &Path) -> Result<Written, ReportError> {
         world::world(dir, &manifest)?
     } else if dir.join("manifest.json").exists() {
         if manifest.get("kind").and_then(|k| k.as_str()) == Some("system") {
-            kinds::system(dir, &manifest)?
-        } else {
-            kinds::run(dir, &manifest)?
+            // Written by the retired version-1 `faultline system`.
+            return Err(ReportError::NotARun(dir.to_path_buf()));
         }
+        kinds::run(dir, &manifest)?
     } else {
         return Err(ReportError::NotARun(dir.to_path_buf()));
     };

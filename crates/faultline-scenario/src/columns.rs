@@ -3,20 +3,10 @@
 
 use std::path::Path;
 
-/// Every value of `column` in the CSV at `path` (a header row, then data rows); each
-/// must be a finite number above zero. The error names the file, the line and what was
-/// found.
-pub(crate) fn read_positive_column(path: &Path, column: &str) -> Result<Vec<f64>, String> {
-    read_column_with(path, column, |raw| {
-        raw.parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite() && *x > 0.0)
-    })
-}
-
-/// As [`read_positive_column`], each value turned into atoms of an asset with `decimals`
-/// exactly (digits past `decimals` are cut, never rounded up); exponent notation goes
-/// through `f64`.
+/// Every value of `column` in the CSV at `path` (a header row, then data rows), each a
+/// positive amount turned into atoms of an asset with `decimals` exactly (digits past
+/// `decimals` are cut, never rounded up; exponent notation goes through `f64`). The
+/// error names the file, the line and what was found.
 pub(crate) fn read_positive_atoms(
     path: &Path,
     column: &str,
@@ -102,22 +92,18 @@ mod tests {
     #[test]
     fn reads_a_column_and_names_the_line_of_a_bad_row() {
         let (_d, p) = write("who,debt\na,10\nb,2.5\n");
-        assert_eq!(read_positive_column(&p, "debt").unwrap(), [10.0, 2.5]);
+        assert_eq!(read_positive_atoms(&p, "debt", 1).unwrap(), [100, 25]);
         let (_d, p) = write("who,debt\na,10\nb,NaN\n");
-        let e = read_positive_column(&p, "debt").unwrap_err();
+        let e = read_positive_atoms(&p, "debt", 6).unwrap_err();
         assert!(e.contains("line 3") && e.contains("\"NaN\""), "{e}");
         let (_d, p) = write("who,debt\na,-1\n");
-        assert!(read_positive_column(&p, "debt")
+        assert!(read_positive_atoms(&p, "debt", 6)
             .unwrap_err()
             .contains("line 2"));
-        let e = read_positive_column(&p, "amount").unwrap_err();
+        let e = read_positive_atoms(&p, "amount", 6).unwrap_err();
         assert!(
             e.contains("no column `amount`") && e.contains("who, debt"),
             "{e}"
-        );
-        assert_eq!(
-            read_positive_atoms(&p, "debt", 6).unwrap_err(),
-            read_positive_column(&p, "debt").unwrap_err()
         );
         let (_d, p) = write("who,debt\na,46142428.6\nb,0.0000001\nc,2e3\n");
         assert_eq!(
@@ -137,7 +123,7 @@ mod tests {
             ]
         );
         let (_d, p) = write("who,debt\n");
-        assert!(read_positive_column(&p, "debt")
+        assert!(read_positive_atoms(&p, "debt", 6)
             .unwrap_err()
             .contains("no data rows"));
     }

@@ -16,7 +16,6 @@ mod locate;
 pub mod network;
 pub mod replay;
 pub mod schema;
-pub mod system_file;
 mod wiring;
 pub mod world_file;
 
@@ -52,7 +51,8 @@ pub enum FileKind {
     Scenario,
     /// A world (`schema_version = 2`).
     World,
-    /// A multi-protocol system (`faultline system`; it has an `[eth]` market).
+    /// A retired version-1 system file (it has an `[eth]` market): refused with a pointer
+    /// to world files.
     System,
     /// An exposure network (`faultline contagion`).
     Network,

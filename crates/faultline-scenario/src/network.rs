@@ -144,41 +144,6 @@ pub fn parse_network(text: &str, path: &Path) -> Result<NetworkFile, ValidationR
     }
 }
 
-/// The exposure network of a simulated system as a network file (protocols present
-/// in the system only; "outside" becomes external liabilities).
-pub fn from_exposures(name: &str, e: &faultline_system::system::Exposures) -> NetworkFile {
-    let outside = e.liabilities.len() - 1;
-    let present: Vec<usize> = (0..e.names.len()).filter(|&i| e.present[i]).collect();
-    let mut exposure = Vec::new();
-    for &i in &present {
-        for &j in &present {
-            if i != j && e.liabilities[i][j] > 0.0 {
-                exposure.push(Exposure {
-                    debtor: e.names[i].clone(),
-                    creditor: e.names[j].clone(),
-                    amount: e.liabilities[i][j],
-                    what: String::new(),
-                });
-            }
-        }
-    }
-    NetworkFile {
-        schema_version: 1,
-        name: name.to_string(),
-        recovery_external: 1.0,
-        recovery_interbank: 1.0,
-        protocol: present
-            .iter()
-            .map(|&i| ProtocolNode {
-                name: e.names[i].clone(),
-                external_assets: e.external_assets[i].max(0.0),
-                external_liabilities: e.liabilities[i][outside].max(0.0),
-            })
-            .collect(),
-        exposure,
-    }
-}
-
 /// A world's exposure network as a network file.
 pub fn from_world(name: &str, n: &faultline_world::exposure::Network) -> NetworkFile {
     NetworkFile {

@@ -56,8 +56,6 @@ pub enum ReplayData {
 pub enum ReplayKind {
     /// A scenario file (`faultline run`).
     Scenario,
-    /// A system file (`faultline system`).
-    System,
     /// A world file (`faultline run`, schema version 2).
     World,
 }

@@ -12,7 +12,6 @@ mod path;
 mod run;
 mod stats;
 mod sweep;
-mod system_paths;
 mod table;
 mod world_paths;
 
@@ -23,10 +22,6 @@ pub use stats::{metric, summarize, wilson, Distribution, MetricSummary, Probabil
 pub use sweep::{
     apply, parse_param, recommend, run_sweep, Budget, ParamRange, SweepConfig, SweepError,
     SweepPoint, SweepResult, METRICS,
-};
-pub use system_paths::{
-    paired_system, run_system_paths, summarize_system, system_paths_csv, SystemDistribution,
-    SystemPath, SYSTEM_METRICS,
 };
 pub use table::{read_paths_csv, write_paths_csv, write_paths_parquet};
 pub use world_paths::{

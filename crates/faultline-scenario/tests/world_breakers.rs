@@ -1,6 +1,8 @@
 //! Circuit breakers across protocols, in worlds: each action changes the outcome only
 //! once its signal crosses, and a bad breaker is named field by field.
 
+mod common;
+
 use faultline_scenario::world_file::parse_world;
 use faultline_world::{World, WorldEventKind, WorldSummary};
 use std::path::{Path, PathBuf};
@@ -15,11 +17,7 @@ fn path(name: &str) -> PathBuf {
 }
 
 fn run(text: &str, name: &str) -> (World, WorldSummary) {
-    let w = parse_world(text, &path(name)).unwrap_or_else(|r| panic!("{r}"));
-    let mut world = World::new(w.spec, w.file.seed).unwrap().with_full_checks();
-    world.run().unwrap();
-    let s = world.summary(None).unwrap();
-    (world, s)
+    common::run_world(text, &path(name))
 }
 
 fn breaker(when: &str, action: &str) -> String {

@@ -3,6 +3,8 @@
 //! holders are counted as bearing what the auctions raised, and nothing is minted
 //! without bidders (the unbid auctions restart with larger lots).
 
+mod common;
+
 use faultline_scenario::world_file::parse_world;
 use faultline_world::{World, WorldEventKind, WorldSummary};
 use std::path::{Path, PathBuf};
@@ -38,11 +40,7 @@ fn with_flops(bidder_capital: f64) -> String {
 }
 
 fn run(text: &str) -> (World, WorldSummary) {
-    let w = parse_world(text, &path()).unwrap_or_else(|r| panic!("{r}"));
-    let mut world = World::new(w.spec, w.file.seed).unwrap().with_full_checks();
-    world.run().unwrap();
-    let s = world.summary(None).unwrap();
-    (world, s)
+    common::run_world(text, &path())
 }
 
 const MKR: usize = 3;

@@ -2,6 +2,8 @@
 //! refuse borrowers and other protocols' deposits; the fund pays a deficit in its own
 //! asset or sells another holding for it (a forced sale into a shared pool).
 
+mod common;
+
 use faultline_scenario::world_file::parse_world;
 use faultline_world::{World, WorldSummary};
 use std::path::{Path, PathBuf};
@@ -16,11 +18,7 @@ fn path(name: &str) -> PathBuf {
 }
 
 fn run(text: &str, name: &str) -> (World, WorldSummary) {
-    let w = parse_world(text, &path(name)).unwrap_or_else(|r| panic!("{r}"));
-    let mut world = World::new(w.spec, w.file.seed).unwrap().with_full_checks();
-    world.run().unwrap();
-    let s = world.summary(None).unwrap();
-    (world, s)
+    common::run_world(text, &path(name))
 }
 
 /// The stablecoin world's lender with a reserve fund.

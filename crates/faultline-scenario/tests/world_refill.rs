@@ -3,6 +3,8 @@
 //! strands it — a breaker can stop the refills, and a deposit into anything but a lending
 //! market listing the collateral is an error.
 
+mod common;
+
 use faultline_scenario::world_file::parse_world;
 use faultline_world::{World, WorldEventKind, WorldSummary};
 use std::path::{Path, PathBuf};
@@ -25,11 +27,7 @@ fn with_refill(market: &str, cash: u64) -> String {
 }
 
 fn run(text: &str) -> (World, WorldSummary) {
-    let w = parse_world(text, &path()).unwrap_or_else(|r| panic!("{r}"));
-    let mut world = World::new(w.spec, w.file.seed).unwrap().with_full_checks();
-    world.run().unwrap();
-    let s = world.summary(None).unwrap();
-    (world, s)
+    common::run_world(text, &path())
 }
 
 fn refilled(s: &WorldSummary) -> f64 {

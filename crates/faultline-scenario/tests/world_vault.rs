@@ -18,11 +18,7 @@ fn path() -> PathBuf {
 }
 
 fn run(text: &str) -> (World, WorldSummary) {
-    let w = parse_world(text, &path()).unwrap_or_else(|r| panic!("{r}"));
-    let mut world = World::new(w.spec, w.file.seed).unwrap().with_full_checks();
-    world.run().unwrap();
-    let s = world.summary(None).unwrap();
-    (world, s)
+    common::run_world(text, &path())
 }
 
 fn vault(s: &WorldSummary) -> (f64, OptionsDetail) {

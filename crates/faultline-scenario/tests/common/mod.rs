@@ -154,3 +154,19 @@ pub fn line_of(text: &str, needle: &str) -> usize {
         .map(|i| i + 1)
         .unwrap_or_else(|| panic!("{needle} not in text"))
 }
+
+/// Run a world file's text (resolved against `path`) with full checks every tick; the
+/// world and its summary.
+pub fn run_world(
+    text: &str,
+    path: &Path,
+) -> (faultline_world::World, faultline_world::WorldSummary) {
+    let w =
+        faultline_scenario::world_file::parse_world(text, path).unwrap_or_else(|r| panic!("{r}"));
+    let mut world = faultline_world::World::new(w.spec, w.file.seed)
+        .unwrap()
+        .with_full_checks();
+    world.run().unwrap();
+    let s = world.summary(None).unwrap();
+    (world, s)
+}

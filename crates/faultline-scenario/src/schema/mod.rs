@@ -8,6 +8,7 @@
 mod mitigations;
 mod physics;
 pub mod world;
+pub mod world_agents;
 
 pub use mitigations::*;
 pub use physics::*;

@@ -633,65 +633,11 @@ impl<'f> Resolver<'f> {
                         out.push(ProtocolSpec::Perp(spec));
                     }
                 }
-                ProtocolFile::OptionsVault {
-                    name,
-                    chain,
-                    option,
-                    underlying,
-                    oracle,
-                    cash,
-                    deposits,
-                    otm,
-                    expiry_s,
-                    implied_vol,
-                    max_implied_vol,
-                    collateral_ratio,
-                    margin_shock,
-                    lend,
-                    sell_on,
-                } => {
-                    let f = vault::VaultFile {
-                        name,
-                        chain,
-                        option: *option,
-                        underlying,
-                        oracle,
-                        cash,
-                        deposits: *deposits,
-                        otm: *otm,
-                        expiry_s: *expiry_s,
-                        implied_vol: *implied_vol,
-                        max_implied_vol: *max_implied_vol,
-                        collateral_ratio: *collateral_ratio,
-                        margin_shock: *margin_shock,
-                        lend: lend.as_ref(),
-                        sell_on: sell_on.as_deref(),
-                    };
-                    out.push(ProtocolSpec::Vault(
-                        self.vault(i, &f, n, ospecs, aspecs, vspecs),
-                    ));
+                ProtocolFile::OptionsVault { .. } => {
+                    out.extend(self.vault_protocol(i, p, n, ospecs, aspecs, vspecs));
                 }
-                ProtocolFile::Issuer {
-                    name,
-                    chain,
-                    stablecoin,
-                    share,
-                    share_oracle,
-                    spread,
-                    capacity_per_block,
-                    halt_at_s,
-                } => {
-                    let f = holders::IssuerFile {
-                        name,
-                        chain,
-                        stablecoin,
-                        share,
-                        share_oracle,
-                        spread: *spread,
-                        capacity_per_block: *capacity_per_block,
-                        halt_at_s: *halt_at_s,
-                    };
-                    out.push(ProtocolSpec::Issuer(self.issuer(i, &f, n, ospecs, aspecs)));
+                ProtocolFile::Issuer { .. } => {
+                    out.extend(self.issuer_protocol(i, p, n, ospecs, aspecs));
                 }
                 ProtocolFile::Cdp {
                     name,

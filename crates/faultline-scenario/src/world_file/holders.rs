@@ -2,6 +2,7 @@
 //! (sellers, reserves that buy, the arbitrageurs of an issuer's swap).
 
 use super::{atoms, ppm, Names, Resolver};
+use crate::schema::world::ProtocolFile;
 use crate::schema::world::{AgentFile, RunFile, SaleFile};
 use faultline_units::{AssetId, Price, Value};
 use faultline_world::issuer::{IssuerArbitrageurSpec, IssuerSpec};
@@ -341,5 +342,40 @@ impl Resolver<'_> {
             share_venue: VenueId(id(hv)),
             capital: atoms(*capital, quote_decimals),
         }))
+    }
+
+    /// A `[[protocol]]` of kind `issuer`.
+    pub(super) fn issuer_protocol(
+        &mut self,
+        i: usize,
+        p: &ProtocolFile,
+        n: &Names<'_>,
+        ospecs: &[OracleSpec],
+        aspecs: &[AssetSpec],
+    ) -> Option<ProtocolSpec> {
+        let ProtocolFile::Issuer {
+            name,
+            chain,
+            stablecoin,
+            share,
+            share_oracle,
+            spread,
+            capacity_per_block,
+            halt_at_s,
+        } = p
+        else {
+            return None;
+        };
+        let f = IssuerFile {
+            name,
+            chain,
+            stablecoin,
+            share,
+            share_oracle,
+            spread: *spread,
+            capacity_per_block: *capacity_per_block,
+            halt_at_s: *halt_at_s,
+        };
+        Some(ProtocolSpec::Issuer(self.issuer(i, &f, n, ospecs, aspecs)))
     }
 }

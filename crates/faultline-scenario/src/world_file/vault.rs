@@ -1,6 +1,7 @@
 //! World files: options vaults.
 
 use super::{atoms, ppm, Names, Resolver};
+use crate::schema::world::ProtocolFile;
 use crate::schema::world::{LendFile, OptionFile};
 use faultline_math::options::OptionKind;
 use faultline_units::AssetId;
@@ -165,5 +166,57 @@ impl Resolver<'_> {
                 );
             }
         }
+    }
+
+    /// A `[[protocol]]` of kind `options_vault`.
+    pub(super) fn vault_protocol(
+        &mut self,
+        i: usize,
+        p: &ProtocolFile,
+        n: &Names<'_>,
+        ospecs: &[OracleSpec],
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) -> Option<ProtocolSpec> {
+        let ProtocolFile::OptionsVault {
+            name,
+            chain,
+            option,
+            underlying,
+            oracle,
+            cash,
+            deposits,
+            otm,
+            expiry_s,
+            implied_vol,
+            max_implied_vol,
+            collateral_ratio,
+            margin_shock,
+            lend,
+            sell_on,
+        } = p
+        else {
+            return None;
+        };
+        let f = VaultFile {
+            name,
+            chain,
+            option: *option,
+            underlying,
+            oracle,
+            cash,
+            deposits: *deposits,
+            otm: *otm,
+            expiry_s: *expiry_s,
+            implied_vol: *implied_vol,
+            max_implied_vol: *max_implied_vol,
+            collateral_ratio: *collateral_ratio,
+            margin_shock: *margin_shock,
+            lend: lend.as_ref(),
+            sell_on: sell_on.as_deref(),
+        };
+        Some(ProtocolSpec::Vault(
+            self.vault(i, &f, n, ospecs, aspecs, vspecs),
+        ))
     }
 }

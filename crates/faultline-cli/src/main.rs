@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod compare_cmd;
+mod migrate_cmd;
 mod replay_cmd;
 mod report_cmd;
 mod stress_cmd;
@@ -85,6 +86,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Rewrite a version-1 scenario as a one-venue world (schema_version = 2), keeping
+    /// its comments; the two load into the same scenario (checked before writing).
+    Migrate(migrate_cmd::MigrateArgs),
     /// Alias: run a world file with the dynamic Contagion Index (`run FILE --contagion`),
     /// or over paths with --paths (`stress`).
     System(system_cmd::SystemArgs),
@@ -163,6 +167,7 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Inspect { file, seed, json } => inspect(file.as_deref(), seed, json),
         Command::Contagion { file, json } => contagion(&file, json),
         Command::System(args) => system_cmd::system_cmd(args),
+        Command::Migrate(args) => migrate_cmd::migrate_cmd(args),
         Command::Report { dir } => report_cmd::report(&dir),
         Command::Replay(args) => replay_cmd::replay_cmd(args),
     }
@@ -252,10 +257,18 @@ fn validate(file: &Path) -> Result<()> {
             .map(|p| u64::from(p.count))
             .sum::<u64>();
     print(&format!(
-        "ok: {} is valid ({} market(s), {traders} trader(s), {} blocks)",
+        "ok: {} is valid ({} market(s), {traders} trader(s), {} blocks){}",
         file.display(),
         s.file.market.len(),
-        s.file.blocks
+        s.file.blocks,
+        if s.file.schema_version == 1 {
+            format!(
+                "\nnote: version 1; `faultline migrate {} --in-place` rewrites it as a one-venue world",
+                file.display()
+            )
+        } else {
+            String::new()
+        }
     ))
 }
 

@@ -113,7 +113,7 @@ fn a_failed_run_writes_nothing() {
     let bad = tmp.path().join("bad.toml");
     std::fs::write(
         &bad,
-        faultline_scenario::DEFAULT_SCENARIO.replace("blocks = 900", "blocks = 0"),
+        faultline_scenario::DEFAULT_SCENARIO.replace("duration_s = 1800", "duration_s = 0"),
     )
     .unwrap();
     let out_dir = tmp.path().join("out");
@@ -192,7 +192,7 @@ fn stress_resumes_and_merges_to_the_same_bytes() {
     let file = tmp.path().join("s.toml");
     let small = faultline_scenario::DEFAULT_SCENARIO
         .replace("count = 4000", "count = 30")
-        .replace("blocks = 900", "blocks = 320");
+        .replace("duration_s = 1800", "duration_s = 640");
     std::fs::write(&file, small).unwrap();
     let f = file.to_str().unwrap();
     let dir = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
@@ -250,7 +250,7 @@ fn compare_pairs_variants_on_the_same_paths_and_rejects_a_bad_variant() {
     let tmp = tempfile::tempdir().unwrap();
     let small = faultline_scenario::DEFAULT_SCENARIO
         .replace("count = 4000", "count = 60")
-        .replace("blocks = 900", "blocks = 320");
+        .replace("duration_s = 1800", "duration_s = 640");
     let base = tmp.path().join("base.toml");
     std::fs::write(&base, &small).unwrap();
     let variant = tmp.path().join("no-fund.toml");
@@ -815,4 +815,83 @@ fn every_bundled_file_passes_validate() {
         );
         assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: "));
     }
+}
+
+/// The version-1 form of the bundled default, kept as a migration fixture.
+fn v1_default() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../faultline-scenario/tests/fixtures/v1/default.toml")
+}
+
+#[test]
+fn a_version_1_file_and_its_migration_write_the_same_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let migrated = tmp.path().join("default.toml");
+    let out = faultline(
+        &[
+            "migrate",
+            v1_default().to_str().unwrap(),
+            "--out",
+            migrated.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bundled =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/default.toml"))
+            .unwrap();
+    assert_eq!(std::fs::read(&migrated).unwrap(), bundled);
+    let (a, b) = (tmp.path().join("v1"), tmp.path().join("v2"));
+    for (file, dir) in [(v1_default(), &a), (migrated.clone(), &b)] {
+        let out = faultline(
+            &[
+                "run",
+                file.to_str().unwrap(),
+                "--seed",
+                "11",
+                "--out",
+                dir.to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for f in ["timeline.csv", "events.jsonl", "summary.json"] {
+        assert_eq!(read(&a, f), read(&b, f), "{f} differs after migration");
+    }
+    // Migrating a world is refused, and nothing is written.
+    let again = tmp.path().join("again.toml");
+    let out = faultline(
+        &[
+            "migrate",
+            migrated.to_str().unwrap(),
+            "--out",
+            again.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already a world"));
+    assert!(!again.exists());
+}
+
+#[test]
+fn validate_points_a_version_1_file_at_migrate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = faultline(&["validate", v1_default().to_str().unwrap()], tmp.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("faultline migrate"), "{text}");
 }

@@ -13,7 +13,9 @@ mod columns;
 mod error;
 mod load;
 mod locate;
+pub mod migrate;
 pub mod network;
+mod one_venue;
 pub mod replay;
 pub mod schema;
 mod wiring;
@@ -47,9 +49,9 @@ pub fn json_schema() -> String {
 /// The kinds of file Faultline reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
-    /// A version-1 scenario (one perp venue).
+    /// One perp venue: a one-venue world (`schema_version = 2`) or a version-1 scenario.
     Scenario,
-    /// A world (`schema_version = 2`).
+    /// A world of several protocols, assets and venues (`schema_version = 2`).
     World,
     /// A retired version-1 system file (it has an `[eth]` market): refused with a pointer
     /// to world files.
@@ -74,6 +76,7 @@ pub fn file_kind(path: &std::path::Path) -> FileKind {
         .get("schema_version")
         .and_then(toml_edit::Item::as_integer)
         == Some(2)
+        && !one_venue::is_one_venue(doc.as_table())
     {
         FileKind::World
     } else if has("eth") {

@@ -52,13 +52,40 @@ pub fn load(path: &Path) -> Result<Scenario, ValidationReport> {
     parse(&text, path, base)
 }
 
-/// Validate scenario text. `path` names it in messages; `base_dir` resolves data files.
+/// Validate scenario text (a version-1 scenario or a one-venue world). `path` names it
+/// in messages; `base_dir` resolves data files.
 pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Scenario, ValidationReport> {
-    let report = |issues: Vec<Issue>| ValidationReport {
-        file: path.to_path_buf(),
-        errors: to_errors(text, issues),
-    };
+    if declares_version_2(text) {
+        return crate::one_venue::parse(text, path, base_dir);
+    }
     let (file, doc): (ScenarioFile, _) = parse_checked(text, path, "a valid scenario")?;
+    check(file, path, base_dir).map_err(|mut issues| {
+        for is in &mut issues {
+            is.span = locate(doc.as_table(), &is.path);
+        }
+        ValidationReport {
+            file: path.to_path_buf(),
+            errors: to_errors(text, issues),
+        }
+    })
+}
+
+/// True when `text` declares `schema_version = 2`.
+fn declares_version_2(text: &str) -> bool {
+    toml_edit::Document::parse(text.to_string()).is_ok_and(|d| {
+        d.get("schema_version")
+            .and_then(toml_edit::Item::as_integer)
+            == Some(2)
+    })
+}
+
+/// The rules across fields and the referenced files of a parsed scenario; on failure
+/// every problem, by its version-1 field path (not yet located in any text).
+pub(crate) fn check(
+    file: ScenarioFile,
+    path: &Path,
+    base_dir: &Path,
+) -> Result<Scenario, Vec<Issue>> {
     let mut issues = semantic_issues(&file);
     issues.extend(crate::wiring::semantic(&file));
     let resolved = crate::wiring::resolve_files(&file, base_dir, &mut issues);
@@ -81,10 +108,7 @@ pub fn parse(text: &str, path: &Path, base_dir: &Path) -> Result<Scenario, Valid
         });
     }
     if !issues.is_empty() {
-        for is in &mut issues {
-            is.span = locate(doc.as_table(), &is.path);
-        }
-        return Err(report(issues));
+        return Err(issues);
     }
     let canonical = serde_json::to_vec(&file).unwrap_or_default();
     let config_hash = Sha256::digest(&canonical)

@@ -8,6 +8,7 @@ mod data;
 mod holders;
 mod lending;
 mod perp;
+mod perp_bind;
 mod vault;
 
 use crate::check::Issue;
@@ -36,15 +37,23 @@ pub struct LoadedWorld {
     pub config_hash: String,
 }
 
-/// True when `text` declares `schema_version = 2` (a world file).
+/// True when `text` is a world run by the world pipeline: it declares
+/// `schema_version = 2` and is more than one venue (see [`is_one_venue`]).
 pub fn is_world(text: &str) -> bool {
+    toml_edit::Document::parse(text.to_string()).is_ok_and(|d| {
+        d.get("schema_version")
+            .and_then(toml_edit::Item::as_integer)
+            == Some(2)
+            && !crate::one_venue::is_one_venue(d.as_table())
+    })
+}
+
+/// True when `text` is a one-venue world: `schema_version = 2`, one perp protocol
+/// written inline, no assets, venues, oracles, agents or breakers. It runs as a venue
+/// (the same commands and outputs as a version-1 scenario).
+pub fn is_one_venue(text: &str) -> bool {
     toml_edit::Document::parse(text.to_string())
-        .ok()
-        .and_then(|d| {
-            d.get("schema_version")
-                .and_then(toml_edit::Item::as_integer)
-        })
-        == Some(2)
+        .is_ok_and(|d| crate::one_venue::is_one_venue(d.as_table()))
 }
 
 /// Read and check a world file.
@@ -360,14 +369,15 @@ impl<'f> Resolver<'f> {
                         "set tick_ms to a common divisor of every chain's block time",
                     );
                 }
-                let gas = self
-                    .find(
-                        format!("chain[{i}].gas_asset"),
-                        "asset",
-                        &c.gas_asset,
-                        assets,
-                    )
-                    .unwrap_or(0);
+                let gas = self.gas_asset(i, c, assets);
+                if c.mempool.is_some() {
+                    self.push(
+                        format!("chain[{i}].mempool"),
+                        "no mempool in a world with assets (one-venue worlds only, for now)",
+                        "a [chain.mempool] table",
+                        "world agents pay `gas_price_gwei`; remove the mempool",
+                    );
+                }
                 for (k, s) in c.gas_spike.iter().enumerate() {
                     if s.end_s <= s.start_s {
                         self.push(
@@ -399,6 +409,26 @@ impl<'f> Resolver<'f> {
                 }
             })
             .collect()
+    }
+
+    /// The asset chain `i` pays gas in; none is needed while gas costs nothing.
+    fn gas_asset(&mut self, i: usize, c: &ChainFile, assets: &[&str]) -> usize {
+        let costly = c.gas_price_gwei != 0.0 || !c.gas_spike.is_empty() || c.gas_replay.is_some();
+        match &c.gas_asset {
+            Some(a) => self
+                .find(format!("chain[{i}].gas_asset"), "asset", a, assets)
+                .unwrap_or(0),
+            None if costly => {
+                self.push(
+                    format!("chain[{i}].gas_asset"),
+                    "the asset gas is paid in",
+                    "none",
+                    "add gas_asset = \"WETH\" (or the chain's native asset)",
+                );
+                0
+            }
+            None => 0,
+        }
     }
 
     fn chain_of(
@@ -609,29 +639,8 @@ impl<'f> Resolver<'f> {
                         self.lending(i, &l, n, ospecs, aspecs, vspecs),
                     ));
                 }
-                ProtocolFile::Perp {
-                    name,
-                    chain,
-                    venue,
-                    collateral,
-                    market,
-                    accepts,
-                    insurance_reserve,
-                    refill,
-                } => {
-                    let b = perp::PerpFile {
-                        name,
-                        chain,
-                        venue,
-                        collateral,
-                        market,
-                        accepts,
-                        reserve: insurance_reserve.as_ref(),
-                        refill: refill.as_ref(),
-                    };
-                    if let Some(spec) = self.perp(i, &b, n, ospecs, aspecs, vspecs) {
-                        out.push(ProtocolSpec::Perp(spec));
-                    }
+                ProtocolFile::Perp { .. } => {
+                    out.extend(self.perp_protocol(i, p, n, ospecs, aspecs, vspecs));
                 }
                 ProtocolFile::OptionsVault { .. } => {
                     out.extend(self.vault_protocol(i, p, n, ospecs, aspecs, vspecs));

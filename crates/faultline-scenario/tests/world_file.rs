@@ -235,10 +235,10 @@ health_factor = [1.26, 1.45]
 kind = "perp"
 name = "perp"
 chain = "arbitrum"
-venue = "venues/perp-arbitrum.toml"
+file = "venues/perp-arbitrum.toml"
 collateral = "USDC"
 
-[[protocol.market]]
+[[protocol.bind]]
 symbol = "ETH-PERP"
 asset = "WETH"
 oracle = "eth"
@@ -335,14 +335,42 @@ fn a_shared_feed_that_lags_delays_both_protocols() {
 }
 
 #[test]
-fn a_perp_venue_file_that_cannot_run_in_the_world_is_refused() {
-    let text = perp_and_lending(1.0, 0);
-    // Its block time is the chain's: put the venue on Ethereum instead.
-    let r = errors(&text.replace("chain = \"arbitrum\"\nvenue", "chain = \"ethereum\"\nvenue"));
+fn a_perp_venue_written_inline_runs_as_the_same_venue_from_its_file() {
+    let by_file = perp_and_lending(1.0, 0);
+    let venue = include_str!("../../../scenarios/worlds/venues/perp-arbitrum.toml");
+    let sections = &venue[venue.find("[protocol.venue]").unwrap()..];
+    let inline = by_file.replace(
+        "file = \"venues/perp-arbitrum.toml\"\ncollateral = \"USDC\"\n",
+        &format!("collateral = \"USDC\"\n\n{sections}\n"),
+    );
+    assert_ne!(inline, by_file);
+    let (a, b) = (run_world(&by_file), run_world(&inline));
+    let (sa, sb) = (a.summary(None).unwrap(), b.summary(None).unwrap());
+    assert!(sa.protocols[1].liquidations > 100, "{:?}", sa.protocols[1]);
+    assert_eq!(
+        serde_json::to_string(&sa).unwrap(),
+        serde_json::to_string(&sb).unwrap()
+    );
+    // An inline venue's mistakes are reported at their place in the world file.
+    let bad = inline.replace("insurance_fund = 1_000_000.0", "insurance_fund = -5.0");
+    let r = errors(&bad);
     let e = r
         .errors
         .iter()
-        .find(|e| e.field == "protocol[1].venue")
+        .find(|e| e.field == "protocol[1].venue.insurance_fund")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(e.line, line_of(&bad, "insurance_fund = -5.0"), "{e:?}");
+}
+
+#[test]
+fn a_perp_venue_file_that_cannot_run_in_the_world_is_refused() {
+    let text = perp_and_lending(1.0, 0);
+    // Its block time is the chain's: put the venue on Ethereum instead.
+    let r = errors(&text.replace("chain = \"arbitrum\"\nfile", "chain = \"ethereum\"\nfile"));
+    let e = r
+        .errors
+        .iter()
+        .find(|e| e.field == "protocol[1].file")
         .unwrap_or_else(|| panic!("{r}"));
     assert!(e.expected.contains("block_time_ms = 12000"), "{e:?}");
     // A missing file is named, with the command that explains it.
@@ -350,7 +378,7 @@ fn a_perp_venue_file_that_cannot_run_in_the_world_is_refused() {
     let e = r
         .errors
         .iter()
-        .find(|e| e.field == "protocol[1].venue")
+        .find(|e| e.field == "protocol[1].file")
         .unwrap_or_else(|| panic!("{r}"));
     assert!(
         e.found.contains("nope.toml") && e.hint.contains("faultline validate"),
@@ -361,7 +389,7 @@ fn a_perp_venue_file_that_cannot_run_in_the_world_is_refused() {
     assert!(
         r.errors
             .iter()
-            .any(|e| e.field == "protocol[1].market[0].symbol" && e.hint.contains("ETH-PERP")),
+            .any(|e| e.field == "protocol[1].bind[0].symbol" && e.hint.contains("ETH-PERP")),
         "{r}"
     );
 }
@@ -738,12 +766,12 @@ collateralization = [3.0, 4.0]
 kind = "perp"
 name = "perp"
 chain = "arbitrum"
-venue = "venues/perp-arbitrum.toml"
+file = "venues/perp-arbitrum.toml"
 collateral = "USDC"
 accepts = [{{ asset = "FUSD", oracle = "fusd", haircut = 0.05, share = {share}, sell_on = "fusd-usdc" }}]
 insurance_reserve = {{ asset = "FUSD", amount = 3_000_000, oracle = "fusd", sell_on = "fusd-usdc" }}
 
-[[protocol.market]]
+[[protocol.bind]]
 symbol = "ETH-PERP"
 asset = "WETH"
 oracle = "eth"

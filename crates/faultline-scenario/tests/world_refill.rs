@@ -18,9 +18,9 @@ fn path() -> PathBuf {
 /// perp-ethereum refills from `cash` USDC and a 3M USDC deposit in `market`.
 fn with_refill(market: &str, cash: u64) -> String {
     WORLD.replacen(
-        "venue = \"venues/perp-ethereum.toml\"\ncollateral = \"USDC\"\n",
+        "file = \"venues/perp-ethereum.toml\"\ncollateral = \"USDC\"\n",
         &format!(
-            "venue = \"venues/perp-ethereum.toml\"\ncollateral = \"USDC\"\nrefill = {{ below = 0.5, per_block = 500_000, cash = {cash}, lend = {{ protocol = \"{market}\", amount = 3_000_000 }} }}\n"
+            "file = \"venues/perp-ethereum.toml\"\ncollateral = \"USDC\"\nrefill = {{ below = 0.5, per_block = 500_000, cash = {cash}, lend = {{ protocol = \"{market}\", amount = 3_000_000 }} }}\n"
         ),
         1,
     )

@@ -9,6 +9,7 @@ mod mitigations;
 mod physics;
 pub mod world;
 pub mod world_agents;
+pub mod world_perp;
 
 pub use mitigations::*;
 pub use physics::*;

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use super::world_agents::*;
+pub use super::world_perp::*;
 
 /// A world: any number of assets, chains, venues, oracles, protocols and agents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -32,8 +33,8 @@ pub struct WorldFile {
     #[serde(default)]
     #[schemars(range(min = 1, max = 86_400_000))]
     pub tick_ms: Option<u64>,
-    /// Assets.
-    #[schemars(length(min = 1))]
+    /// Assets (none in a one-venue world, whose prices are the venue's markets').
+    #[serde(default)]
     pub asset: Vec<AssetFile>,
     /// Chains.
     #[serde(default)]
@@ -163,11 +164,17 @@ pub struct ChainFile {
     /// Block time, ms (a multiple of the tick).
     #[schemars(range(min = 1, max = 86_400_000))]
     pub block_time_ms: u64,
-    /// The asset gas is paid in.
-    pub gas_asset: String,
+    /// The asset gas is paid in (required when gas costs anything).
+    #[serde(default)]
+    pub gas_asset: Option<String>,
     /// Gas price outside spikes, gwei.
+    #[serde(default)]
     #[schemars(range(min = 0.0, max = 1e6))]
     pub gas_price_gwei: f64,
+    /// The engine's mempool and EIP-1559 gas market (one-venue worlds): the venue's
+    /// oracle updates and liquidations become transactions that compete for block space.
+    #[serde(default)]
+    pub mempool: Option<crate::schema::ChainSpec>,
     /// Periods of congestion.
     #[serde(default)]
     pub gas_spike: Vec<GasSpikeFile>,
@@ -477,22 +484,55 @@ pub enum ProtocolFile {
         #[serde(default)]
         debt_auction: Option<DebtAuctionFile>,
     },
-    /// A perpetual-futures venue: its markets, accounts, margin, liquidation, insurance
-    /// fund, ADL and mitigations come from a version-1 scenario file (`venue`); its
-    /// bound markets take their reference, oracle and hedging from the world.
+    /// A perpetual-futures venue (the clearing house): markets, accounts, margin,
+    /// funding, liquidation, insurance fund, ADL and mitigations, written inline
+    /// (`venue`, `market`, `account`, ...) or in a venue `file`. A world whose only
+    /// section is one perp venue is a one-venue world; in a world with assets, the
+    /// venue's `bind` markets take their reference, oracle and hedging from it.
     Perp {
         /// Name, unique in the world.
         name: String,
-        /// The chain it runs on (the venue file's `block_time_ms` must equal its block
-        /// time, and the venue file must not declare its own `[chain]`).
+        /// The chain it runs on: the venue steps once per block of it.
         chain: String,
-        /// The venue's scenario file (version 1), relative to this file.
-        venue: String,
-        /// The asset margin and the insurance fund are held in (6 decimals or more).
-        collateral: String,
-        /// Markets bound to the world.
-        #[schemars(length(min = 1))]
-        market: Vec<PerpMarketFile>,
+        /// A venue file (a one-venue world or a version-1 scenario), relative to this
+        /// file, instead of the inline sections below. Its block time must be the
+        /// chain's, it must cover the world's duration and declare no mempool.
+        #[serde(default)]
+        file: Option<String>,
+        /// The asset margin and the insurance fund are held in (6 decimals or more);
+        /// required when the world declares assets.
+        #[serde(default)]
+        collateral: Option<String>,
+        /// Markets bound to the world: their reference is a world asset's price, their
+        /// index a world oracle (required when the world declares assets).
+        #[serde(default)]
+        bind: Vec<PerpMarketFile>,
+        /// Venue-wide settings: insurance fund, liquidity provider, mark price, deficit
+        /// policy, top-ups, backstop (inline form).
+        #[serde(default)]
+        venue: Option<Box<crate::schema::VenueSpec>>,
+        /// The venue's own oracle: the book's mid delayed by some blocks (inline form;
+        /// bound markets read their world oracle instead).
+        #[serde(default)]
+        oracle: Option<Box<crate::schema::OracleSpec>>,
+        /// The perpetual markets (inline form: at least one).
+        #[serde(default)]
+        market: Vec<crate::schema::MarketSpec>,
+        /// Explicit accounts.
+        #[serde(default)]
+        account: Vec<crate::schema::AccountSpec>,
+        /// Populations of traders drawn from distributions with the run's seed.
+        #[serde(default)]
+        population: Vec<crate::schema::PopulationSpec>,
+        /// Correlation of the markets' reference prices (generated ones only).
+        #[serde(default)]
+        correlation: Option<Box<crate::schema::CorrelationSpec>>,
+        /// Scheduled faults.
+        #[serde(default)]
+        fault: Vec<crate::schema::FaultSpec>,
+        /// Competing liquidators (default: one that acts at once with unlimited capacity).
+        #[serde(default)]
+        liquidator: Vec<crate::schema::LiquidatorSpec>,
         /// Assets accepted as margin besides `collateral`, each with a haircut (cross
         /// accounts only; seized at liquidation and sold on `sell_on`).
         #[serde(default)]
@@ -501,90 +541,13 @@ pub enum ProtocolFile {
         /// value less a haircut when a loss exceeds the fund's quote, and sold on
         /// `sell_on` the same block.
         #[serde(default)]
-        insurance_reserve: Option<InsuranceReserveFile>,
+        insurance_reserve: Option<Box<InsuranceReserveFile>>,
         /// Refill the insurance fund from the venue's treasury when it falls below
         /// `below` of its opening level: up to `per_block` units of `collateral` a block,
         /// from `cash`, then from a deposit of `lend.amount` in a lending market.
         #[serde(default)]
-        refill: Option<RefillFile>,
+        refill: Option<Box<RefillFile>>,
     },
-}
-
-/// A perp venue's insurance-fund refills.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RefillFile {
-    /// The level that starts refills, a share of the fund at the start.
-    #[serde(default = "half")]
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub below: f64,
-    /// Most paid in per block, units of the venue's collateral.
-    #[schemars(range(min = 0.0, max = 1e15))]
-    pub per_block: f64,
-    /// Units the treasury holds as cash.
-    #[serde(default)]
-    #[schemars(range(min = 0.0, max = 1e15))]
-    pub cash: f64,
-    /// A deposit in a lending market that lists the venue's collateral.
-    #[serde(default)]
-    pub lend: Option<DepositFile>,
-}
-
-/// An amount deposited in a lending market.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DepositFile {
-    /// The lending market.
-    pub protocol: String,
-    /// Units deposited (at the venue's first block).
-    #[schemars(range(min = 0.0, max = 1e15))]
-    pub amount: f64,
-}
-
-fn half() -> f64 {
-    0.5
-}
-
-/// An asset a perp venue accepts as margin besides its quote collateral.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PerpCollateralFile {
-    /// The asset (not the venue's `collateral`).
-    pub asset: String,
-    /// The world oracle it is valued at.
-    pub oracle: String,
-    /// Share of its value not counted as margin (Drift: 1 − asset weight). The account
-    /// is credited the same haircut value when it is seized.
-    #[schemars(range(min = 0.0, max = 0.99))]
-    pub haircut: f64,
-    /// Share of each cross trader's opening margin posted in it instead of the quote
-    /// (at its haircut value, so opening margins do not change). Shares add up to at
-    /// most 1.
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub share: f64,
-    /// The pool where seized units are sold: it trades `asset` against the venue's
-    /// `collateral`.
-    pub sell_on: String,
-}
-
-/// The insurance fund's reserve in another asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct InsuranceReserveFile {
-    /// The asset (not the venue's `collateral`).
-    pub asset: String,
-    /// Units held at the start.
-    #[schemars(range(min = 0.0, max = 1e15))]
-    pub amount: f64,
-    /// The world oracle it is valued at.
-    pub oracle: String,
-    /// Share of its value not counted.
-    #[serde(default)]
-    #[schemars(range(min = 0.0, max = 0.99))]
-    pub haircut: f64,
-    /// The pool where what is drawn is sold: it trades `asset` against the venue's
-    /// `collateral`.
-    pub sell_on: String,
 }
 
 fn ten_pct() -> f64 {
@@ -625,27 +588,6 @@ pub struct LendFile {
     /// Share of idle cash deposited after each write.
     #[schemars(range(min = 0.0, max = 1.0))]
     pub share: f64,
-}
-
-/// How a market of a perp venue is tied to the world.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PerpMarketFile {
-    /// The market's symbol in the venue file.
-    pub symbol: String,
-    /// The asset whose outside price is the market's reference.
-    pub asset: String,
-    /// The world oracle the venue marks and liquidates on (replaces the venue file's
-    /// oracle for this market).
-    pub oracle: String,
-    /// The venue where the venue's liquidity provider lays off liquidation flow (a pool
-    /// trading `asset` as base); none: the flow stays on the perp book.
-    #[serde(default)]
-    pub hedge_venue: Option<String>,
-    /// Share of the flow laid off.
-    #[serde(default = "one")]
-    #[schemars(range(min = 0.0, max = 1.0))]
-    pub hedge_fraction: f64,
 }
 
 /// A CDP collateral type (`ilk`).

@@ -381,7 +381,7 @@ impl Resolver<'_> {
             }
         }
         for (c, ch) in chains.iter().enumerate() {
-            if issued(ch.gas_asset) {
+            if self.f.chain[c].gas_asset.is_some() && issued(ch.gas_asset) {
                 self.push(
                     format!("chain[{c}].gas_asset"),
                     "an asset with an outside market",

@@ -1,22 +1,24 @@
-//! World files: perp venues, whose markets, accounts and mitigations come from a
-//! version-1 venue file and whose bound markets take reference, oracle and hedging from
-//! the world.
+//! World files: perp venues, whose markets, accounts and mitigations come from a venue
+//! file or inline sections and whose bound markets take reference, oracle and hedging
+//! from the world; their other collateral, reserve and refills.
 
 use super::{atoms, ppm, Names, Resolver};
-use crate::schema::world::{InsuranceReserveFile, PerpCollateralFile, PerpMarketFile, RefillFile};
-use faultline_units::{Amount, AssetId};
-use faultline_world::perp::{
-    AcceptedCollateral, InsuranceReserve, MarketBinding, PerpFactory, PerpSpec, Refill,
+use crate::schema::world::{
+    InsuranceReserveFile, PerpCollateralFile, PerpMarketFile, ProtocolFile, RefillFile,
 };
-use faultline_world::spec::{AssetSpec, ChainId, OracleId, OracleSpec, VenueId, VenueSpec};
+use faultline_units::{Amount, AssetId};
+use faultline_world::perp::{AcceptedCollateral, InsuranceReserve, PerpFactory, PerpSpec, Refill};
+use faultline_world::spec::{
+    AssetSpec, ChainId, OracleId, OracleSpec, ProtocolSpec, VenueId, VenueSpec,
+};
 
 /// A `[[protocol]]` of kind `perp`, borrowed.
 pub(super) struct PerpFile<'a> {
     pub name: &'a str,
     pub chain: &'a str,
-    pub venue: &'a str,
-    pub collateral: &'a str,
-    pub market: &'a [PerpMarketFile],
+    pub file: Option<&'a str>,
+    pub collateral: Option<&'a str>,
+    pub bind: &'a [PerpMarketFile],
     pub accepts: &'a [PerpCollateralFile],
     pub reserve: Option<&'a InsuranceReserveFile>,
     pub refill: Option<&'a RefillFile>,
@@ -33,9 +35,47 @@ struct Lookup<'a, 'n> {
 }
 
 impl Resolver<'_> {
-    /// Load the venue file, check it can run inside the world, bind its markets and
-    /// make the factory that builds it for a seed.
-    pub(super) fn perp(
+    /// A `[[protocol]]` of kind `perp`.
+    pub(super) fn perp_protocol(
+        &mut self,
+        i: usize,
+        p: &ProtocolFile,
+        n: &Names<'_>,
+        ospecs: &[OracleSpec],
+        aspecs: &[AssetSpec],
+        vspecs: &[VenueSpec],
+    ) -> Option<ProtocolSpec> {
+        let ProtocolFile::Perp {
+            name,
+            chain,
+            file,
+            collateral,
+            bind,
+            accepts,
+            insurance_reserve,
+            refill,
+            ..
+        } = p
+        else {
+            return None;
+        };
+        let b = PerpFile {
+            name,
+            chain,
+            file: file.as_deref(),
+            collateral: collateral.as_deref(),
+            bind,
+            accepts,
+            reserve: insurance_reserve.as_deref(),
+            refill: refill.as_deref(),
+        };
+        self.perp(i, &b, n, ospecs, aspecs, vspecs)
+            .map(ProtocolSpec::Perp)
+    }
+
+    /// Load the venue (its file or its inline sections), check it can run inside the
+    /// world, bind its markets and make the factory that builds it for a seed.
+    fn perp(
         &mut self,
         i: usize,
         p: &PerpFile<'_>,
@@ -46,125 +86,20 @@ impl Resolver<'_> {
     ) -> Option<PerpSpec> {
         let at = format!("protocol[{i}]");
         let chain = self.find(format!("{at}.chain"), "chain", p.chain, n.chains);
-        let collateral = self.find(format!("{at}.collateral"), "asset", p.collateral, n.assets);
-        if let Some(c) = collateral.filter(|&c| aspecs[c].decimals < 6) {
-            self.push(
-                format!("{at}.collateral"),
-                "an asset with at least 6 decimals (the venue's books count in 10⁻⁶)",
-                &format!("{} with {} decimals", p.collateral, aspecs[c].decimals),
-                "use a dollar stablecoin such as USDC",
-            );
-        }
-        let file = self.dir.join(p.venue);
-        let mut scenario = match crate::load(&file) {
-            Ok(s) => s,
-            Err(report) => {
-                let first = report.errors.first().map_or(String::new(), |e| {
-                    if e.line == 0 {
-                        format!(": {} ({})", e.expected, e.found)
-                    } else {
-                        format!(
-                            ": first, line {}: {} — expected {}",
-                            e.line, e.field, e.expected
-                        )
-                    }
-                });
-                self.push(
-                    format!("{at}.venue"),
-                    "a valid version-1 scenario file",
-                    &format!(
-                        "{} error(s) in {}{first}",
-                        report.errors.len(),
-                        file.display()
-                    ),
-                    &format!("run `faultline validate {}`", file.display()),
-                );
-                return None;
-            }
+        let collateral = self.collateral(&at, p.collateral, n, aspecs);
+        let mut scenario = match p.file {
+            Some(f) => self.venue_file(&at, f, chain)?,
+            None => self.inline_venue(i)?,
         };
-        if let Some(c) = chain {
-            let block_ms = self.f.chain[c].block_time_ms;
-            if scenario.file.block_time_ms != block_ms {
-                self.push(
-                    format!("{at}.venue"),
-                    &format!("a venue file with block_time_ms = {block_ms} (the chain's)"),
-                    &format!("{} ms", scenario.file.block_time_ms),
-                    "the venue steps once per block of its chain",
-                );
-            }
-            let needed = self.f.duration_s * 1_000 / block_ms;
-            if scenario.file.blocks < needed {
-                self.push(
-                    format!("{at}.venue"),
-                    &format!("a venue file of at least {needed} blocks"),
-                    &format!("{} blocks", scenario.file.blocks),
-                    "raise its `blocks` to cover the world's duration",
-                );
-            }
-        }
-        if scenario.file.chain.is_some() {
+        if p.bind.is_empty() {
             self.push(
-                format!("{at}.venue"),
-                "a venue file without a [chain] section",
-                "a [chain] section",
-                "in a world the chain is declared once, in [[chain]]",
+                format!("{at}.bind"),
+                "at least one market bound to a world asset",
+                "none",
+                "add [[protocol.bind]] with symbol, asset and oracle",
             );
         }
-        let symbols: Vec<String> = scenario
-            .file
-            .market
-            .iter()
-            .map(|m| m.symbol.clone())
-            .collect();
-        let symbols: Vec<&str> = symbols.iter().map(String::as_str).collect();
-        let mut markets = Vec::new();
-        for (k, m) in p.market.iter().enumerate() {
-            let mk = format!("{at}.market[{k}]");
-            let idx = self.find(
-                format!("{mk}.symbol"),
-                "market of the venue file",
-                &m.symbol,
-                &symbols,
-            );
-            let asset = self.find(format!("{mk}.asset"), "asset", &m.asset, n.assets);
-            let oracle = self.find(format!("{mk}.oracle"), "oracle", &m.oracle, n.oracles);
-            if let (Some(a), Some(o)) = (asset, oracle) {
-                if ospecs[o].asset.index() != a {
-                    self.push(
-                        format!("{mk}.oracle"),
-                        &format!("an oracle pricing {}", m.asset),
-                        &format!("\"{}\"", m.oracle),
-                        "bind the market to its own asset's oracle",
-                    );
-                }
-            }
-            let hedge = m.hedge_venue.as_ref().and_then(|h| {
-                let v = self.find(format!("{mk}.hedge_venue"), "venue", h, n.venues)?;
-                if asset.is_some_and(|a| vspecs[v].base.index() != a) {
-                    self.push(
-                        format!("{mk}.hedge_venue"),
-                        &format!("a venue selling {}", m.asset),
-                        &format!("\"{h}\""),
-                        "the provider lays off the market's asset",
-                    );
-                }
-                Some(VenueId(u16::try_from(v).unwrap_or(0)))
-            });
-            let (Some(idx), Some(a), Some(o)) = (idx, asset, oracle) else {
-                continue;
-            };
-            scenario.file.market[idx].oracle = Some(crate::schema::OracleSpec {
-                sources: vec![crate::wiring::WORLD_SOURCE.to_string()],
-                ..crate::schema::OracleSpec::default()
-            });
-            markets.push(MarketBinding {
-                market: idx,
-                asset: AssetId(u16::try_from(a).unwrap_or(0)),
-                oracle: OracleId(u16::try_from(o).unwrap_or(0)),
-                hedge_venue: hedge,
-                hedge_fraction: ppm(m.hedge_fraction),
-            });
-        }
+        let markets = self.bind(&at, p.bind, &mut scenario, n, ospecs, vspecs);
         let look = Lookup {
             at: &at,
             n,

@@ -15,7 +15,7 @@ mod load;
 mod locate;
 pub mod migrate;
 pub mod network;
-mod one_venue;
+pub mod one_venue;
 pub mod replay;
 pub mod schema;
 mod wiring;

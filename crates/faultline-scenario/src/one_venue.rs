@@ -15,6 +15,9 @@ use crate::load::{check, issue, parse_checked, to_errors, Scenario};
 use crate::locate::locate;
 use crate::schema::world::{ProtocolFile, WorldFile};
 use crate::schema::ScenarioFile;
+use faultline_units::AssetId;
+use faultline_world::spec::ChainId;
+use faultline_world::WorldSpec;
 use std::path::Path;
 use toml_edit::{Item, Table};
 
@@ -254,6 +257,76 @@ fn blocks(w: &WorldFile, c: usize, issues: &mut Vec<Issue>) -> Option<u64> {
         return None;
     }
     Some(blocks)
+}
+
+/// The one asset of a one-venue world: the venue's quote (dollars, 6 decimals, the
+/// engine's `Quote`), at par. Margin, the insurance fund and the liquidity provider's
+/// capital are balances of it held by the venue's contract.
+pub const QUOTE_ASSET: &str = "USD";
+
+/// A one-venue world as the world pipeline runs it: its quote asset ([`QUOTE_ASSET`]),
+/// its chain (gas is the venue's own mempool, so the world charges none), and the venue
+/// as a perp protocol whose markets follow their own reference processes and oracles and
+/// draw from the run's seed, so it runs exactly what the venue runs alone.
+pub(crate) fn world_spec(w: &WorldFile, scenario: Scenario) -> WorldSpec {
+    use faultline_world::perp::{PerpFactory, PerpSpec, SeedStream};
+    use faultline_world::spec::{AssetSpec, ChainSpec, PriceOrigin, ProtocolSpec};
+    let chain = w
+        .chain
+        .iter()
+        .position(|c| c.name == protocol_chain(w))
+        .unwrap_or(0);
+    let name = match &w.protocol[0] {
+        ProtocolFile::Perp { name, .. } => name.clone(),
+        _ => "perp".into(),
+    };
+    let (tick_ms, ticks) = (scenario.file.block_time_ms, scenario.file.blocks);
+    let scenario = std::sync::Arc::new(scenario);
+    let build = PerpFactory(std::sync::Arc::new(move |seed, _: &[(usize, Vec<f64>)]| {
+        crate::build(&scenario, seed)
+            .map(|b| b.sim)
+            .map_err(|e| Box::new(e) as faultline_world::perp::BuildFailure)
+    }));
+    WorldSpec {
+        name: w.name.clone(),
+        tick_ms,
+        ticks,
+        assets: vec![AssetSpec {
+            name: QUOTE_ASSET.into(),
+            decimals: 6,
+            price: PriceOrigin::Peg(1.0),
+        }],
+        chains: vec![ChainSpec {
+            name: w.chain[chain].name.clone(),
+            block_time_ms: tick_ms,
+            gas_asset: AssetId(0),
+            gas_price_wei: 0,
+            gas_spikes: Vec::new(),
+            gas_path_wei: Vec::new(),
+        }],
+        venues: Vec::new(),
+        oracles: Vec::new(),
+        protocols: vec![ProtocolSpec::Perp(PerpSpec {
+            name,
+            chain: ChainId(0),
+            collateral: AssetId(0),
+            markets: Vec::new(),
+            accepts: Vec::new(),
+            reserve: None,
+            refill: None,
+            seed: SeedStream::Run,
+            build,
+        })],
+        agents: Vec::new(),
+        breakers: Vec::new(),
+    }
+}
+
+fn protocol_chain(w: &WorldFile) -> &str {
+    match &w.protocol[0] {
+        ProtocolFile::Perp { chain, .. } => chain,
+        _ => "",
+    }
 }
 
 /// Where a version-1 field path lives in a world whose protocol `protocol` is the venue

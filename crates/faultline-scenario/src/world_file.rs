@@ -62,19 +62,30 @@ pub fn load_world(path: &Path) -> Result<LoadedWorld, ValidationReport> {
     parse_world(&text, path)
 }
 
-/// Parse and check world text.
+/// Parse and check world text. A one-venue world resolves to the world of its venue
+/// alone (see `one_venue::world_spec`).
 pub fn parse_world(text: &str, path: &Path) -> Result<LoadedWorld, ValidationReport> {
     let (file, doc): (WorldFile, _) = parse_checked(text, path, "a valid world")?;
-    let mut r = Resolver::new(&file, path.parent().unwrap_or(Path::new(".")));
+    let base = path.parent().unwrap_or(Path::new("."));
+    let config_hash = Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if crate::one_venue::is_one_venue(doc.as_table()) {
+        let venue = crate::one_venue::parse(text, path, base)?;
+        return Ok(LoadedWorld {
+            spec: crate::one_venue::world_spec(&file, venue),
+            file,
+            config_hash,
+        });
+    }
+    let mut r = Resolver::new(&file, base);
     let spec = r.build();
     match spec {
         Some(spec) if r.issues.is_empty() => Ok(LoadedWorld {
             file,
             spec,
-            config_hash: Sha256::digest(text.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            config_hash,
         }),
         _ => {
             let mut issues = r.issues;

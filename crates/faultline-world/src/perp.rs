@@ -124,6 +124,19 @@ pub struct Refill {
     pub lend: Option<(crate::spec::ProtocolId, i128)>,
 }
 
+/// Which seed a venue draws its traders and its own reference paths from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SeedStream {
+    /// Its own stream, derived from the run's seed and its place among the protocols
+    /// (`rng::path_seed(seed, 2³² | index)`), so two venues built from one file in one
+    /// world are not copies of each other.
+    #[default]
+    PerVenue,
+    /// The run's seed itself: the venue is the whole world (a one-venue world), so a
+    /// run draws exactly what the same venue run on its own draws.
+    Run,
+}
+
 /// A perp venue's parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerpSpec {
@@ -141,6 +154,8 @@ pub struct PerpSpec {
     pub reserve: Option<InsuranceReserve>,
     /// Refills of the insurance fund from the treasury, if any.
     pub refill: Option<Refill>,
+    /// The seed it draws from.
+    pub seed: SeedStream,
     /// Builds the engine.
     pub build: PerpFactory,
 }

@@ -128,6 +128,7 @@ impl Resolver<'_> {
             accepts: accepts?,
             reserve,
             refill,
+            seed: faultline_world::perp::SeedStream::PerVenue,
             build,
         })
     }

@@ -128,10 +128,12 @@ impl World {
                 (b.market, path)
             })
             .collect();
-        // Each venue draws its traders from its own stream: two venues built from the same
-        // file in one world are not copies of each other.
-        let seed =
-            faultline_engine::rng::path_seed(self.seed, 1 << 32 | self.protocols.len() as u64);
+        let seed = match ps.seed {
+            crate::perp::SeedStream::PerVenue => {
+                faultline_engine::rng::path_seed(self.seed, 1 << 32 | self.protocols.len() as u64)
+            }
+            crate::perp::SeedStream::Run => self.seed,
+        };
         let sim = (ps.build.0)(seed, &paths).map_err(|e| WorldError::Genesis {
             what: format!("protocol `{}`", ps.name),
             why: e.to_string(),

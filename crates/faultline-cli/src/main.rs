@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 mod compare_cmd;
 mod migrate_cmd;
+mod progress;
 mod replay_cmd;
 mod report_cmd;
 mod stress_cmd;

@@ -4,7 +4,6 @@ use crate::{print, InvalidInput};
 use anyhow::{Context, Result};
 use faultline_scenario::load;
 use faultline_stress::{merge, run_stress, Distribution, Shard, StressConfig};
-use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `faultline stress`.
@@ -83,14 +82,10 @@ pub fn stress(args: StressArgs) -> Result<()> {
         max_chunks: args.max_parts,
     };
     let owned = shard_paths(&cfg);
-    let bar = ProgressBar::new(owned);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} paths  {per_sec}  eta {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let outcome = run_stress(&s, &cfg, &out, args.resume, &|n| bar.set_position(n))
+    let bar = crate::progress::Progress::new("paths", owned);
+    let outcome = run_stress(&s, &cfg, &out, args.resume, &|n| bar.set(n))
         .with_context(|| format!("stress run into {}", out.display()))?;
-    bar.finish_and_clear();
+    bar.finish();
     match outcome.distribution {
         Some(d) => {
             print(&render(&s.file.name, seed, &d, &out))?;

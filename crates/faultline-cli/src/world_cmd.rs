@@ -183,7 +183,9 @@ pub(crate) fn stress(
     let out =
         out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-stress-seed{seed}")));
     let columns = world_columns(&w.spec);
-    let rows = run_world_paths(&w.spec, seed, paths, threads)?;
+    let bar = crate::progress::Progress::new("paths", paths);
+    let rows = run_world_paths(&w.spec, seed, paths, threads, &|n| bar.set(n))?;
+    bar.finish();
     let d = summarize_world(&columns, &rows);
     let manifest = serde_json::json!({
         "world": w.file.name,
@@ -230,7 +232,35 @@ pub(crate) fn stress(
     }
     t.push_str(&format!("wrote {}", out.display()));
     print(&t)?;
-    crate::report_cmd::report(&out)
+    crate::report_cmd::report(&out)?;
+    stopped_early(&rows, d.paths)
+}
+
+/// An error when every path stopped early (its figures are not a distribution of
+/// outcomes); a warning naming the first failure when some did.
+fn stopped_early(rows: &[faultline_stress::WorldPath], paths: usize) -> Result<()> {
+    let failed: Vec<_> = rows.iter().filter(|r| r.error.is_some()).collect();
+    let Some(first) = failed.first() else {
+        return Ok(());
+    };
+    let why = format!(
+        "path {} (seed {}): {}",
+        first.path,
+        first.seed,
+        first.error.as_deref().unwrap_or("")
+    );
+    if failed.len() == paths {
+        anyhow::bail!(
+            "every one of {paths} paths stopped early, so the figures above describe failed \
+             runs, not outcomes; first, {why}"
+        );
+    }
+    eprintln!(
+        "warning: {} of {paths} paths stopped early (their rows hold the ticks they ran); \
+         first, {why}",
+        failed.len()
+    );
+    Ok(())
 }
 
 /// `faultline compare BASE VARIANT... --paths N` on world files: every world on the same
@@ -247,7 +277,8 @@ pub(crate) fn compare(
     let seed = seed.unwrap_or(b.file.seed);
     let paths = paths.max(1);
     let base_cols = world_columns(&b.spec);
-    let base_rows = run_world_paths(&b.spec, seed, paths, threads)?;
+    let bar = crate::progress::Progress::new("paths", paths * (1 + variants.len() as u64));
+    let base_rows = run_world_paths(&b.spec, seed, paths, threads, &|n| bar.set(n))?;
     let mut out = Vec::new();
     for v in variants {
         if !is_world_file(v) {
@@ -258,7 +289,8 @@ pub(crate) fn compare(
         }
         let w = load(v)?;
         let cols = world_columns(&w.spec);
-        let rows = run_world_paths(&w.spec, seed, paths, threads)?;
+        let before = paths * (1 + out.len() as u64);
+        let rows = run_world_paths(&w.spec, seed, paths, threads, &|n| bar.set(before + n))?;
         out.push(paired_world(
             &w.file.name,
             &base_cols,
@@ -267,5 +299,6 @@ pub(crate) fn compare(
             &rows,
         ));
     }
+    bar.finish();
     Ok((b.file.name, seed, out))
 }

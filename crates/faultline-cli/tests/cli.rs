@@ -702,6 +702,22 @@ fn world_stress_is_byte_identical_across_thread_counts_and_compare_pairs_worlds(
             "{f} depends on the thread count"
         );
     }
+    // Off a terminal, progress is logged at every tenth of the paths.
+    let log = faultline(
+        &[
+            "stress",
+            world.to_str().unwrap(),
+            "--paths",
+            "6",
+            "--seed",
+            "9",
+            "--out",
+            tmp.path().join("log").to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    let err = String::from_utf8_lossy(&log.stderr);
+    assert!(err.contains("paths: 6/6 (100%)"), "{err}");
     let d: serde_json::Value = serde_json::from_slice(&read(&one, "distribution.json")).unwrap();
     assert_eq!(d["paths"], 6);
     assert!(
@@ -894,4 +910,36 @@ fn validate_points_a_version_1_file_at_migrate() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("faultline migrate"), "{text}");
+}
+
+#[test]
+fn a_world_stress_whose_every_path_fails_is_an_error_but_keeps_its_outputs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let text = std::fs::read_to_string(root.join("scenarios/worlds/stablecoin-collateral.toml"))
+        .unwrap()
+        .replace("supplied = 100_000_000", "supplied = 1_000");
+    let tmp = tempfile::tempdir().unwrap();
+    let world = tmp.path().join("short.toml");
+    std::fs::write(&world, text).unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = faultline(
+        &[
+            "stress",
+            world.to_str().unwrap(),
+            "--paths",
+            "2",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("every one of 2 paths stopped early") && err.contains("supplied"),
+        "{err}"
+    );
+    let d: serde_json::Value =
+        serde_json::from_slice(&read(&out_dir, "distribution.json")).unwrap();
+    assert_eq!(d["failed_paths"], 2);
 }

@@ -42,29 +42,23 @@ fn assert_same_venue(file: &str, seed: u64) {
     let t = alone.totals();
     let ledger = &alone.venue().ledger;
     assert_eq!(p.liquidations, t.liquidations, "{file}");
-    assert_eq!(
-        p.liquidation_volume,
-        t.liquidation_volume.to_f64(),
-        "{file}"
-    );
     assert_eq!(d.adl_fills, t.adl_events, "{file}");
-    assert_eq!(d.adl_volume, t.adl_volume.to_f64(), "{file}");
-    assert_eq!(
-        d.insurance_fund_end,
-        ledger.insurance_fund.to_f64(),
-        "{file}"
-    );
-    assert_eq!(p.borne_by.reserve, t.insurance_paid.to_f64(), "{file}");
-    assert_eq!(
-        p.borne_by.socialized_loss,
-        t.socialized_loss.to_f64(),
-        "{file}"
-    );
-    assert_eq!(
-        p.borne_by.protocol_deficit,
-        ledger.bad_debt().to_f64(),
-        "{file}"
-    );
+    // Dollars from the same integers: equal to the bit.
+    let pairs = [
+        (p.liquidation_volume, t.liquidation_volume),
+        (d.adl_volume, t.adl_volume),
+        (d.insurance_fund_end, ledger.insurance_fund),
+        (p.borne_by.reserve, t.insurance_paid),
+        (p.borne_by.socialized_loss, t.socialized_loss),
+        (p.borne_by.protocol_deficit, ledger.bad_debt()),
+    ];
+    for (k, (world, venue)) in pairs.into_iter().enumerate() {
+        assert_eq!(
+            world.to_bits(),
+            venue.to_f64().to_bits(),
+            "{file}: figure {k}"
+        );
+    }
     // The venue's failure sequence is the world's, in order.
     let world_kinds: Vec<_> = world
         .events()

@@ -143,13 +143,16 @@ pub fn run_world_path(spec: &WorldSpec, seed: u64, i: u64) -> WorldPath {
     }
 }
 
-/// Run `paths` paths on `threads` threads (all cores when `None`).
+/// Run `paths` paths on `threads` threads (all cores when `None`), calling `progress`
+/// with the number of paths finished so far.
 pub fn run_world_paths(
     spec: &WorldSpec,
     seed: u64,
     paths: u64,
     threads: Option<usize>,
+    progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<WorldPath>, WorldPathsError> {
+    let finished = std::sync::atomic::AtomicU64::new(0);
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
         builder = builder.num_threads(t.max(1));
@@ -161,7 +164,11 @@ pub fn run_world_paths(
     let mut out: Vec<WorldPath> = pool.install(|| {
         (0..paths)
             .into_par_iter()
-            .map(|i| run_world_path(spec, seed, i))
+            .map(|i| {
+                let path = run_world_path(spec, seed, i);
+                progress(finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                path
+            })
             .collect()
     });
     out.sort_by_key(|p| p.path);

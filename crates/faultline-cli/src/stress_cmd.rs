@@ -1,9 +1,13 @@
 //! `faultline stress` and `faultline merge`.
 
+use crate::progress::Progress;
 use crate::{print, InvalidInput};
 use anyhow::{Context, Result};
 use faultline_scenario::load;
-use faultline_stress::{merge, run_stress, Distribution, Shard, StressConfig};
+use faultline_stress::{
+    merge, merge_of, run_stress, run_stress_of, run_world_path, stress_kind, world_columns,
+    Distribution, RunIdentity, RunKind, Shard, StressConfig, StressOutcome, WorldTable,
+};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `faultline stress`.
@@ -42,14 +46,56 @@ pub struct StressArgs {
 /// `faultline stress`.
 pub fn stress(args: StressArgs) -> Result<()> {
     if crate::world_cmd::is_world_file(&args.file) {
-        if args.resume || args.shard.is_some() || args.chunk_size.is_some() {
-            anyhow::bail!(
-                "--resume, --shard and --chunk-size are not available for world files yet"
-            );
-        }
-        return crate::world_cmd::stress(&args.file, args.paths, args.seed, args.threads, args.out);
+        return world_stress(&args);
     }
     let s = load(&args.file).map_err(InvalidInput)?;
+    let (cfg, out) = plan(&args, s.file.seed, "scenario")?;
+    let bar = Progress::new("paths", shard_paths(&cfg));
+    let outcome = run_stress(&s, &cfg, &out, args.resume, &|n| bar.set(n))
+        .with_context(|| format!("stress run into {}", out.display()))?;
+    bar.finish();
+    match outcome.distribution {
+        Some(d) => {
+            print(&render(&s.file.name, cfg.seed, &d, &out))?;
+            crate::report_cmd::report(&out)
+        }
+        None => print(&partial(&outcome, &cfg, &out)),
+    }
+}
+
+/// `faultline stress WORLD`: the same chunks, parts, resumption and shards, with one row
+/// of every protocol's losses per path.
+fn world_stress(args: &StressArgs) -> Result<()> {
+    let w = crate::world_cmd::load(&args.file)?;
+    let (cfg, out) = plan(args, w.file.seed, "world")?;
+    let columns = world_columns(&w.spec);
+    let id = RunIdentity {
+        name: w.file.name.clone(),
+        path: args.file.display().to_string(),
+        config_hash: w.config_hash.clone(),
+        kind: RunKind::World,
+        columns: columns.clone(),
+    };
+    let table = WorldTable { columns };
+    let bar = Progress::new("paths", shard_paths(&cfg));
+    let run = |i| run_world_path(&w.spec, cfg.seed, i);
+    let outcome = run_stress_of(&table, &run, &id, &cfg, &out, args.resume, &|n| bar.set(n))
+        .with_context(|| format!("stress run into {}", out.display()))?;
+    bar.finish();
+    match outcome.distribution {
+        Some(d) => {
+            let text =
+                crate::world_cmd::render_stress(&w.file.name, cfg.seed, &table.columns, &d, &out);
+            print(&text)?;
+            crate::report_cmd::report(&out)?;
+            crate::world_cmd::stopped_early(&d)
+        }
+        None => print(&partial(&outcome, &cfg, &out)),
+    }
+}
+
+/// The run configuration and output directory of a stress command.
+fn plan(args: &StressArgs, file_seed: u64, default_stem: &str) -> Result<(StressConfig, PathBuf)> {
     if args.paths == 0 {
         anyhow::bail!("--paths must be at least 1");
     }
@@ -57,11 +103,11 @@ pub fn stress(args: StressArgs) -> Result<()> {
         Some(spec) => Shard::parse(spec)?,
         None => Shard::from_env(|k| std::env::var(k).ok())?.unwrap_or(Shard::ALL),
     };
-    let seed = args.seed.unwrap_or(s.file.seed);
+    let seed = args.seed.unwrap_or(file_seed);
     let stem = args
         .file
         .file_stem()
-        .map_or_else(|| "scenario".into(), |n| n.to_string_lossy().into_owned());
+        .map_or_else(|| default_stem.into(), |n| n.to_string_lossy().into_owned());
     let out = args.out.clone().unwrap_or_else(|| {
         let suffix = if shard == Shard::ALL {
             String::new()
@@ -81,30 +127,24 @@ pub fn stress(args: StressArgs) -> Result<()> {
         threads: args.threads,
         max_chunks: args.max_parts,
     };
-    let owned = shard_paths(&cfg);
-    let bar = crate::progress::Progress::new("paths", owned);
-    let outcome = run_stress(&s, &cfg, &out, args.resume, &|n| bar.set(n))
-        .with_context(|| format!("stress run into {}", out.display()))?;
-    bar.finish();
-    match outcome.distribution {
-        Some(d) => {
-            print(&render(&s.file.name, seed, &d, &out))?;
-            crate::report_cmd::report(&out)
+    Ok((cfg, out))
+}
+
+/// What a shard or an interrupted run says when it ends without the final outputs.
+fn partial<D>(outcome: &StressOutcome<D>, cfg: &StressConfig, out: &Path) -> String {
+    format!(
+        "{} of {} paths of shard {}/{} written to {}; {}",
+        outcome.paths_done,
+        outcome.paths_owned,
+        cfg.shard.index,
+        cfg.shard.count,
+        out.display(),
+        if outcome.paths_done < outcome.paths_owned {
+            "run again with --resume to finish"
+        } else {
+            "merge the shards with `faultline merge`"
         }
-        None => print(&format!(
-            "{} of {} paths of shard {}/{} written to {}; {}",
-            outcome.paths_done,
-            outcome.paths_owned,
-            shard.index,
-            shard.count,
-            out.display(),
-            if outcome.paths_done < outcome.paths_owned {
-                "run again with --resume to finish"
-            } else {
-                "merge the shards with `faultline merge`"
-            }
-        )),
-    }
+    )
 }
 
 fn shard_paths(cfg: &StressConfig) -> u64 {
@@ -117,8 +157,25 @@ fn shard_paths(cfg: &StressConfig) -> u64 {
 
 /// `faultline merge`.
 pub fn merge_cmd(dirs: &[PathBuf], out: &Path) -> Result<()> {
-    let d = merge(dirs, out).with_context(|| format!("merging into {}", out.display()))?;
-    print(&render("merged run", 0, &d, out))?;
+    let first = dirs
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("give the shard directories to merge"))?;
+    let (kind, columns) =
+        stress_kind(first).with_context(|| format!("reading {}", first.display()))?;
+    let context = || format!("merging into {}", out.display());
+    match kind {
+        RunKind::Venue => {
+            let d = merge(dirs, out).with_context(context)?;
+            print(&render("merged run", 0, &d, out))?;
+        }
+        RunKind::World => {
+            let table = WorldTable { columns };
+            let d = merge_of(&table, dirs, out).with_context(context)?;
+            let text =
+                crate::world_cmd::render_stress("merged world run", 0, &table.columns, &d, out);
+            print(&text)?;
+        }
+    }
     crate::report_cmd::report(out)
 }
 

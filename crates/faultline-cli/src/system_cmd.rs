@@ -53,7 +53,17 @@ pub fn system_cmd(a: SystemArgs) -> Result<()> {
         );
     }
     if a.paths > 1 {
-        return crate::world_cmd::stress(&a.file, a.paths, a.seed, a.threads, a.out);
+        return crate::stress_cmd::stress(crate::stress_cmd::StressArgs {
+            file: a.file,
+            paths: a.paths,
+            seed: a.seed,
+            out: a.out,
+            threads: a.threads,
+            resume: false,
+            shard: None,
+            chunk_size: None,
+            max_parts: None,
+        });
     }
     crate::world_cmd::run(&a.file, a.seed, a.out, !a.no_contagion)
 }

@@ -12,7 +12,7 @@ pub(crate) fn is_world_file(path: &Path) -> bool {
     std::fs::read_to_string(path).is_ok_and(|t| faultline_scenario::world_file::is_world(&t))
 }
 
-fn load(path: &Path) -> Result<LoadedWorld> {
+pub(crate) fn load(path: &Path) -> Result<LoadedWorld> {
     load_world(path).map_err(|r| InvalidInput(r).into())
 }
 
@@ -162,54 +162,20 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
     t
 }
 
-/// `faultline stress WORLD --paths N`: the distribution of every protocol's losses over
-/// seeds, written as `paths.csv`, `distribution.json` and `manifest.json`.
-pub(crate) fn stress(
-    path: &Path,
-    paths: u64,
-    seed: Option<u64>,
-    threads: Option<usize>,
-    out: Option<PathBuf>,
-) -> Result<()> {
-    use faultline_stress::{run_world_paths, summarize_world, world_columns, world_paths_csv};
-    let w = load(path)?;
-    if paths == 0 {
-        anyhow::bail!("--paths must be at least 1");
-    }
-    let seed = seed.unwrap_or(w.file.seed);
-    let stem = path
-        .file_stem()
-        .map_or_else(|| "world".to_string(), |n| n.to_string_lossy().into_owned());
-    let out =
-        out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-stress-seed{seed}")));
-    let columns = world_columns(&w.spec);
-    let bar = crate::progress::Progress::new("paths", paths);
-    let rows = run_world_paths(&w.spec, seed, paths, threads, &|n| bar.set(n))?;
-    bar.finish();
-    let d = summarize_world(&columns, &rows);
-    let manifest = serde_json::json!({
-        "world": w.file.name,
-        "world_path": path.display().to_string(),
-        "schema_version": w.file.schema_version,
-        "seed": seed,
-        "paths": paths,
-        "config_hash": w.config_hash,
-        "engine_version": env!("CARGO_PKG_VERSION"),
-    });
-    faultline_output::write_dir_atomically(
-        &out,
-        &[
-            ("manifest.json", serde_json::to_vec_pretty(&manifest)?),
-            ("distribution.json", serde_json::to_vec_pretty(&d)?),
-            ("paths.csv", world_paths_csv(&columns, &rows)?),
-        ],
-    )?;
+/// What `faultline stress WORLD` prints: every protocol's losses over the paths.
+pub(crate) fn render_stress(
+    name: &str,
+    seed: u64,
+    columns: &[String],
+    d: &faultline_stress::WorldDistribution,
+    out: &Path,
+) -> String {
     let mut t = format!(
-        "{} — {} paths from seed {seed} ({} stopped early)\n",
-        w.file.name, d.paths, d.failed_paths
+        "{name} — {} paths from seed {seed} ({} stopped early)\n",
+        d.paths, d.failed_paths
     );
     t.push_str("  metric                                   mean          p50          p99\n");
-    for name in &columns {
+    for name in columns {
         if let Some(m) = d
             .metrics
             .get(name)
@@ -231,34 +197,26 @@ pub(crate) fn stress(
         ));
     }
     t.push_str(&format!("wrote {}", out.display()));
-    print(&t)?;
-    crate::report_cmd::report(&out)?;
-    stopped_early(&rows, d.paths)
+    t
 }
 
 /// An error when every path stopped early (its figures are not a distribution of
 /// outcomes); a warning naming the first failure when some did.
-fn stopped_early(rows: &[faultline_stress::WorldPath], paths: usize) -> Result<()> {
-    let failed: Vec<_> = rows.iter().filter(|r| r.error.is_some()).collect();
-    let Some(first) = failed.first() else {
+pub(crate) fn stopped_early(d: &faultline_stress::WorldDistribution) -> Result<()> {
+    let Some(why) = &d.first_failure else {
         return Ok(());
     };
-    let why = format!(
-        "path {} (seed {}): {}",
-        first.path,
-        first.seed,
-        first.error.as_deref().unwrap_or("")
-    );
-    if failed.len() == paths {
+    if d.failed_paths == d.paths {
         anyhow::bail!(
-            "every one of {paths} paths stopped early, so the figures above describe failed \
-             runs, not outcomes; first, {why}"
+            "every one of {} paths stopped early, so the figures above describe failed \
+             runs, not outcomes; first, {why}",
+            d.paths
         );
     }
     eprintln!(
-        "warning: {} of {paths} paths stopped early (their rows hold the ticks they ran); \
+        "warning: {} of {} paths stopped early (their rows hold the ticks they ran); \
          first, {why}",
-        failed.len()
+        d.failed_paths, d.paths
     );
     Ok(())
 }

@@ -695,7 +695,12 @@ fn world_stress_is_byte_identical_across_thread_counts_and_compare_pairs_worlds(
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    for f in ["paths.csv", "distribution.json", "manifest.json"] {
+    for f in [
+        "paths.csv",
+        "paths.parquet",
+        "distribution.json",
+        "stress-manifest.json",
+    ] {
         assert_eq!(
             read(&one, f),
             read(&two, f),
@@ -942,4 +947,78 @@ fn a_world_stress_whose_every_path_fails_is_an_error_but_keeps_its_outputs() {
     let d: serde_json::Value =
         serde_json::from_slice(&read(&out_dir, "distribution.json")).unwrap();
     assert_eq!(d["failed_paths"], 2);
+}
+
+#[test]
+fn a_world_stress_resumes_and_its_shards_merge_to_the_same_bytes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let world = root.join("scenarios/worlds/stablecoin-collateral.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    let stress = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "stress",
+            world.to_str().unwrap(),
+            "--paths",
+            "5",
+            "--seed",
+            "3",
+            "--chunk-size",
+            "2",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        let o = faultline(&args, tmp.path());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let full = dir("full");
+    stress(&full, &[]);
+    // Killed after one part, then resumed.
+    let cut = dir("cut");
+    let text = stress(&cut, &["--max-parts", "1"]);
+    assert!(text.contains("--resume"), "{text}");
+    stress(&cut, &["--resume"]);
+    // Two shards of a job array, merged.
+    stress(&dir("s0"), &["--shard", "0/2"]);
+    stress(&dir("s1"), &["--shard", "1/2"]);
+    let merged = dir("merged");
+    let o = faultline(
+        &["merge", &dir("s0"), &dir("s1"), "--out", &merged],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for other in [&cut, &merged] {
+        for f in ["paths.csv", "paths.parquet", "distribution.json"] {
+            assert_eq!(
+                read(Path::new(&full), f),
+                read(Path::new(other), f),
+                "{f} of {other} differs from the uninterrupted run"
+            );
+        }
+    }
+    let d: serde_json::Value =
+        serde_json::from_slice(&read(Path::new(&full), "distribution.json")).unwrap();
+    assert_eq!(d["paths"], 5);
+    assert!(Path::new(&merged).join("report.html").exists());
+    // A resumed run must be the same run.
+    let o = faultline(
+        &[
+            "stress",
+            world.to_str().unwrap(),
+            "--paths",
+            "6",
+            "--seed",
+            "3",
+            "--chunk-size",
+            "2",
+            "--out",
+            &cut,
+            "--resume",
+        ],
+        tmp.path(),
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("different run"));
 }

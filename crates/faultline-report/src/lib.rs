@@ -4,7 +4,8 @@
 //! Carlo stress run, a comparison or a replay.
 //!
 //! The kind is read from the directory: `compare.json` (a comparison),
-//! `distribution.json` (a stress run; a world's when the manifest names a `world`), a
+//! `distribution.json` (a stress run; a world's when `stress-manifest.json` says
+//! `kind = "world"`), a
 //! manifest naming a `world`, or a single-run
 //! manifest. A replay is a single run with a `replay.json` beside it, whose
 //! published figures are shown next to the simulated ones.
@@ -102,11 +103,17 @@ pub fn report(dir: &Path) -> Result<Written, ReportError> {
     } else {
         serde_json::Value::Null
     };
+    let stress = if dir.join("stress-manifest.json").exists() {
+        json(&dir.join("stress-manifest.json"))?
+    } else {
+        serde_json::Value::Null
+    };
     let is_world = manifest.get("world").is_some();
+    let is_world_stress = stress.get("kind").and_then(serde_json::Value::as_str) == Some("world");
     let page = if dir.join("compare.json").exists() {
         kinds::compare(dir)?
-    } else if dir.join("distribution.json").exists() && is_world {
-        world::world_stress(dir, &manifest)?
+    } else if dir.join("distribution.json").exists() && is_world_stress {
+        world::world_stress(dir, &stress)?
     } else if dir.join("distribution.json").exists() {
         kinds::stress(dir)?
     } else if is_world {

@@ -263,7 +263,7 @@ fn protocol_charts(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
 pub(crate) fn world_stress(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
     let d = json(&dir.join("distribution.json"))?;
     let mut p = Page {
-        title: text(manifest, "world", "world"),
+        title: text(manifest, "scenario", "world"),
         subtitle: format!(
             "world Monte Carlo · {} paths · seed {}",
             field(&d, "paths"),

@@ -14,10 +14,14 @@ mod stats;
 mod sweep;
 mod table;
 mod world_paths;
+mod world_table;
 
 pub use compare::{compare, paired, paired_metric, PairedMetric, VariantComparison, COMPARED};
 pub use path::{path_seed, run_path, PathResult};
-pub use run::{merge, run_stress, Shard, StressConfig, StressError, StressManifest, StressOutcome};
+pub use run::{
+    merge, merge_of, run_stress, run_stress_of, stress_kind, PathTable, RunIdentity, RunKind,
+    Shard, StressConfig, StressError, StressManifest, StressOutcome, VenueTable,
+};
 pub use stats::{metric, summarize, wilson, Distribution, MetricSummary, Probability};
 pub use sweep::{
     apply, parse_param, recommend, run_sweep, Budget, ParamRange, SweepConfig, SweepError,
@@ -28,3 +32,4 @@ pub use world_paths::{
     is_loss_column, paired_world, run_world_path, run_world_paths, summarize_world, world_columns,
     world_paths_csv, WorldDistribution, WorldPath, WorldPathsError,
 };
+pub use world_table::WorldTable;

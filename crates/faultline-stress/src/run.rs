@@ -102,6 +102,12 @@ pub struct StressManifest {
     pub engine_version: String,
     /// The shard this directory holds.
     pub shard: Shard,
+    /// What kind of file ran (absent: a venue).
+    #[serde(default, skip_serializing_if = "RunKind::is_venue")]
+    pub kind: RunKind,
+    /// The per-path table's value columns (worlds only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
 }
 
 impl StressManifest {
@@ -192,9 +198,87 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), StressError> {
     fs::rename(&tmp, path).map_err(io(path))
 }
 
+/// The per-path table of one kind of stress run (a venue, a world): how its rows go to
+/// part files and back, into the final `paths.csv` and `paths.parquet`, and into a
+/// distribution. The chunking, resumption, sharding and merging around it are shared.
+pub trait PathTable: Sync {
+    /// One path's outcome.
+    type Row: Send;
+    /// What the rows summarize to (`distribution.json`).
+    type Distribution: Serialize;
+    /// The path index of a row.
+    fn path_of(row: &Self::Row) -> u64;
+    /// Rows as CSV, floats in shortest round-trip form so reading back is exact.
+    fn write_csv(&self, rows: &[Self::Row]) -> Result<Vec<u8>, String>;
+    /// Rows written by [`PathTable::write_csv`].
+    fn read_csv(&self, path: &Path) -> Result<Vec<Self::Row>, String>;
+    /// Rows as a Parquet file.
+    fn write_parquet(&self, path: &Path, rows: &[Self::Row]) -> Result<(), String>;
+    /// The distribution over rows sorted by path.
+    fn summarize(&self, rows: &[Self::Row]) -> Self::Distribution;
+}
+
+/// The table of a version-1 venue's paths ([`PathResult`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VenueTable;
+
+impl PathTable for VenueTable {
+    type Row = PathResult;
+    type Distribution = Distribution;
+    fn path_of(row: &PathResult) -> u64 {
+        row.path
+    }
+    fn write_csv(&self, rows: &[PathResult]) -> Result<Vec<u8>, String> {
+        let mut bytes = Vec::new();
+        write_paths_csv(&mut bytes, rows).map_err(|e| e.to_string())?;
+        Ok(bytes)
+    }
+    fn read_csv(&self, path: &Path) -> Result<Vec<PathResult>, String> {
+        read_paths_csv(path).map_err(|e| e.to_string())
+    }
+    fn write_parquet(&self, path: &Path, rows: &[PathResult]) -> Result<(), String> {
+        write_paths_parquet(path, rows).map_err(|e| e.to_string())
+    }
+    fn summarize(&self, rows: &[PathResult]) -> Distribution {
+        summarize(rows)
+    }
+}
+
+/// What a run is, for its manifest: resumed and merged runs must agree on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunIdentity {
+    /// Scenario or world name.
+    pub name: String,
+    /// Its file.
+    pub path: String,
+    /// Its hash.
+    pub config_hash: String,
+    /// `venue` or `world`.
+    pub kind: RunKind,
+    /// The per-path table's value columns (worlds: they depend on the world).
+    pub columns: Vec<String>,
+}
+
+/// What kind of file a stress run ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// A version-1 scenario (one venue, [`PathResult`] rows).
+    #[default]
+    Venue,
+    /// A world ([`crate::WorldPath`] rows, one value per column).
+    World,
+}
+
+impl RunKind {
+    fn is_venue(&self) -> bool {
+        *self == RunKind::Venue
+    }
+}
+
 /// What a call to [`run_stress`] did.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StressOutcome {
+pub struct StressOutcome<D = Distribution> {
     /// Paths run by this call.
     pub paths_run: u64,
     /// Paths of this shard now on disk.
@@ -202,7 +286,7 @@ pub struct StressOutcome {
     /// Paths this shard owns.
     pub paths_owned: u64,
     /// The distribution, when the final outputs were written.
-    pub distribution: Option<Distribution>,
+    pub distribution: Option<D>,
 }
 
 fn chunk_range(k: u64, cfg_paths: u64, size: u64) -> (u64, u64) {
@@ -261,15 +345,40 @@ pub fn run_stress(
     resume: bool,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<StressOutcome, StressError> {
-    let manifest = StressManifest {
-        scenario: scenario.file.name.clone(),
-        scenario_path: scenario.path.display().to_string(),
+    let id = RunIdentity {
+        name: scenario.file.name.clone(),
+        path: scenario.path.display().to_string(),
         config_hash: scenario.config_hash.clone(),
+        kind: RunKind::Venue,
+        columns: Vec::new(),
+    };
+    let run = |i| run_path(scenario, cfg.seed, i);
+    run_stress_of(&VenueTable, &run, &id, cfg, out, resume, progress)
+}
+
+/// Run (or resume) this shard's paths into `out`: `run(i)` runs path `i`, `table` writes
+/// and summarizes the rows. When the shard is the whole run and every chunk is done, the
+/// final tables and distribution are written.
+pub fn run_stress_of<T: PathTable>(
+    table: &T,
+    run: &(dyn Fn(u64) -> T::Row + Sync),
+    id: &RunIdentity,
+    cfg: &StressConfig,
+    out: &Path,
+    resume: bool,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<StressOutcome<T::Distribution>, StressError> {
+    let manifest = StressManifest {
+        scenario: id.name.clone(),
+        scenario_path: id.path.clone(),
+        config_hash: id.config_hash.clone(),
         seed: cfg.seed,
         paths: cfg.paths,
         chunk_size: cfg.chunk_size.max(1),
         engine_version: env!("CARGO_PKG_VERSION").to_string(),
         shard: cfg.shard,
+        kind: id.kind,
+        columns: id.columns.clone(),
     };
     match read_manifest(out)? {
         Some(_) if !resume => return Err(StressError::AlreadyExists(out.to_path_buf())),
@@ -323,12 +432,13 @@ pub fn run_stress(
     let finished = AtomicUsize::new(usize::try_from(already).unwrap_or(0));
     let work = |k: &u64| -> Result<u64, StressError> {
         let (a, b) = chunk_range(*k, cfg.paths, size);
-        let rows: Vec<PathResult> = (a..b).map(|i| run_path(scenario, cfg.seed, i)).collect();
-        let mut bytes = Vec::new();
-        write_paths_csv(&mut bytes, &rows).map_err(|e| StressError::Table {
-            path: out.into(),
-            message: e.to_string(),
-        })?;
+        let rows: Vec<T::Row> = (a..b).map(run).collect();
+        let bytes = table
+            .write_csv(&rows)
+            .map_err(|message| StressError::Table {
+                path: out.into(),
+                message,
+            })?;
         atomic_write(&out.join("parts").join(part_name(a, b)), &bytes)?;
         let n = finished.fetch_add(usize::try_from(b - a).unwrap_or(0), Ordering::Relaxed)
             + usize::try_from(b - a).unwrap_or(0);
@@ -348,7 +458,7 @@ pub fn run_stress(
         .sum();
     let paths_done = already + ran;
     let distribution = if cfg.shard == Shard::ALL && paths_done == paths_owned {
-        Some(finalize(&[out.to_path_buf()], out)?)
+        Some(finalize(table, &[out.to_path_buf()], out)?)
     } else {
         None
     };
@@ -363,6 +473,21 @@ pub fn run_stress(
 /// Combine shard directories into `out`: checks they are shares of one run and cover
 /// every path exactly, then writes the same final outputs a single run would.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Distribution, StressError> {
+    merge_of(&VenueTable, dirs, out)
+}
+
+/// What kind of run a stress directory holds, and its table's columns.
+pub fn stress_kind(dir: &Path) -> Result<(RunKind, Vec<String>), StressError> {
+    let m = read_manifest(dir)?.ok_or_else(|| StressError::NotAStressDir(dir.to_path_buf()))?;
+    Ok((m.kind, m.columns))
+}
+
+/// [`merge`] for any kind of run.
+pub fn merge_of<T: PathTable>(
+    table: &T,
+    dirs: &[PathBuf],
+    out: &Path,
+) -> Result<T::Distribution, StressError> {
     let mut first: Option<StressManifest> = None;
     for d in dirs {
         let m = read_manifest(d)?.ok_or_else(|| StressError::NotAStressDir(d.clone()))?;
@@ -383,26 +508,30 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Distribution, StressError> 
         message: e.to_string(),
     })?;
     atomic_write(&out.join("stress-manifest.json"), &json)?;
-    finalize(dirs, out)
+    finalize(table, dirs, out)
 }
 
 /// Read every part of `dirs`, check coverage, write the final outputs into `out`.
-fn finalize(dirs: &[PathBuf], out: &Path) -> Result<Distribution, StressError> {
+fn finalize<T: PathTable>(
+    table: &T,
+    dirs: &[PathBuf],
+    out: &Path,
+) -> Result<T::Distribution, StressError> {
     let manifest =
         read_manifest(&dirs[0])?.ok_or_else(|| StressError::NotAStressDir(dirs[0].clone()))?;
-    let mut rows: Vec<PathResult> = Vec::new();
+    let mut rows: Vec<T::Row> = Vec::new();
     for d in dirs {
         for (_, (_, p)) in finished_parts(d)? {
-            rows.extend(read_paths_csv(&p).map_err(|e| StressError::Table {
+            rows.extend(table.read_csv(&p).map_err(|message| StressError::Table {
                 path: p.clone(),
-                message: e.to_string(),
+                message,
             })?);
         }
     }
-    rows.sort_by_key(|r| r.path);
-    rows.dedup_by_key(|r| r.path);
+    rows.sort_by_key(T::path_of);
+    rows.dedup_by_key(|r| T::path_of(r));
     let missing: Vec<u64> = {
-        let have: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.path).collect();
+        let have: std::collections::BTreeSet<u64> = rows.iter().map(T::path_of).collect();
         (0..manifest.paths).filter(|i| !have.contains(i)).collect()
     };
     if let Some(&first) = missing.first() {
@@ -412,20 +541,23 @@ fn finalize(dirs: &[PathBuf], out: &Path) -> Result<Distribution, StressError> {
             first,
         });
     }
-    let mut csv = Vec::new();
-    write_paths_csv(&mut csv, &rows).map_err(|e| StressError::Table {
-        path: out.into(),
-        message: e.to_string(),
-    })?;
+    let csv = table
+        .write_csv(&rows)
+        .map_err(|message| StressError::Table {
+            path: out.into(),
+            message,
+        })?;
     atomic_write(&out.join("paths.csv"), &csv)?;
     let pq = out.join("paths.parquet");
     let tmp = out.join("paths.parquet.tmp");
-    write_paths_parquet(&tmp, &rows).map_err(|e| StressError::Table {
-        path: tmp.clone(),
-        message: e.to_string(),
-    })?;
+    table
+        .write_parquet(&tmp, &rows)
+        .map_err(|message| StressError::Table {
+            path: tmp.clone(),
+            message,
+        })?;
     fs::rename(&tmp, &pq).map_err(io(&pq))?;
-    let dist = summarize(&rows);
+    let dist = table.summarize(&rows);
     let json = serde_json::to_vec_pretty(&dist).map_err(|e| StressError::Table {
         path: out.into(),
         message: e.to_string(),

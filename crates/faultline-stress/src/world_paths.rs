@@ -51,6 +51,9 @@ pub struct WorldDistribution {
     pub paths: usize,
     /// Paths that stopped early or could not start.
     pub failed_paths: usize,
+    /// The first of them: `path i (seed s): why`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_failure: Option<String>,
     /// Per column.
     pub metrics: BTreeMap<String, MetricSummary>,
     /// Probabilities with Wilson intervals: any shortfall, and per protocol a shortfall,
@@ -195,6 +198,11 @@ pub fn summarize_world(columns: &[String], paths: &[WorldPath]) -> WorldDistribu
     WorldDistribution {
         paths: n,
         failed_paths: paths.iter().filter(|p| p.error.is_some()).count(),
+        first_failure: paths.iter().find_map(|p| {
+            p.error
+                .as_ref()
+                .map(|e| format!("path {} (seed {}): {e}", p.path, p.seed))
+        }),
         metrics,
         probabilities,
     }

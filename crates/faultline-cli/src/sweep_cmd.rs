@@ -4,7 +4,8 @@ use crate::{print, InvalidInput};
 use anyhow::{Context, Result};
 use faultline_scenario::load;
 use faultline_stress::{
-    parse_param, run_sweep, Budget, SweepConfig, SweepError, SweepResult, METRICS,
+    parse_param, run_sweep, run_world_sweep, venue_metrics, world_metrics, Budget, SweepConfig,
+    SweepError, SweepResult,
 };
 use indicatif::ProgressBar;
 use std::path::PathBuf;
@@ -15,7 +16,8 @@ pub struct SweepArgs {
     /// Scenario file (TOML).
     pub file: PathBuf,
     /// A key and its values: key=a:b:step (grid), key=a,b,c (list) or key=a..b (with --random).
-    /// Keys are written as in the file, e.g. market[0].margin.tiers[0].max_leverage.
+    /// Keys are written as in the file, e.g. protocol[0].market[0].margin.tiers[0].max_leverage;
+    /// elements of arrays of tables may be named: protocol.lender.reserve.WETH.ltv.
     #[arg(long = "param", required = true)]
     pub params: Vec<String>,
     /// Monte Carlo paths per setting (the same path seeds for every setting).
@@ -36,18 +38,27 @@ pub struct SweepArgs {
     /// The swept key measuring capital efficiency, with `:max` (default) or `:min`.
     #[arg(long)]
     pub efficiency: Option<String>,
-    /// Risk metric of the frontier.
-    #[arg(long, default_value = "p99_bad_debt_pct_oi")]
-    pub risk: String,
+    /// Risk metric of the frontier (default: p99_bad_debt_pct_oi for a venue,
+    /// total_shortfall.p99 for a world).
+    #[arg(long)]
+    pub risk: Option<String>,
     /// Recommend the most capital-efficient setting meeting this budget, e.g.
-    /// "p99_bad_debt_pct_oi<0.1" (P99 bad debt below 0.1% of open interest).
+    /// "p99_bad_debt_pct_oi<0.1" (P99 bad debt below 0.1% of open interest) or, for a
+    /// world, "lender.protocol_deficit.p99<1000000" (any `<loss column>.mean|p99|p_loss`).
     #[arg(long)]
     pub recommend: Option<String>,
 }
 
 /// `faultline sweep`.
 pub fn sweep(args: SweepArgs) -> Result<()> {
-    let s = load(&args.file).map_err(InvalidInput)?;
+    let world = crate::world_cmd::is_world_file(&args.file);
+    let (file_seed, metrics, default_risk) = if world {
+        let w = crate::world_cmd::load(&args.file)?;
+        (w.file.seed, world_metrics(&w.spec), "total_shortfall.p99")
+    } else {
+        let s = load(&args.file).map_err(InvalidInput)?;
+        (s.file.seed, venue_metrics(), "p99_bad_debt_pct_oi")
+    };
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
     let params = args
@@ -66,15 +77,19 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     if !params.iter().any(|p| p.key == eff_key) {
         anyhow::bail!("--efficiency {eff_key}: not one of the swept keys");
     }
-    if !METRICS.contains(&args.risk.as_str()) {
-        anyhow::bail!(
-            "--risk {}: expected one of {}",
-            args.risk,
-            METRICS.join(", ")
-        );
+    let risk = args
+        .risk
+        .clone()
+        .unwrap_or_else(|| default_risk.to_string());
+    if !metrics.contains(&risk) {
+        anyhow::bail!("--risk {risk}: expected one of {}", metrics.join(", "));
     }
-    let budget = args.recommend.as_deref().map(Budget::parse).transpose()?;
-    let seed = args.seed.unwrap_or(s.file.seed);
+    let budget = args
+        .recommend
+        .as_deref()
+        .map(|b| Budget::parse(b, &metrics))
+        .transpose()?;
+    let seed = args.seed.unwrap_or(file_seed);
     let cfg = SweepConfig {
         params,
         random: args.random,
@@ -82,7 +97,7 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         seed,
         threads: args.threads,
         efficiency: (eff_key, more_is_better),
-        risk_metric: args.risk.clone(),
+        risk_metric: risk,
         budget,
     };
     let stem = args
@@ -99,10 +114,15 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         .unwrap_or(std::path::Path::new("."))
         .to_path_buf();
     let bar = ProgressBar::new(0);
-    let result = run_sweep(&text, &args.file, &base, &cfg, &|done, total| {
+    let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
-    });
+    };
+    let result = if world {
+        run_world_sweep(&text, &args.file, &cfg, &progress)
+    } else {
+        run_sweep(&text, &args.file, &base, &cfg, &progress)
+    };
     bar.finish_and_clear();
     let result = match result {
         Err(SweepError::Invalid { setting, report }) => {
@@ -111,15 +131,15 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
         }
         other => other?,
     };
-    write(&out, &result)?;
+    write(&out, &result, &metrics)?;
     print(&render(&result, &cfg, &out))
 }
 
-fn write(out: &std::path::Path, r: &SweepResult) -> Result<()> {
+fn write(out: &std::path::Path, r: &SweepResult, metrics: &[String]) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = r.keys.clone();
-    header.extend(METRICS.iter().map(|m| (*m).to_string()));
+    header.extend(metrics.iter().cloned());
     header.extend([
         "on_frontier".into(),
         "meets_budget".into(),
@@ -128,7 +148,7 @@ fn write(out: &std::path::Path, r: &SweepResult) -> Result<()> {
     w.write_record(&header)?;
     for (i, p) in r.points.iter().enumerate() {
         let mut row: Vec<String> = p.values.iter().map(f64::to_string).collect();
-        row.extend(METRICS.iter().map(|m| p.metric(m).to_string()));
+        row.extend(metrics.iter().map(|m| p.metric(m).to_string()));
         row.push(p.on_frontier.to_string());
         row.push(p.meets_budget.map_or(String::new(), |b| b.to_string()));
         row.push((r.recommended == Some(i)).to_string());
@@ -172,11 +192,16 @@ fn render(r: &SweepResult, cfg: &SweepConfig, out: &std::path::Path) -> String {
                 ""
             }
         );
+        let insolvent = p.metric("p_insolvency");
+        let insolvent = if insolvent.is_nan() {
+            String::new()
+        } else {
+            format!("  P(insolvent) {insolvent:.3}")
+        };
         t.push_str(&format!(
-            "  {vals:<40} {} {:>12.4}  P(insolvent) {:.3}{flags}\n",
+            "  {vals:<40} {} {:>12.4}{insolvent}{flags}\n",
             cfg.risk_metric,
             p.metric(&cfg.risk_metric),
-            p.p_insolvency
         ));
     }
     match (&cfg.budget, r.recommended) {

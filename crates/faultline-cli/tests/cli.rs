@@ -1022,3 +1022,77 @@ fn a_world_stress_resumes_and_its_shards_merge_to_the_same_bytes() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("different run"));
 }
+
+#[test]
+fn a_world_sweeps_any_key_by_name_or_place_on_common_paths() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let world = root.join("scenarios/worlds/stablecoin-collateral.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = |key: &str, out: &str, extra: &[&str]| {
+        let param = format!("--param={key}=0.8,0.9");
+        let out = tmp.path().join(out);
+        let mut args = vec![
+            "sweep",
+            world.to_str().unwrap(),
+            &param,
+            "--paths",
+            "3",
+            "--seed",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let o = faultline(&args, tmp.path());
+        (o, out)
+    };
+    let budget = ["--recommend", "lender.shortfall.p99<1e12"];
+    let (o, by_name) = sweep(
+        "protocol.lender.reserve.FUSD.liquidation_threshold",
+        "a",
+        &budget,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (o, by_place) = sweep("protocol[1].reserve[1].liquidation_threshold", "b", &budget);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows = |dir: &Path| -> Vec<String> {
+        String::from_utf8(read(dir, "sweep.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split_once(',').unwrap().1.to_string())
+            .collect()
+    };
+    assert_eq!(
+        rows(&by_name),
+        rows(&by_place),
+        "a key by name is the key by place"
+    );
+    let csv = String::from_utf8(read(&by_name, "sweep.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains("lender.shortfall.p99") && header.contains("maker.protocol_deficit.p_loss"),
+        "{header}"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&read(&by_name, "sweep.json")).unwrap();
+    assert!(r["recommended"].is_u64(), "{r}");
+    // The two settings ran different worlds.
+    let shortfall: Vec<f64> = r["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["total_shortfall.mean"].as_f64().unwrap())
+        .collect();
+    assert!((shortfall[0] - shortfall[1]).abs() > 1.0, "{r}");
+    // A venue's metric is not a world's, and a key that is not in the file is named.
+    let (o, _) = sweep(
+        "protocol.lender.reserve.FUSD.liquidation_threshold",
+        "c",
+        &["--risk", "p99_bad_debt_pct_oi"],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("total_shortfall.p99"));
+    let (o, _) = sweep("protocol.lender.reserve.DAI.ltv", "d", &[]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("protocol.lender.reserve.DAI.ltv"));
+}

@@ -14,6 +14,7 @@ mod stats;
 mod sweep;
 mod table;
 mod world_paths;
+mod world_sweep;
 mod world_table;
 
 pub use compare::{compare, paired, paired_metric, PairedMetric, VariantComparison, COMPARED};
@@ -23,6 +24,7 @@ pub use run::{
     Shard, StressConfig, StressError, StressManifest, StressOutcome, VenueTable,
 };
 pub use stats::{metric, summarize, wilson, Distribution, MetricSummary, Probability};
+pub use sweep::venue_metrics;
 pub use sweep::{
     apply, parse_param, recommend, run_sweep, Budget, ParamRange, SweepConfig, SweepError,
     SweepPoint, SweepResult, METRICS,
@@ -32,4 +34,5 @@ pub use world_paths::{
     is_loss_column, paired_world, run_world_path, run_world_paths, summarize_world, world_columns,
     world_paths_csv, WorldDistribution, WorldPath, WorldPathsError,
 };
+pub use world_sweep::{run_world_sweep, world_metrics};
 pub use world_table::WorldTable;

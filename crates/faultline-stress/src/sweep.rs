@@ -11,6 +11,7 @@ use faultline_scenario::{parse, ValidationReport};
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 use thiserror::Error;
 use toml_edit::{DocumentMut, Item, Value};
@@ -41,7 +42,7 @@ pub enum SweepError {
         report: Box<ValidationReport>,
     },
     /// The key is not in the scenario.
-    #[error("{0} is not a key of the scenario file (write it as in the file, e.g. market[0].liquidation.fee)")]
+    #[error("{0} is not a key of the file: write it as in the file (protocol[0].market[0].liquidation.fee), naming elements of arrays of tables by their name, symbol or asset if you like (protocol.lender.reserve.WETH.ltv)")]
     NoSuchKey(String),
     /// The thread pool could not start.
     #[error("thread pool: {0}")]
@@ -113,10 +114,14 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// Parse `metric<limit` or `metric<=limit`.
-    pub fn parse(spec: &str) -> Result<Self, SweepError> {
+    /// Parse `metric<limit` or `metric<=limit`, the metric one of `known`.
+    pub fn parse(spec: &str, known: &[String]) -> Result<Self, SweepError> {
         let bad = || {
-            SweepError::Spec(format!("--recommend `{spec}`: write metric<limit, e.g. p99_bad_debt_pct_oi<0.1 (metrics: {})", METRICS.join(", ")))
+            SweepError::Spec(format!(
+                "--recommend `{spec}`: write metric<limit, e.g. {}<0.1 (metrics: {})",
+                known.first().map_or("p99_bad_debt_pct_oi", String::as_str),
+                known.join(", ")
+            ))
         };
         let (metric, limit, inclusive) = if let Some((m, l)) = spec.split_once("<=") {
             (m, l, true)
@@ -126,7 +131,7 @@ impl Budget {
             return Err(bad());
         };
         let metric = metric.trim().to_string();
-        if !METRICS.contains(&metric.as_str()) {
+        if !known.contains(&metric) {
             return Err(bad());
         }
         Ok(Self {
@@ -183,22 +188,12 @@ pub struct SweepConfig {
 pub struct SweepPoint {
     /// Values of the swept keys, in `params` order.
     pub values: Vec<f64>,
-    /// Mean total bad debt.
-    pub mean_bad_debt: f64,
-    /// 99th percentile of total bad debt.
-    pub p99_bad_debt: f64,
-    /// VaR 99% of total bad debt.
-    pub var99_bad_debt: f64,
-    /// CVaR 99% of total bad debt.
-    pub cvar99_bad_debt: f64,
-    /// 99th percentile of total bad debt over open interest, in percent.
-    pub p99_bad_debt_pct_oi: f64,
-    /// P(fund depleted).
-    pub p_fund_depletion: f64,
-    /// P(ADL).
-    pub p_adl: f64,
-    /// P(insolvent).
-    pub p_insolvency: f64,
+    /// Risk metrics by name: a venue's [`METRICS`] (bad debt in dollars, its share of
+    /// open interest in percent, probabilities), a world's `<column>.mean`,
+    /// `<column>.p99` and `<column>.p_loss` over its loss columns (dollars; the last the
+    /// probability of a loss of at least $1).
+    #[serde(flatten)]
+    pub metrics: BTreeMap<String, f64>,
     /// On the efficiency–risk frontier.
     pub on_frontier: bool,
     /// Meets the budget.
@@ -206,19 +201,9 @@ pub struct SweepPoint {
 }
 
 impl SweepPoint {
-    /// A metric by name.
+    /// A metric by name (NaN when the point has no such metric).
     pub fn metric(&self, name: &str) -> f64 {
-        match name {
-            "mean_bad_debt" => self.mean_bad_debt,
-            "p99_bad_debt" => self.p99_bad_debt,
-            "var99_bad_debt" => self.var99_bad_debt,
-            "cvar99_bad_debt" => self.cvar99_bad_debt,
-            "p99_bad_debt_pct_oi" => self.p99_bad_debt_pct_oi,
-            "p_fund_depletion" => self.p_fund_depletion,
-            "p_adl" => self.p_adl,
-            "p_insolvency" => self.p_insolvency,
-            _ => f64::NAN,
-        }
+        self.metrics.get(name).copied().unwrap_or(f64::NAN)
     }
 }
 
@@ -233,10 +218,14 @@ pub struct SweepResult {
     pub recommended: Option<usize>,
 }
 
+/// Set `key` to `value`. A key is written as in the file (`market[0].liquidation.fee`);
+/// an element of an array of tables may also be named by its `name`, `symbol` or `asset`
+/// (`protocol.lender.reserve.WETH.ltv`).
 fn set_key(doc: &mut DocumentMut, key: &str, value: f64) -> Result<(), SweepError> {
     let missing = || SweepError::NoSuchKey(key.to_string());
+    let indexed = indexed(doc, key).ok_or_else(missing)?;
     let mut item: &mut Item = doc.as_item_mut();
-    for part in key.split('.') {
+    for part in indexed.split('.') {
         let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
         if !name.is_empty() {
             item = item.get_mut(name).ok_or_else(missing)?;
@@ -257,9 +246,45 @@ fn set_key(doc: &mut DocumentMut, key: &str, value: f64) -> Result<(), SweepErro
     Ok(())
 }
 
+/// `key` with every element of an array of tables that it names by name written as its
+/// index: `protocol.lender.reserve.WETH.ltv` → `protocol[0].reserve[1].ltv`.
+fn indexed(doc: &DocumentMut, key: &str) -> Option<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut item: &Item = doc.as_item();
+    for part in key.split('.') {
+        let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        let by_name = match item {
+            Item::ArrayOfTables(a) if !name.is_empty() && rest.is_empty() => {
+                a.iter().position(|t| named(t, name))
+            }
+            _ => None,
+        };
+        if let Some(pos) = by_name {
+            item = item.get(pos)?;
+            out.last_mut()?.push_str(&format!("[{pos}]"));
+            continue;
+        }
+        if !name.is_empty() {
+            item = item.get(name)?;
+        }
+        for idx in rest.split('[').filter(|s| !s.is_empty()) {
+            item = item.get(idx.trim_end_matches(']').parse::<usize>().ok()?)?;
+        }
+        out.push(part.to_string());
+    }
+    Some(out.join("."))
+}
+
+/// True when a table is called `name` by its `name`, `symbol` or `asset`.
+fn named(t: &toml_edit::Table, name: &str) -> bool {
+    ["name", "symbol", "asset"]
+        .iter()
+        .any(|k| t.get(k).and_then(Item::as_str) == Some(name))
+}
+
 /// The settings to run: the grid (every combination, first key slowest) or `random`
 /// draws inside the bounds from a stream seeded by the run seed.
-fn settings(cfg: &SweepConfig) -> Result<Vec<Vec<f64>>, SweepError> {
+pub(crate) fn settings(cfg: &SweepConfig) -> Result<Vec<Vec<f64>>, SweepError> {
     if let Some(k) = cfg.random {
         let mut rng = rand_chacha::ChaCha12Rng::seed_from_u64(cfg.seed ^ 0x5357_4545_5000_0000);
         return Ok((0..k)
@@ -365,7 +390,7 @@ pub fn run_sweep(
     })
 }
 
-fn describe(keys: &[String], values: &[f64]) -> String {
+pub(crate) fn describe(keys: &[String], values: &[f64]) -> String {
     keys.iter()
         .zip(values)
         .map(|(k, v)| format!("{k}={v}"))
@@ -390,19 +415,31 @@ fn point(values: Vec<f64>, rows: &[PathResult]) -> SweepPoint {
             .collect()
     };
     let pct_summary = crate::stats::metric(&pct);
+    let metrics = [
+        total.mean,
+        total.quantiles["p99"],
+        d.var["99"],
+        d.cvar["99"],
+        pct_summary.quantiles["p99"],
+        d.probabilities["fund_depletion"].p,
+        d.probabilities["adl"].p,
+        d.probabilities["insolvency"].p,
+    ];
     SweepPoint {
         values,
-        mean_bad_debt: total.mean,
-        p99_bad_debt: total.quantiles["p99"],
-        var99_bad_debt: d.var["99"],
-        cvar99_bad_debt: d.cvar["99"],
-        p99_bad_debt_pct_oi: pct_summary.quantiles["p99"],
-        p_fund_depletion: d.probabilities["fund_depletion"].p,
-        p_adl: d.probabilities["adl"].p,
-        p_insolvency: d.probabilities["insolvency"].p,
+        metrics: METRICS
+            .iter()
+            .map(|m| (*m).to_string())
+            .zip(metrics)
+            .collect(),
         on_frontier: false,
         meets_budget: None,
     }
+}
+
+/// The names of [`METRICS`], owned.
+pub fn venue_metrics() -> Vec<String> {
+    METRICS.iter().map(|m| (*m).to_string()).collect()
 }
 
 fn efficiency(p: &SweepPoint, cfg: &SweepConfig, keys_index: usize) -> f64 {
@@ -415,7 +452,7 @@ fn efficiency(p: &SweepPoint, cfg: &SweepConfig, keys_index: usize) -> f64 {
 }
 
 /// Mark the points no other point beats on both efficiency (higher) and risk (lower).
-fn mark_frontier(points: &mut [SweepPoint], cfg: &SweepConfig) {
+pub(crate) fn mark_frontier(points: &mut [SweepPoint], cfg: &SweepConfig) {
     let k = cfg
         .params
         .iter()
@@ -480,10 +517,12 @@ mod tests {
 
     #[test]
     fn budgets_parse_and_apply() {
-        let b = Budget::parse("p99_bad_debt_pct_oi<0.1").unwrap();
+        let b = Budget::parse("p99_bad_debt_pct_oi<0.1", &venue_metrics()).unwrap();
         assert!(b.met(0.05) && !b.met(0.1));
-        assert!(Budget::parse("p99_bad_debt_pct_oi<=0.1").unwrap().met(0.1));
-        assert!(Budget::parse("nonsense<1").is_err());
+        assert!(Budget::parse("p99_bad_debt_pct_oi<=0.1", &venue_metrics())
+            .unwrap()
+            .met(0.1));
+        assert!(Budget::parse("nonsense<1", &venue_metrics()).is_err());
     }
 
     #[test]
@@ -509,17 +548,44 @@ tiers = [{ lev = 5.0 }, { lev = 3.0 }]
         ));
     }
 
+    #[test]
+    fn elements_of_arrays_of_tables_may_be_named() {
+        let text = r#"[[protocol]]
+name = "perp"
+[[protocol]]
+name = "lender"
+[[protocol.reserve]]
+asset = "USDC"
+ltv = 0.0
+[[protocol.reserve]]
+asset = "WETH"
+ltv = 0.8
+"#;
+        let out = apply(text, &["protocol.lender.reserve.WETH.ltv".into()], &[0.7]).unwrap();
+        assert_eq!(out, text.replace("ltv = 0.8", "ltv = 0.7"));
+        let same = apply(text, &["protocol[1].reserve[1].ltv".into()], &[0.7]).unwrap();
+        assert_eq!(out, same);
+        for bad in [
+            "protocol.nobody.reserve.WETH.ltv",
+            "protocol.lender.reserve.DAI.ltv",
+        ] {
+            assert!(
+                matches!(
+                    apply(text, &[bad.into()], &[1.0]),
+                    Err(SweepError::NoSuchKey(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
     fn pt(v: f64, risk: f64) -> SweepPoint {
         SweepPoint {
             values: vec![v],
-            mean_bad_debt: 0.0,
-            p99_bad_debt: risk,
-            var99_bad_debt: 0.0,
-            cvar99_bad_debt: 0.0,
-            p99_bad_debt_pct_oi: risk,
-            p_fund_depletion: 0.0,
-            p_adl: 0.0,
-            p_insolvency: 0.0,
+            metrics: [("p99_bad_debt", risk), ("p99_bad_debt_pct_oi", risk)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
             on_frontier: false,
             meets_budget: None,
         }
@@ -559,9 +625,9 @@ tiers = [{ lev = 5.0 }, { lev = 3.0 }]
             vec![5.0, 10.0, 15.0, 20.0],
             "12× is dominated by 15×"
         );
-        let b = Budget::parse("p99_bad_debt_pct_oi<0.1").unwrap();
+        let b = Budget::parse("p99_bad_debt_pct_oi<0.1", &venue_metrics()).unwrap();
         assert_eq!(recommend(&mut pts, &cfg, &b), Some(1));
-        let none = Budget::parse("p99_bad_debt_pct_oi<0.0").unwrap();
+        let none = Budget::parse("p99_bad_debt_pct_oi<0.0", &venue_metrics()).unwrap();
         assert_eq!(recommend(&mut pts, &cfg, &none), None);
     }
 }

@@ -1,7 +1,7 @@
 //! A sweep finds that more leverage means more bad debt and recommends the most
 //! leverage the budget allows.
 
-use faultline_stress::{parse_param, run_sweep, Budget, SweepConfig};
+use faultline_stress::{parse_param, run_sweep, venue_metrics, Budget, SweepConfig};
 use std::path::Path;
 
 const SCENARIO: &str = r#"schema_version = 1
@@ -47,7 +47,7 @@ fn more_leverage_more_bad_debt_and_the_recommendation_respects_the_budget() {
         threads: Some(2),
         efficiency: ("population[0].leverage.max".into(), true),
         risk_metric: "p99_bad_debt_pct_oi".into(),
-        budget: Some(Budget::parse("p99_bad_debt_pct_oi<0.5").unwrap()),
+        budget: Some(Budget::parse("p99_bad_debt_pct_oi<0.5", &venue_metrics()).unwrap()),
     };
     let r = run_sweep(
         SCENARIO,
@@ -57,7 +57,11 @@ fn more_leverage_more_bad_debt_and_the_recommendation_respects_the_budget() {
         &|_, _| {},
     )
     .unwrap();
-    let risk: Vec<f64> = r.points.iter().map(|p| p.p99_bad_debt_pct_oi).collect();
+    let risk: Vec<f64> = r
+        .points
+        .iter()
+        .map(|p| p.metric("p99_bad_debt_pct_oi"))
+        .collect();
     assert!(
         risk[0] < 1e-9,
         "2× never goes bankrupt on a 15% gap: {risk:?}"
@@ -69,7 +73,7 @@ fn more_leverage_more_bad_debt_and_the_recommendation_respects_the_budget() {
         r.points
             .iter()
             .enumerate()
-            .all(|(j, p)| p.p99_bad_debt_pct_oi >= 0.5
+            .all(|(j, p)| p.metric("p99_bad_debt_pct_oi") >= 0.5
                 || p.values[0] <= r.points[i].values[0]
                 || j == i),
         "{risk:?}"

@@ -102,7 +102,9 @@ enum Command {
         /// The run directory.
         dir: PathBuf,
     },
-    /// Show every position at the start: equity, margins, liquidation and bankruptcy prices, ADL rank.
+    /// Show every position at the start: equity, margins, liquidation and bankruptcy prices,
+    /// ADL rank; for a world, every position of every perp venue, lending market and CDP
+    /// with its health and liquidation price.
     Inspect {
         /// Scenario file (TOML). Omit for the bundled default.
         file: Option<PathBuf>,
@@ -395,6 +397,9 @@ fn render_summary(s: &Scenario, sum: &Summary, run: &RunArtifacts, out: &Path) -
 }
 
 fn inspect(file: Option<&Path>, seed: Option<u64>, json: bool) -> Result<()> {
+    if let Some(f) = file.filter(|f| world_cmd::is_world_file(f)) {
+        return world_cmd::inspect(f, seed, json);
+    }
     let s = scenario(file)?;
     let seed = seed.unwrap_or(s.file.seed);
     let built = build(&s, seed).context("building the scenario")?;

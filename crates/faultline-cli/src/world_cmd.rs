@@ -260,3 +260,61 @@ pub(crate) fn compare(
     bar.finish();
     Ok((b.file.name, seed, out))
 }
+
+/// `faultline inspect WORLD`: every position of every protocol at genesis — health (1 is
+/// the liquidation line), the collateral price that liquidates it, a perp position's ADL
+/// rank — then, per protocol, how many positions lie within 10% and 25% of the line.
+pub(crate) fn inspect(path: &Path, seed: Option<u64>, json: bool) -> Result<()> {
+    let w = load(path)?;
+    let seed = seed.unwrap_or(w.file.seed);
+    let world = faultline_world::World::new(w.spec, seed)
+        .map_err(|e| anyhow::anyhow!("{}: building the world: {e}", path.display()))?;
+    let rows = world
+        .inspect()
+        .map_err(|e| anyhow::anyhow!("{}: inspecting the world: {e}", path.display()))?;
+    if json {
+        return print(&serde_json::to_string_pretty(&rows)?);
+    }
+    let mut t = format!(
+        "{:<18} {:<8} {:<14} {:<14} {:>16} {:>16} {:>8} {:>12} {:>10}\n",
+        "protocol",
+        "kind",
+        "account",
+        "market",
+        "collateral",
+        "debt",
+        "health",
+        "liq. price",
+        "ADL rank"
+    );
+    for r in &rows {
+        t.push_str(&format!(
+            "{:<18} {:<8} {:<14} {:<14} {:>16.2} {:>16.2} {:>8.3} {:>12} {:>10}\n",
+            r.protocol,
+            r.kind,
+            r.account,
+            r.market,
+            r.collateral_usd,
+            r.debt_usd,
+            r.health,
+            r.liquidation_price
+                .map_or("-".to_string(), |p| format!("{p:.4}")),
+            r.adl_rank
+                .map_or("-".to_string(), |(k, n)| format!("{k}/{n}"))
+        ));
+    }
+    let mut names: Vec<&str> = rows.iter().map(|r| r.protocol.as_str()).collect();
+    names.dedup();
+    for name in names {
+        let of: Vec<_> = rows.iter().filter(|r| r.protocol == name).collect();
+        let within = |x: f64| of.iter().filter(|r| r.health < 1.0 + x).count();
+        t.push_str(&format!(
+            "{name}: {} positions, {} below health 1, {} within 10% of it, {} within 25%\n",
+            of.len(),
+            of.iter().filter(|r| r.health < 1.0).count(),
+            within(0.10),
+            within(0.25)
+        ));
+    }
+    print(t.trim_end())
+}

@@ -1096,3 +1096,61 @@ fn a_world_sweeps_any_key_by_name_or_place_on_common_paths() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("protocol.lender.reserve.DAI.ltv"));
 }
+
+#[test]
+fn inspect_lists_every_position_of_every_protocol_of_a_world() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let world = root.join("scenarios/worlds/shared-eth-liquidity.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = faultline(&["inspect", world.to_str().unwrap(), "--json"], tmp.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let count = |p: &str| rows.iter().filter(|r| r["protocol"] == p).count();
+    // The file's populations: 300 and 400 borrowers, 400 vaults, both perp venues.
+    assert_eq!((count("aave-ethereum"), count("aave-arbitrum")), (300, 400));
+    assert_eq!(count("maker"), 400);
+    assert!(count("perp-ethereum") > 1_000 && count("perp-arbitrum") > 1_000);
+    // Health is measured against the liquidation line: the liquidation price times the
+    // health is today's collateral price, the same for every vault of one collateral.
+    for ilk in ["WETH", "wstETH"] {
+        let spot: Vec<f64> = rows
+            .iter()
+            .filter(|r| r["kind"] == "cdp" && r["market"] == ilk)
+            .map(|r| r["liquidation_price"].as_f64().unwrap() * r["health"].as_f64().unwrap())
+            .collect();
+        assert!(spot.len() > 10 && spot[0] > 1_000.0, "{ilk}: {spot:?}");
+        assert!(
+            spot.iter().all(|s| (s / spot[0] - 1.0).abs() < 1e-9),
+            "{ilk}: {spot:?}"
+        );
+    }
+    // So for a borrower with one collateral asset (Aave: health factor 1 at debt /
+    // (units × liquidation threshold)).
+    let single: Vec<&serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["kind"] == "lending" && !r["market"].as_str().unwrap().contains('+'))
+        .collect();
+    assert!(single.len() > 100);
+    for r in &single {
+        let same = single
+            .iter()
+            .find(|o| o["market"] == r["market"] && o["protocol"] == r["protocol"])
+            .unwrap();
+        let spot = |r: &serde_json::Value| {
+            r["liquidation_price"].as_f64().unwrap() * r["health"].as_f64().unwrap()
+        };
+        assert!((spot(r) / spot(same) - 1.0).abs() < 1e-6, "{r} vs {same}");
+    }
+    // Every perp position has its place in its side's ADL queue.
+    assert!(rows
+        .iter()
+        .filter(|r| r["kind"] == "perp" && r["account"] != "account 2000")
+        .all(|r| r["adl_rank"].is_array()));
+    let table = faultline(&["inspect", world.to_str().unwrap()], tmp.path());
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("maker: 400 positions"), "{text}");
+}

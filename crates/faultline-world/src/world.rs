@@ -20,6 +20,7 @@ mod breakers;
 mod flops;
 mod genesis;
 mod holders;
+pub mod inspect;
 mod keepers;
 mod liquidations;
 mod records;

@@ -45,8 +45,9 @@ pub(crate) fn run(
         .file_stem()
         .map_or_else(|| "world".to_string(), |n| n.to_string_lossy().into_owned());
     let out = out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-seed{seed}")));
-    let mut world =
-        World::new(w.spec.clone(), seed).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let mut world = World::new(w.spec.clone(), seed)
+        .and_then(World::with_perp_timelines)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     // Keep every completed tick: the run directory records the error.
     let error = world.run().err().map(|e| e.to_string());
     let mut summary = world.summary(error.clone())?;
@@ -84,6 +85,14 @@ pub(crate) fn run(
         "network-end.toml",
         to_toml(&from_world(&w.file.name, &world.network()?)).into_bytes(),
     ));
+    let perps = world.perp_timelines();
+    if !perps.is_empty() {
+        let venues: Vec<(&str, &[String], &[faultline_engine::MarketRecord])> = perps
+            .iter()
+            .map(|t| (t.protocol, t.symbols.as_slice(), t.rows))
+            .collect();
+        networks.push(("markets.csv", faultline_output::markets_csv(&venues)?));
+    }
     write_world_dir(
         &out,
         &manifest,

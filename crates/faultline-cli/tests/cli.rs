@@ -594,8 +594,36 @@ fn run_and_validate_take_world_files() {
         "protocols.csv",
         "network-start.toml",
         "network-end.toml",
+        "markets.csv",
     ] {
         assert!(out.join(f).exists(), "{f}");
+    }
+    // markets.csv: every perp venue's markets, one row per block from the opening one,
+    // whose per-block liquidations and ADL fills add up to the venue's summary.
+    let summary: serde_json::Value = serde_json::from_slice(&read(&out, "summary.json")).unwrap();
+    let markets = String::from_utf8(read(&out, "markets.csv")).unwrap();
+    let mut lines = markets.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (liq, adl) = (col("liquidations"), col("adl_count"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    for (venue, blocks) in [("perp-ethereum", 50), ("perp-arbitrum", 600)] {
+        let of: Vec<&Vec<&str>> = rows.iter().filter(|r| r[0] == venue).collect();
+        assert_eq!(of.len(), blocks + 1, "{venue}");
+        let sum = |k: usize| of.iter().map(|r| r[k].parse::<u64>().unwrap()).sum::<u64>();
+        let p = summary["protocols"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == venue)
+            .unwrap();
+        assert!(sum(liq) > 0);
+        assert_eq!(sum(liq), p["liquidations"].as_u64().unwrap(), "{venue}");
+        assert_eq!(
+            sum(adl),
+            p["perp"]["adl_fills"].as_u64().unwrap(),
+            "{venue}"
+        );
     }
     // The exposure networks are what `faultline contagion` reads: the lending market on
     // Arbitrum holds the CDP's FUSD as collateral, a claim on the CDP.
@@ -637,6 +665,7 @@ fn run_and_validate_take_world_files() {
         "events.jsonl",
         "venues.csv",
         "protocols.csv",
+        "markets.csv",
     ] {
         assert_eq!(read(&out, f), read(&again, f), "{f}");
     }

@@ -169,50 +169,76 @@ pub const TIMELINE_COLUMNS: [&str; 29] = [
 
 fn timeline_csv(rows: &[MarketRecord], symbols: &[String]) -> Result<Vec<u8>, OutputError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| OutputError::Serialize {
-        what: "timeline",
-        message: e.to_string(),
-    };
-    w.write_record(TIMELINE_COLUMNS).map_err(err)?;
+    w.write_record(TIMELINE_COLUMNS).map_err(timeline_error)?;
     for r in rows {
-        let symbol = symbols.get(r.market.index()).cloned().unwrap_or_default();
-        w.write_record([
-            r.block.to_string(),
-            symbol,
-            r.reference_price.to_string(),
-            r.oracle_price.to_string(),
-            r.mark_price.to_string(),
-            r.best_bid.to_string(),
-            r.best_ask.to_string(),
-            r.bid_depth.to_string(),
-            r.ask_depth.to_string(),
-            r.long_oi.to_string(),
-            r.short_oi.to_string(),
-            r.funding_rate.to_string(),
-            r.insurance_fund.to_string(),
-            r.bad_debt.to_string(),
-            r.liquidations.to_string(),
-            r.liquidation_volume.to_string(),
-            r.adl_count.to_string(),
-            r.adl_volume.to_string(),
-            r.socialized_loss.to_string(),
-            r.oracle_age_blocks.to_string(),
-            r.oracle_validity.as_str().to_string(),
-            format!("{:.6}", r.gas_price_gwei),
-            format!("{:.6}", r.base_fee_gwei),
-            r.pending_txs.to_string(),
-            r.dropped_txs.to_string(),
-            r.liquidations_priced_out.to_string(),
-            format!("{:.6}", r.depth_multiplier),
-            format!("{:.6}", r.amplification),
-            r.market.0.to_string(),
-        ])
-        .map_err(err)?;
+        w.write_record(timeline_row(r, symbols))
+            .map_err(timeline_error)?;
     }
     w.into_inner().map_err(|e| OutputError::Serialize {
         what: "timeline",
         message: e.to_string(),
     })
+}
+
+/// `markets.csv` of a world run: every perp venue's per-market timeline, one row per
+/// market per block, with the columns of a venue's `timeline.csv` after the venue's
+/// name (`protocol`): `(venue, market symbols, rows)` in protocol order.
+pub fn markets_csv(venues: &[(&str, &[String], &[MarketRecord])]) -> Result<Vec<u8>, OutputError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = std::iter::once("protocol").chain(TIMELINE_COLUMNS);
+    w.write_record(header).map_err(timeline_error)?;
+    for (name, symbols, rows) in venues {
+        for r in *rows {
+            let row = std::iter::once((*name).to_string()).chain(timeline_row(r, symbols));
+            w.write_record(row).map_err(timeline_error)?;
+        }
+    }
+    w.into_inner().map_err(|e| OutputError::Serialize {
+        what: "markets",
+        message: e.to_string(),
+    })
+}
+
+fn timeline_error(e: csv::Error) -> OutputError {
+    OutputError::Serialize {
+        what: "timeline",
+        message: e.to_string(),
+    }
+}
+
+/// One timeline row in [`TIMELINE_COLUMNS`] order.
+fn timeline_row(r: &MarketRecord, symbols: &[String]) -> [String; 29] {
+    [
+        r.block.to_string(),
+        symbols.get(r.market.index()).cloned().unwrap_or_default(),
+        r.reference_price.to_string(),
+        r.oracle_price.to_string(),
+        r.mark_price.to_string(),
+        r.best_bid.to_string(),
+        r.best_ask.to_string(),
+        r.bid_depth.to_string(),
+        r.ask_depth.to_string(),
+        r.long_oi.to_string(),
+        r.short_oi.to_string(),
+        r.funding_rate.to_string(),
+        r.insurance_fund.to_string(),
+        r.bad_debt.to_string(),
+        r.liquidations.to_string(),
+        r.liquidation_volume.to_string(),
+        r.adl_count.to_string(),
+        r.adl_volume.to_string(),
+        r.socialized_loss.to_string(),
+        r.oracle_age_blocks.to_string(),
+        r.oracle_validity.as_str().to_string(),
+        format!("{:.6}", r.gas_price_gwei),
+        format!("{:.6}", r.base_fee_gwei),
+        r.pending_txs.to_string(),
+        r.dropped_txs.to_string(),
+        r.liquidations_priced_out.to_string(),
+        format!("{:.6}", r.depth_multiplier),
+        format!("{:.6}", r.amplification),
+        r.market.0.to_string(),
+    ]
 }
 
 /// Pretty JSON with a final newline.

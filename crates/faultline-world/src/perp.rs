@@ -188,6 +188,9 @@ pub struct Perp {
     pub lent: bool,
     /// Collateral atoms paid into the insurance fund by refills.
     pub refilled: i128,
+    /// Every market's timeline row of every block from the opening one, when kept
+    /// ([`Perp::keep_timeline`]; a run directory's `markets.csv`).
+    timeline: Option<Vec<faultline_engine::MarketRecord>>,
 }
 
 /// Quote atoms (10⁻⁶) → atoms of an asset with `decimals` ≥ 6.
@@ -268,6 +271,7 @@ impl Perp {
             refills_stopped: false,
             lent: false,
             refilled: 0,
+            timeline: None,
         })
     }
 
@@ -289,7 +293,10 @@ impl Perp {
             self.sim
                 .set_collateral_price(k, oracle_prices[oracle.index()]);
         }
-        self.sim.step().map_err(|e| self.engine_error(e))?;
+        let rows = self.sim.step().map_err(|e| self.engine_error(e))?;
+        if let Some(t) = &mut self.timeline {
+            t.extend(rows);
+        }
         for k in 0..self.spec.markets.len() {
             if let Some(v) = self.spec.markets[k].hedge_venue.filter(|_| hedge) {
                 self.hedge(ledger, &pools[v.index()], k)?;
@@ -320,6 +327,29 @@ impl Perp {
             .collect();
         self.events_seen = all.len();
         Ok(new)
+    }
+
+    /// Keep every market's timeline from now on, starting with a row of the current
+    /// block (the opening one, when called before the first block).
+    pub fn keep_timeline(&mut self) -> Result<(), WorldError> {
+        let rows = self.sim.snapshot().map_err(|e| self.engine_error(e))?;
+        self.timeline = Some(rows);
+        Ok(())
+    }
+
+    /// The markets' timeline rows kept so far (empty unless kept).
+    pub fn timeline(&self) -> &[faultline_engine::MarketRecord] {
+        self.timeline.as_deref().unwrap_or(&[])
+    }
+
+    /// The venue's market symbols, by market index.
+    pub fn symbols(&self) -> Vec<String> {
+        self.sim
+            .venue()
+            .markets
+            .iter()
+            .map(|m| m.params.symbol.clone())
+            .collect()
     }
 
     /// Collateral atoms the insurance fund is short of `below` × its start, at most

@@ -197,6 +197,33 @@ impl World {
         self.network_start.as_ref()
     }
 
+    /// Keep every perp venue's per-market timeline (one row per market per block from
+    /// the opening one) for the run directory's `markets.csv`. Call before the first
+    /// tick; paths of a Monte Carlo run do without.
+    pub fn with_perp_timelines(mut self) -> Result<Self, WorldError> {
+        for p in &mut self.protocols {
+            if let Protocol::Perp(perp) = p {
+                perp.keep_timeline()?;
+            }
+        }
+        Ok(self)
+    }
+
+    /// Each perp venue's name, market symbols and kept timeline rows, in protocol order.
+    pub fn perp_timelines(&self) -> Vec<PerpTimeline<'_>> {
+        self.protocols
+            .iter()
+            .filter_map(|p| match p {
+                Protocol::Perp(perp) => Some(PerpTimeline {
+                    protocol: &perp.spec.name,
+                    symbols: perp.symbols(),
+                    rows: perp.timeline(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The last completed tick.
     pub fn tick(&self) -> u64 {
         self.tick
@@ -561,6 +588,17 @@ impl World {
         }
         Ok(())
     }
+}
+
+/// A perp venue's kept per-market timeline.
+#[derive(Debug, Clone)]
+pub struct PerpTimeline<'w> {
+    /// The venue's name.
+    pub protocol: &'w str,
+    /// Its market symbols, by market index.
+    pub symbols: Vec<String>,
+    /// One row per market per block, from the opening one.
+    pub rows: &'w [faultline_engine::MarketRecord],
 }
 
 /// A fraction as parts per million (input edges only).

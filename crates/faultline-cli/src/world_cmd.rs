@@ -87,9 +87,14 @@ pub(crate) fn run(
     ));
     let perps = world.perp_timelines();
     if !perps.is_empty() {
-        let venues: Vec<(&str, &[String], &[faultline_engine::MarketRecord])> = perps
+        let venues: Vec<faultline_output::VenueTimeline<'_>> = perps
             .iter()
-            .map(|t| (t.protocol, t.symbols.as_slice(), t.rows))
+            .map(|t| faultline_output::VenueTimeline {
+                protocol: t.protocol,
+                block_time_ms: t.block_time_ms,
+                symbols: &t.symbols,
+                rows: t.rows,
+            })
             .collect();
         networks.push(("markets.csv", faultline_output::markets_csv(&venues)?));
     }

@@ -10,4 +10,5 @@ pub use summary::{LiquidatorSummary, Manifest, Summary};
 pub use world::{write_world_dir, WorldManifest};
 pub use write::{
     json_line, markets_csv, pretty, write_dir_atomically, write_run_dir, OutputError, RunArtifacts,
+    VenueTimeline,
 };

@@ -180,16 +180,32 @@ fn timeline_csv(rows: &[MarketRecord], symbols: &[String]) -> Result<Vec<u8>, Ou
     })
 }
 
+/// One perp venue's timeline for `markets.csv`.
+#[derive(Debug, Clone, Copy)]
+pub struct VenueTimeline<'a> {
+    /// The venue's name.
+    pub protocol: &'a str,
+    /// Its block time: block `b` is at `b × block_time_ms` from the start.
+    pub block_time_ms: u64,
+    /// Market symbols by market index.
+    pub symbols: &'a [String],
+    /// One row per market per block.
+    pub rows: &'a [MarketRecord],
+}
+
 /// `markets.csv` of a world run: every perp venue's per-market timeline, one row per
-/// market per block, with the columns of a venue's `timeline.csv` after the venue's
-/// name (`protocol`): `(venue, market symbols, rows)` in protocol order.
-pub fn markets_csv(venues: &[(&str, &[String], &[MarketRecord])]) -> Result<Vec<u8>, OutputError> {
+/// market per block, with the venue's name (`protocol`) and the time since the start
+/// (`time_ms`) before the columns of a venue's `timeline.csv`; venues in protocol order.
+pub fn markets_csv(venues: &[VenueTimeline<'_>]) -> Result<Vec<u8>, OutputError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = std::iter::once("protocol").chain(TIMELINE_COLUMNS);
+    let header = ["protocol", "time_ms"].into_iter().chain(TIMELINE_COLUMNS);
     w.write_record(header).map_err(timeline_error)?;
-    for (name, symbols, rows) in venues {
-        for r in *rows {
-            let row = std::iter::once((*name).to_string()).chain(timeline_row(r, symbols));
+    for v in venues {
+        for r in v.rows {
+            let time_ms = r.block.0.saturating_mul(v.block_time_ms);
+            let row = [v.protocol.to_string(), time_ms.to_string()]
+                .into_iter()
+                .chain(timeline_row(r, v.symbols));
             w.write_record(row).map_err(timeline_error)?;
         }
     }

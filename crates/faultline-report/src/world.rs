@@ -173,10 +173,71 @@ pub(crate) fn world(dir: &Path, manifest: &Value) -> Result<Page, ReportError> {
     asset_charts(dir, &mut p)?;
     venue_chart(dir, &mut p)?;
     protocol_charts(dir, &mut p)?;
+    if dir.join("markets.csv").exists() {
+        perp_market_charts(dir, &mut p)?;
+    }
     if dir.join("replay.json").exists() {
         crate::kinds::replay_tables(dir, &mut p)?;
     }
     Ok(p)
+}
+
+/// Each perp venue's markets (four at most): reference, oracle and mark price, and the
+/// venue's insurance fund beside its uncovered bad debt and socialized loss.
+fn perp_market_charts(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
+    let t = Table::read(&dir.join("markets.csv"))?;
+    let (Some(pc), Some(mc)) = (t.col("protocol"), t.col("market")) else {
+        return Ok(());
+    };
+    let seconds = |pts: Vec<(f64, f64)>| -> Vec<(f64, f64)> {
+        pts.into_iter().map(|(x, y)| (x / 1_000.0, y)).collect()
+    };
+    let mut shown = 0;
+    for venue in distinct(&t, "protocol") {
+        let of_venue = |r: &[String]| r.get(pc).is_some_and(|v| *v == venue);
+        let mut markets: Vec<String> = Vec::new();
+        for r in t.values_text(mc) {
+            if !markets.contains(&r) {
+                markets.push(r);
+            }
+        }
+        markets.retain(|m| t.rows_any(|r| of_venue(r) && r.get(mc) == Some(m)));
+        for m in markets.iter().take(4 - shown.min(4)) {
+            let is = |r: &[String]| of_venue(r) && r.get(mc) == Some(m);
+            let mut c = Chart::new(
+                &format!("market-{shown}"),
+                &format!("{venue} {m}: reference, oracle and mark price"),
+                "seconds",
+                "USD",
+            );
+            for col in ["reference_price", "oracle_price", "mark_price"] {
+                c.series.push(Series::line(
+                    &col.replace("_price", ""),
+                    seconds(t.xy("time_ms", col, is)),
+                ));
+            }
+            p.charts.push(c);
+            shown += 1;
+        }
+        let first = markets.first().cloned().unwrap_or_default();
+        let is_first = |r: &[String]| of_venue(r) && r.get(mc) == Some(&first);
+        let mut f = Chart::new(
+            &format!("fund-{venue}"),
+            &format!("{venue}: insurance fund, bad debt and socialized loss"),
+            "seconds",
+            "USD",
+        );
+        for (label, col) in [
+            ("insurance fund", "insurance_fund"),
+            ("bad debt", "bad_debt"),
+            ("socialized loss", "socialized_loss"),
+        ] {
+            f.series
+                .push(Series::line(label, seconds(t.xy("time_ms", col, is_first))));
+        }
+        p.charts.push(f);
+    }
+    Ok(())
 }
 
 /// One chart per asset (six at most): its reference beside the oracles that price it.

@@ -216,6 +216,7 @@ impl World {
             .filter_map(|p| match p {
                 Protocol::Perp(perp) => Some(PerpTimeline {
                     protocol: &perp.spec.name,
+                    block_time_ms: self.spec.chains[perp.spec.chain.index()].block_time_ms,
                     symbols: perp.symbols(),
                     rows: perp.timeline(),
                 }),
@@ -595,6 +596,8 @@ impl World {
 pub struct PerpTimeline<'w> {
     /// The venue's name.
     pub protocol: &'w str,
+    /// Its chain's block time (block `b` is at `b × block_time_ms`).
+    pub block_time_ms: u64,
     /// Its market symbols, by market index.
     pub symbols: Vec<String>,
     /// One row per market per block, from the opening one.

@@ -151,13 +151,7 @@ fn dispatch(command: Command) -> Result<()> {
             seed,
             out,
             contagion,
-        } => match file.as_deref().filter(|p| world_cmd::is_world_file(p)) {
-            Some(path) => world_cmd::run(path, seed, out, contagion),
-            None if contagion => {
-                anyhow::bail!("--contagion applies to world files (schema_version = 2)")
-            }
-            None => run(file.as_deref(), seed, out),
-        },
+        } => world_cmd::run(file.as_deref(), seed, out, contagion),
         Command::Validate { file } => validate(&file),
         Command::Schema { world: false } => print(&faultline_scenario::json_schema()),
         Command::Schema { world: true } => {
@@ -275,10 +269,13 @@ fn validate(file: &Path) -> Result<()> {
     ))
 }
 
-pub(crate) fn run(file: Option<&Path>, seed: Option<u64>, out: Option<PathBuf>) -> Result<()> {
-    if let Some(path) = file.filter(|p| world_cmd::is_world_file(p)) {
-        return world_cmd::run(path, seed, out, false);
-    }
+/// A venue's run through the version-1 pipeline: what the replays of kind `scenario`
+/// still read (their outcomes point into its `summary.json`).
+pub(crate) fn run_venue(
+    file: Option<&Path>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+) -> Result<()> {
     let s = scenario(file)?;
     let seed = seed.unwrap_or(s.file.seed);
     let stem = file.and_then(Path::file_stem).map_or_else(

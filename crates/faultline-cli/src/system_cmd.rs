@@ -65,5 +65,5 @@ pub fn system_cmd(a: SystemArgs) -> Result<()> {
             max_parts: None,
         });
     }
-    crate::world_cmd::run(&a.file, a.seed, a.out, !a.no_contagion)
+    crate::world_cmd::run(Some(&a.file), a.seed, a.out, !a.no_contagion)
 }

@@ -33,17 +33,51 @@ pub(crate) fn validate(path: &Path) -> Result<()> {
     ))
 }
 
+/// Any scenario file as a world: a world file as it is, a version-1 scenario checked as
+/// written (so its errors point at its own lines) and then read in its migrated form; no
+/// file: the bundled default.
+pub(crate) fn load_any(file: Option<&Path>) -> Result<LoadedWorld> {
+    use faultline_scenario::{file_kind, FileKind};
+    let Some(path) = file else {
+        let name = Path::new(faultline_scenario::DEFAULT_SCENARIO_NAME);
+        return faultline_scenario::world_file::parse_world(
+            faultline_scenario::DEFAULT_SCENARIO,
+            name,
+        )
+        .map_err(|r| InvalidInput(r).into());
+    };
+    match file_kind(path) {
+        FileKind::System => return Err(crate::system_cmd::retired(path)),
+        FileKind::Scenario if !faultline_scenario::world_file::is_one_venue(&read(path)?) => {
+            faultline_scenario::load(path).map_err(InvalidInput)?;
+            let world = faultline_scenario::migrate::migrate(&read(path)?)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            return faultline_scenario::world_file::parse_world(&world, path)
+                .map_err(|r| InvalidInput(r).into());
+        }
+        _ => {}
+    }
+    load(path)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))
+}
+
+/// `faultline run [FILE]`: any scenario file as a world.
 pub(crate) fn run(
-    path: &Path,
+    file: Option<&Path>,
     seed: Option<u64>,
     out: Option<PathBuf>,
     contagion: bool,
 ) -> Result<()> {
-    let w = load(path)?;
+    let w = load_any(file)?;
+    let path = file.unwrap_or(Path::new(faultline_scenario::DEFAULT_SCENARIO_NAME));
     let seed = seed.unwrap_or(w.file.seed);
-    let stem = path
-        .file_stem()
-        .map_or_else(|| "world".to_string(), |n| n.to_string_lossy().into_owned());
+    let stem = file.and_then(Path::file_stem).map_or_else(
+        || "default".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let out = out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-seed{seed}")));
     let mut world = World::new(w.spec.clone(), seed)
         .and_then(World::with_perp_timelines)
@@ -138,6 +172,23 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
             p.liquidatable_at_end
         ));
     }
+    for p in &s.protocols {
+        if let Some(d) = &p.perp {
+            t.push_str(&format!(
+                "  {}: insurance fund {:.2} → {:.2}; liquidation volume {:.2} ({} partial); \
+                 loss past bankruptcy {:.2}; ADL {} fills, {:.2} notional; socialized {:.2}\n",
+                p.name,
+                d.insurance_fund_start,
+                d.insurance_fund_end,
+                p.liquidation_volume,
+                d.mechanics.partial_liquidations,
+                d.mechanics.loss_past_bankruptcy,
+                d.adl_fills,
+                d.adl_volume,
+                p.borne_by.socialized_loss
+            ));
+        }
+    }
     for v in &s.venues {
         t.push_str(&format!(
             "  venue {:<24} mid {:.4} → low {:.4} → end {:.4}\n",
@@ -167,7 +218,10 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
         t.push_str(&format!(
             "  tick {:>6}  {:<24} {:<22} {}\n",
             e.tick,
-            format!("{:?}", e.kind),
+            match e.kind {
+                faultline_world::WorldEventKind::Perp(k) => format!("{k:?}"),
+                k => format!("{k:?}"),
+            },
             e.subject,
             e.detail
         ));

@@ -15,15 +15,16 @@ fn read(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
 }
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "manifest.json",
-    "timeline.csv",
+    "markets.csv",
+    "protocols.csv",
     "events.jsonl",
     "summary.json",
 ];
 
 #[test]
-fn the_default_run_is_byte_identical_for_a_seed_and_differs_for_another() {
+fn the_default_run_is_a_world_byte_identical_for_a_seed_and_different_for_another() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b, c) = (
         tmp.path().join("a"),
@@ -48,30 +49,49 @@ fn the_default_run_is_byte_identical_for_a_seed_and_differs_for_another() {
             "{f} differs between identical runs"
         );
     }
-    assert_ne!(read(&a, "timeline.csv"), read(&c, "timeline.csv"));
+    assert_ne!(read(&a, "markets.csv"), read(&c, "markets.csv"));
+    // The venue is the world's one protocol, its losses in the loss vocabulary.
     let summary: serde_json::Value = serde_json::from_slice(&read(&a, "summary.json")).unwrap();
+    assert_eq!(summary["seed"], 5);
+    assert_eq!(summary["completed"], true);
+    assert_eq!(summary["assets"][0]["conservation_error_atoms"], 0);
+    let perp = &summary["protocols"][0];
+    assert_eq!(perp["kind"], "perp");
     for key in [
-        "bad_debt",
-        "insurance_fund_start",
-        "insurance_fund_end",
         "liquidations",
         "liquidation_volume",
-        "adl_events",
-        "adl_volume",
-        "socialized_loss",
-        "conservation_error",
-        "blocks",
-        "seed",
+        "shortfall",
+        "latent_shortfall",
     ] {
-        assert!(summary.get(key).is_some(), "summary.json lacks {key}");
+        assert!(perp.get(key).is_some(), "summary.json lacks {key}");
     }
-    assert_eq!(summary["conservation_error"], 0);
-    assert_eq!(summary["seed"], 5);
+    for key in [
+        "reserve",
+        "adl_haircut",
+        "socialized_loss",
+        "protocol_deficit",
+    ] {
+        assert!(perp["borne_by"].get(key).is_some(), "borne_by lacks {key}");
+    }
+    for key in [
+        "insurance_fund_start",
+        "insurance_fund_end",
+        "adl_fills",
+        "adl_volume",
+        "loss_past_bankruptcy",
+        "partial_liquidations",
+        "amplification",
+        "liquidators",
+    ] {
+        assert!(perp["perp"].get(key).is_some(), "perp detail lacks {key}");
+    }
     let manifest: serde_json::Value = serde_json::from_slice(&read(&a, "manifest.json")).unwrap();
     assert_eq!(manifest["config_hash"].as_str().map(str::len), Some(64));
-    let header = String::from_utf8(read(&a, "timeline.csv")).unwrap();
+    let header = String::from_utf8(read(&a, "markets.csv")).unwrap();
     let header = header.lines().next().unwrap();
     for col in [
+        "protocol",
+        "time_ms",
         "reference_price",
         "oracle_price",
         "mark_price",
@@ -85,7 +105,7 @@ fn the_default_run_is_byte_identical_for_a_seed_and_differs_for_another() {
         "adl_count",
         "adl_volume",
     ] {
-        assert!(header.contains(col), "timeline lacks {col}");
+        assert!(header.contains(col), "markets.csv lacks {col}");
     }
 }
 
@@ -801,7 +821,7 @@ fn world_stress_is_byte_identical_across_thread_counts_and_compare_pairs_worlds(
 }
 
 #[test]
-fn contagion_is_computed_for_worlds_and_refused_for_single_venues() {
+fn contagion_is_computed_for_worlds_and_a_single_venue_harms_no_other() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let world = root.join("scenarios/worlds/stablecoin-collateral.toml");
     let tmp = tempfile::tempdir().unwrap();
@@ -834,8 +854,13 @@ fn contagion_is_computed_for_worlds_and_refused_for_single_venues() {
         ],
         tmp.path(),
     );
-    assert_eq!(r.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&r.stderr).contains("world files"));
+    // A single venue is a world of one protocol: it harms no other.
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let s: serde_json::Value =
+        serde_json::from_slice(&read(&tmp.path().join("v1"), "summary.json")).unwrap();
+    let rows = s["contagion"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["harm_caused"].as_f64(), Some(0.0));
 }
 
 #[test]
@@ -914,7 +939,12 @@ fn a_version_1_file_and_its_migration_write_the_same_run() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    for f in ["timeline.csv", "events.jsonl", "summary.json"] {
+    for f in [
+        "markets.csv",
+        "protocols.csv",
+        "events.jsonl",
+        "summary.json",
+    ] {
         assert_eq!(read(&a, f), read(&b, f), "{f} differs after migration");
     }
     // Migrating a world is refused, and nothing is written.

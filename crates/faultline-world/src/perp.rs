@@ -585,11 +585,65 @@ impl Perp {
                     units(v.collateral.assets[k].reserve, self.reserve_decimals)
                 }),
                 refilled: units(self.refilled, self.collateral_decimals),
+                mechanics: self.mechanics(),
             }),
             cdp: None,
             issuer: None,
             options: None,
         })
+    }
+}
+
+impl Perp {
+    /// The clearing house's own counters.
+    fn mechanics(&self) -> crate::record::PerpMechanics {
+        let t = self.sim.totals();
+        let v = self.sim.venue();
+        crate::record::PerpMechanics {
+            partial_liquidations: t.partial_liquidations,
+            loss_past_bankruptcy: t.loss_past_bankruptcy.to_f64(),
+            insurance_paid: t.insurance_paid.to_f64(),
+            insurance_fees: t.insurance_fees.to_f64(),
+            liquidator_fees: t.liquidator_fees.to_f64(),
+            taker_fees: t.taker_fees.to_f64(),
+            reverted_liquidations: t.reverted_liquidations,
+            dropped_transactions: self
+                .sim
+                .chain()
+                .map_or(0, faultline_engine::chain::Chain::dropped),
+            liquidator_gas_cost: t.liquidator_gas_cost.to_f64(),
+            frontrun_quantity: t.frontrun_quantity.to_f64(),
+            breaker_trips: t.breaker_trips,
+            halted_blocks: t.halted_blocks,
+            volume_lost_to_halts: t.halted_volume.to_f64(),
+            insurance_topped_up: t.insurance_topped_up.to_f64(),
+            backstop_takeovers: t.backstop_takeovers,
+            backstop_volume: t.backstop_volume.to_f64(),
+            vault_withdrawn: t.vault_withdrawn.to_f64(),
+            trader_exits: t.trader_exits,
+            trader_exit_volume: t.trader_exit_volume.to_f64(),
+            openings_refused_by_oi_cap: v.markets.iter().map(|m| m.openings_refused).sum(),
+            amplification: v
+                .markets
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.params.symbol.clone(), self.sim.amplification(i)))
+                .collect(),
+            liquidators: self
+                .sim
+                .liquidators()
+                .iter()
+                .zip(self.sim.liquidator_stats())
+                .enumerate()
+                .map(|(i, (l, s))| crate::record::PerpLiquidator {
+                    label: l.label.clone(),
+                    liquidations: s.liquidations,
+                    fees: v.ledger.liquidators.get(i).map_or(0.0, |q| q.to_f64()),
+                    gas_cost: s.gas_cost.to_f64(),
+                    reverted: s.reverted,
+                })
+                .collect(),
+        }
     }
 }
 

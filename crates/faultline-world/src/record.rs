@@ -324,6 +324,73 @@ pub struct PerpDetail {
     pub reserve_left: f64,
     /// Collateral units the treasury paid into the insurance fund (refills).
     pub refilled: f64,
+    /// The clearing house's own counters (what a venue's run summary reports).
+    #[serde(flatten)]
+    pub mechanics: PerpMechanics,
+}
+
+/// A perp venue's own counters over the run, dollars unless named otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PerpMechanics {
+    /// Liquidation steps that closed part of a position.
+    pub partial_liquidations: u64,
+    /// Losses past the bankruptcy price on the book.
+    pub loss_past_bankruptcy: f64,
+    /// What the insurance fund paid.
+    pub insurance_paid: f64,
+    /// Liquidation fees paid into the insurance fund.
+    pub insurance_fees: f64,
+    /// Liquidation fees paid to liquidators.
+    pub liquidator_fees: f64,
+    /// Taker fees.
+    pub taker_fees: f64,
+    /// Liquidation transactions that reverted (chain mode).
+    pub reverted_liquidations: u64,
+    /// Transactions dropped from the mempool.
+    pub dropped_transactions: u64,
+    /// Gas liquidators paid.
+    pub liquidator_gas_cost: f64,
+    /// Base front-run by searchers, units.
+    pub frontrun_quantity: f64,
+    /// Circuit-breaker trips.
+    pub breaker_trips: u64,
+    /// Blocks a breaker halted.
+    pub halted_blocks: u64,
+    /// Notional that wanted to trade during halts.
+    pub volume_lost_to_halts: f64,
+    /// Paid into the insurance fund by top-ups.
+    pub insurance_topped_up: f64,
+    /// Positions the backstop vault took over, and their notional.
+    pub backstop_takeovers: u64,
+    /// See `backstop_takeovers`.
+    pub backstop_volume: f64,
+    /// Withdrawn from the backstop vault by its depositors.
+    pub vault_withdrawn: f64,
+    /// Traders who closed on their own (stop-loss, de-risking, panic), and their notional.
+    pub trader_exits: u64,
+    /// See `trader_exits`.
+    pub trader_exit_volume: f64,
+    /// Openings refused by an open-interest cap.
+    pub openings_refused_by_oi_cap: u64,
+    /// Per market symbol: liquidation volume over the book depth it met.
+    pub amplification: std::collections::BTreeMap<String, f64>,
+    /// Per competing liquidator.
+    pub liquidators: Vec<PerpLiquidator>,
+}
+
+/// A perp venue's competing liquidator over the run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PerpLiquidator {
+    /// Label.
+    pub label: String,
+    /// Liquidations it executed.
+    pub liquidations: u64,
+    /// Fees it earned, dollars.
+    pub fees: f64,
+    /// Gas it paid, dollars.
+    pub gas_cost: f64,
+    /// Its transactions that reverted.
+    pub reverted: u64,
 }
 
 /// A liquidator's results.

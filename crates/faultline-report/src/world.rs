@@ -252,10 +252,9 @@ fn asset_charts(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
             "USD",
         );
         // The outside market's price, or for an asset priced by its pool, the pool's.
-        c.series.push(Series::line(
-            "reference",
-            series_of(&assets, "asset", a, "reference"),
-        ));
+        let reference = series_of(&assets, "asset", a, "reference");
+        let flat = reference.windows(2).all(|w| w[0].1.to_bits() == w[1].1.to_bits());
+        c.series.push(Series::line("reference", reference));
         for o in distinct(&oracles, "oracle") {
             let priced = oracles
                 .col("asset")
@@ -268,7 +267,10 @@ fn asset_charts(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
                 ));
             }
         }
-        p.charts.push(c);
+        // A pegged asset no oracle reads (a one-venue world's quote) says nothing.
+        if !(flat && c.series.len() == 1) {
+            p.charts.push(c);
+        }
     }
     Ok(())
 }
@@ -276,6 +278,9 @@ fn asset_charts(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
 /// Every venue's mid over its start.
 fn venue_chart(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
     let venues = Table::read(&dir.join("venues.csv"))?;
+    if distinct(&venues, "venue").is_empty() {
+        return Ok(());
+    }
     let mut vc = Chart::new("venues", "Venues: mid over its start", "seconds", "ratio");
     for v in distinct(&venues, "venue") {
         let pts = series_of(&venues, "venue", &v, "mid");

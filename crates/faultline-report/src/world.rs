@@ -253,7 +253,9 @@ fn asset_charts(dir: &Path, p: &mut Page) -> Result<(), ReportError> {
         );
         // The outside market's price, or for an asset priced by its pool, the pool's.
         let reference = series_of(&assets, "asset", a, "reference");
-        let flat = reference.windows(2).all(|w| w[0].1.to_bits() == w[1].1.to_bits());
+        let flat = reference
+            .windows(2)
+            .all(|w| w[0].1.to_bits() == w[1].1.to_bits());
         c.series.push(Series::line("reference", reference));
         for o in distinct(&oracles, "oracle") {
             let priced = oracles

@@ -6,7 +6,6 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use faultline_engine::PositionView;
-use faultline_output::{write_run_dir, Manifest, RunArtifacts, Summary};
 use faultline_scenario::{build, default_scenario, load, Scenario, ValidationReport};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -267,130 +266,6 @@ fn validate(file: &Path) -> Result<()> {
             String::new()
         }
     ))
-}
-
-/// A venue's run through the version-1 pipeline: what the replays of kind `scenario`
-/// still read (their outcomes point into its `summary.json`).
-pub(crate) fn run_venue(
-    file: Option<&Path>,
-    seed: Option<u64>,
-    out: Option<PathBuf>,
-) -> Result<()> {
-    let s = scenario(file)?;
-    let seed = seed.unwrap_or(s.file.seed);
-    let stem = file.and_then(Path::file_stem).map_or_else(
-        || "default".to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let out = out.unwrap_or_else(|| PathBuf::from("runs").join(format!("{stem}-seed{seed}")));
-    let built = build(&s, seed).context("building the scenario")?;
-    let mut sim = built.sim;
-    let symbols: Vec<String> = s.file.market.iter().map(|m| m.symbol.clone()).collect();
-    let mut timeline = sim.snapshot().context("recording block 0")?;
-    let mut venues = sim.venue_snapshot().context("recording block 0")?;
-    let mut error = None;
-    while !sim.is_done() {
-        match sim
-            .step()
-            .and_then(|rows| Ok((rows, sim.venue_snapshot()?)))
-        {
-            Ok((rows, v)) => {
-                timeline.extend(rows);
-                venues.extend(v);
-            }
-            Err(e) => {
-                // Keep every completed block: the run directory records the error.
-                error = Some(e.to_string());
-                break;
-            }
-        }
-    }
-    let manifest = Manifest {
-        scenario: s.file.name.clone(),
-        scenario_path: s.path.display().to_string(),
-        schema_version: s.file.schema_version,
-        seed,
-        config_hash: s.config_hash.clone(),
-        engine_version: env!("CARGO_PKG_VERSION").to_string(),
-        blocks: s.file.blocks,
-        block_time_ms: s.file.block_time_ms,
-        markets: symbols.clone(),
-        accounts: sim.venue().accounts.len(),
-    };
-    let summary = Summary::of(&sim, error.clone()).with_timeline(&timeline);
-    let run = RunArtifacts {
-        manifest,
-        timeline,
-        venues,
-        events: sim.events().events().to_vec(),
-        summary: summary.clone(),
-    };
-    write_run_dir(&out, &run, &symbols)?;
-    print(&render_summary(&s, &summary, &run, &out))?;
-    report_cmd::report(&out)?;
-    match error {
-        Some(e) => Err(anyhow::anyhow!(
-            "the run stopped early at block {}: {e} (completed blocks were written to {})",
-            summary.blocks,
-            out.display()
-        )),
-        None => Ok(()),
-    }
-}
-
-fn render_summary(s: &Scenario, sum: &Summary, run: &RunArtifacts, out: &Path) -> String {
-    let mut t = format!(
-        "{} — seed {}, {} blocks, {} accounts\n",
-        s.file.name, sum.seed, sum.blocks, run.manifest.accounts
-    );
-    let rows = [
-        (
-            "liquidations",
-            format!(
-                "{} ({} partial)",
-                sum.liquidations, sum.partial_liquidations
-            ),
-        ),
-        (
-            "liquidation volume",
-            format!("{:.2}", sum.liquidation_volume),
-        ),
-        (
-            "loss past bankruptcy",
-            format!("{:.2}", sum.loss_past_bankruptcy),
-        ),
-        (
-            "insurance fund",
-            format!(
-                "{:.2} → {:.2}",
-                sum.insurance_fund_start, sum.insurance_fund_end
-            ),
-        ),
-        (
-            "ADL",
-            format!("{} fills, {:.2} notional", sum.adl_events, sum.adl_volume),
-        ),
-        ("socialized loss", format!("{:.2}", sum.socialized_loss)),
-        ("bad debt", format!("{:.2}", sum.bad_debt)),
-        (
-            "conservation error",
-            format!("{} atoms", sum.conservation_error),
-        ),
-    ];
-    for (k, v) in rows {
-        t.push_str(&format!("  {k:<22} {v}\n"));
-    }
-    t.push_str("failure sequence:\n");
-    for e in &run.events {
-        t.push_str(&format!(
-            "  block {:>6}  {:<28} {}\n",
-            e.block.0,
-            format!("{:?}", e.kind),
-            e.detail
-        ));
-    }
-    t.push_str(&format!("wrote {}", out.display()));
-    t
 }
 
 fn inspect(file: Option<&Path>, seed: Option<u64>, json: bool) -> Result<()> {

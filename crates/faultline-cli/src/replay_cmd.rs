@@ -84,8 +84,9 @@ pub fn replay_cmd(a: ReplayArgs) -> Result<()> {
         .unwrap_or(Path::new("."))
         .join(&r.manifest.file);
     match r.manifest.kind {
-        ReplayKind::Scenario => crate::run_venue(Some(&file), a.seed, Some(out.clone()))?,
-        ReplayKind::World => crate::world_cmd::run(Some(&file), a.seed, Some(out.clone()), false)?,
+        ReplayKind::Scenario | ReplayKind::World => {
+            crate::world_cmd::run(Some(&file), a.seed, Some(out.clone()), false)?;
+        }
     }
     let summary: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("summary.json")).context("reading the run's summary")?,

@@ -1,26 +1,10 @@
 //! Writing a run directory atomically.
 
-use crate::summary::{Manifest, Summary};
-use faultline_engine::{Event, MarketRecord, VenueRecord};
+use faultline_engine::MarketRecord;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
-
-/// Everything a run directory holds.
-#[derive(Debug, Clone)]
-pub struct RunArtifacts {
-    /// manifest.json
-    pub manifest: Manifest,
-    /// timeline.csv rows.
-    pub timeline: Vec<MarketRecord>,
-    /// venues.csv rows (spot venues only).
-    pub venues: Vec<VenueRecord>,
-    /// events.jsonl
-    pub events: Vec<Event>,
-    /// summary.json
-    pub summary: Summary,
-}
 
 /// Why a run directory could not be written.
 #[derive(Debug, Error)]
@@ -51,33 +35,6 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
         path: path.to_path_buf(),
         source,
     }
-}
-
-/// Write the run into `dir` atomically (see [`write_dir_atomically`]).
-pub fn write_run_dir(
-    dir: &Path,
-    run: &RunArtifacts,
-    symbols: &[String],
-) -> Result<(), OutputError> {
-    let mut events = String::new();
-    for e in &run.events {
-        events.push_str(&json_line("event", e)?);
-    }
-    write_dir_atomically(
-        dir,
-        &[
-            (
-                "manifest.json",
-                pretty("manifest", &run.manifest)?.into_bytes(),
-            ),
-            (
-                "summary.json",
-                pretty("summary", &run.summary)?.into_bytes(),
-            ),
-            ("events.jsonl", events.into_bytes()),
-            ("timeline.csv", timeline_csv(&run.timeline, symbols)?),
-        ],
-    )
 }
 
 /// One JSON line (for `.jsonl` files).
@@ -166,19 +123,6 @@ pub const TIMELINE_COLUMNS: [&str; 29] = [
     "amplification",
     "market_id",
 ];
-
-fn timeline_csv(rows: &[MarketRecord], symbols: &[String]) -> Result<Vec<u8>, OutputError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(TIMELINE_COLUMNS).map_err(timeline_error)?;
-    for r in rows {
-        w.write_record(timeline_row(r, symbols))
-            .map_err(timeline_error)?;
-    }
-    w.into_inner().map_err(|e| OutputError::Serialize {
-        what: "timeline",
-        message: e.to_string(),
-    })
-}
 
 /// One perp venue's timeline for `markets.csv`.
 #[derive(Debug, Clone, Copy)]

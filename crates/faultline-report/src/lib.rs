@@ -28,6 +28,9 @@ pub enum ReportError {
     /// The directory is not a run directory.
     #[error("{0} is not a Faultline run directory (no manifest.json, stress-manifest.json or compare.json); pass the directory a run, stress, compare or replay command of this version wrote")]
     NotARun(PathBuf),
+    /// A run directory an earlier version wrote, in a format this one no longer reports.
+    #[error("{0} was written by an earlier version of Faultline (a version-1 run directory); run its scenario again with `faultline run` for a report")]
+    EarlierVersion(PathBuf),
     /// A file could not be read or written.
     #[error("{path}: {message}")]
     Io {
@@ -119,11 +122,8 @@ pub fn report(dir: &Path) -> Result<Written, ReportError> {
     } else if is_world {
         world::world(dir, &manifest)?
     } else if dir.join("manifest.json").exists() {
-        if manifest.get("kind").and_then(|k| k.as_str()) == Some("system") {
-            // Written by the retired version-1 `faultline system`.
-            return Err(ReportError::NotARun(dir.to_path_buf()));
-        }
-        kinds::run(dir, &manifest)?
+        // A version-1 venue run (`timeline.csv`) or the retired `faultline system`'s.
+        return Err(ReportError::EarlierVersion(dir.to_path_buf()));
     } else {
         return Err(ReportError::NotARun(dir.to_path_buf()));
     };

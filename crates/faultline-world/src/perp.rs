@@ -191,6 +191,21 @@ pub struct Perp {
     /// Every market's timeline row of every block from the opening one, when kept
     /// ([`Perp::keep_timeline`]; a run directory's `markets.csv`).
     timeline: Option<Vec<faultline_engine::MarketRecord>>,
+    /// Traders' open interest at the opening block, dollars.
+    open_interest_start: f64,
+    /// Each market's oracle price at the opening block.
+    opening_oracle: Vec<f64>,
+    /// Lowest and highest oracle price over its opening one so far, any market.
+    oracle_range: (f64, f64),
+}
+
+/// Traders' open interest, long side at mark, dollars.
+fn open_interest(sim: &Simulation) -> f64 {
+    sim.venue()
+        .markets
+        .iter()
+        .map(|m| m.trader_long_oi.to_f64() * m.mark_price.to_f64())
+        .sum()
 }
 
 /// Quote atoms (10⁻⁶) → atoms of an asset with `decimals` ≥ 6.
@@ -256,7 +271,16 @@ impl Perp {
             ledger.genesis(treasury, Amount::new(spec.collateral, r.cash + lend))?;
         }
         let hedged = vec![0; spec.markets.len()];
+        let opening_oracle = sim
+            .venue()
+            .markets
+            .iter()
+            .map(|m| m.oracle_price.to_f64())
+            .collect();
         Ok(Self {
+            open_interest_start: open_interest(&sim),
+            opening_oracle,
+            oracle_range: (1.0, 1.0),
             mirrored_flows: i128::from(v.ledger.external_flows.atoms()),
             spec,
             sim,
@@ -296,6 +320,12 @@ impl Perp {
         let rows = self.sim.step().map_err(|e| self.engine_error(e))?;
         if let Some(t) = &mut self.timeline {
             t.extend(rows);
+        }
+        for (m, open) in self.sim.venue().markets.iter().zip(&self.opening_oracle) {
+            if *open > 0.0 {
+                let x = m.oracle_price.to_f64() / open;
+                self.oracle_range = (self.oracle_range.0.min(x), self.oracle_range.1.max(x));
+            }
         }
         for k in 0..self.spec.markets.len() {
             if let Some(v) = self.spec.markets[k].hedge_venue.filter(|_| hedge) {
@@ -623,6 +653,10 @@ impl Perp {
             trader_exits: t.trader_exits,
             trader_exit_volume: t.trader_exit_volume.to_f64(),
             openings_refused_by_oi_cap: v.markets.iter().map(|m| m.openings_refused).sum(),
+            open_interest_start: self.open_interest_start,
+            open_interest_end: open_interest(&self.sim),
+            oracle_max_ratio: self.oracle_range.1,
+            oracle_min_ratio: self.oracle_range.0,
             amplification: v
                 .markets
                 .iter()

@@ -374,6 +374,14 @@ pub struct PerpMechanics {
     pub openings_refused_by_oi_cap: u64,
     /// Per market symbol: liquidation volume over the book depth it met.
     pub amplification: std::collections::BTreeMap<String, f64>,
+    /// Traders' open interest (long side, at mark) at the opening block and at the end.
+    pub open_interest_start: f64,
+    /// See `open_interest_start`.
+    pub open_interest_end: f64,
+    /// Highest and lowest oracle price over its opening price, any market, any block.
+    pub oracle_max_ratio: f64,
+    /// See `oracle_max_ratio`.
+    pub oracle_min_ratio: f64,
     /// Per competing liquidator.
     pub liquidators: Vec<PerpLiquidator>,
 }

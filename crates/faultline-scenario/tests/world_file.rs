@@ -913,3 +913,36 @@ fn holders_who_run_sell_only_as_they_leave_and_herding_hastens_the_depeg() {
     );
     assert!(herding < slow, "herding: {herding} vs {slow}");
 }
+
+#[test]
+fn an_arbitrageur_on_a_venue_that_does_not_exist_is_an_error_not_a_panic() {
+    let text = r#"schema_version = 2
+name = "no venues"
+seed = 1
+duration_s = 60
+
+[[asset]]
+name = "USDC"
+decimals = 6
+price = { kind = "peg", price = 1.0 }
+
+[[chain]]
+name = "ethereum"
+block_time_ms = 12000
+gas_asset = "USDC"
+gas_price_gwei = 1
+
+[[agent]]
+kind = "arbitrageur"
+name = "arb"
+venue = "uni-weth-usdc"
+max_trade_usd = 1_000_000
+"#;
+    let r = errors(text);
+    let e = r
+        .errors
+        .iter()
+        .find(|e| e.field == "agent[0].venue")
+        .unwrap_or_else(|| panic!("{r}"));
+    assert_eq!(e.line, line_of(text, "venue = \"uni-weth-usdc\""), "{e:?}");
+}

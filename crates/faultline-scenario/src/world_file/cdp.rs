@@ -342,8 +342,18 @@ impl Resolver<'_> {
         agents: &[AgentSpec],
         chains: &[ChainSpec],
     ) {
-        let issued = |a: AssetId| matches!(aspecs[a.index()].price, PriceOrigin::Market { .. });
-        let quoted = |a: AssetId| format!("\"{}\"", aspecs[a.index()].name);
+        // Names that did not resolve were reported already and stand for id 0 here, which
+        // may name nothing: look ids up, never index by them.
+        let issued = |a: AssetId| {
+            aspecs
+                .get(a.index())
+                .is_some_and(|x| matches!(x.price, PriceOrigin::Market { .. }))
+        };
+        let quoted = |a: AssetId| {
+            aspecs
+                .get(a.index())
+                .map_or_else(String::new, |x| format!("\"{}\"", x.name))
+        };
         for (i, a) in aspecs.iter().enumerate() {
             let PriceOrigin::Market { venue, .. } = a.price else {
                 continue;
@@ -369,7 +379,9 @@ impl Resolver<'_> {
         }
         for (k, g) in agents.iter().enumerate() {
             if let AgentSpec::Arbitrageur(a) = g {
-                let v = &vspecs[a.venue.index()];
+                let Some(v) = vspecs.get(a.venue.index()) else {
+                    continue;
+                };
                 if issued(v.base) || issued(v.quote) {
                     self.push(
                         format!("agent[{k}].venue"),
@@ -421,8 +433,18 @@ impl Resolver<'_> {
         aspecs: &[AssetSpec],
         vspecs: &[VenueSpec],
     ) {
-        let issued = |a: AssetId| matches!(aspecs[a.index()].price, PriceOrigin::Market { .. });
-        let quoted = |a: AssetId| format!("\"{}\"", aspecs[a.index()].name);
+        // Names that did not resolve were reported already and stand for id 0 here, which
+        // may name nothing: look ids up, never index by them.
+        let issued = |a: AssetId| {
+            aspecs
+                .get(a.index())
+                .is_some_and(|x| matches!(x.price, PriceOrigin::Market { .. }))
+        };
+        let quoted = |a: AssetId| {
+            aspecs
+                .get(a.index())
+                .map_or_else(String::new, |x| format!("\"{}\"", x.name))
+        };
         if issued(pp.collateral) {
             self.push(
                 format!("protocol[{i}].collateral"),

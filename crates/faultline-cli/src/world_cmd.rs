@@ -258,9 +258,21 @@ pub(crate) fn render_stress(
             ));
         }
     }
+    for lvl in ["95", "99", "99.9"] {
+        if let (Some(v), Some(c)) = (d.var.get(lvl), d.cvar.get(lvl)) {
+            t.push_str(&format!(
+                "  total shortfall VaR {lvl:<5} {v:>14.0}   CVaR {c:>14.0}\n"
+            ));
+        }
+    }
     for (name, p) in &d.probabilities {
+        let what = if faultline_stress::is_flag_column(name) {
+            name.clone()
+        } else {
+            format!("{name} > $1")
+        };
         t.push_str(&format!(
-            "  P({name} > $1) = {:.3} [{:.3}, {:.3}]\n",
+            "  P({what}) = {:.3} [{:.3}, {:.3}]\n",
             p.p, p.ci_low, p.ci_high
         ));
     }

@@ -109,3 +109,44 @@ fn every_mechanism_of_the_bundled_venues_runs_the_same_in_the_world() {
         assert_same_venue(file, 7);
     }
 }
+
+#[test]
+fn a_world_path_flags_the_venues_fund_running_dry_and_adl() {
+    let path = scenarios().join("default.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let w = parse_world(&text, &path).unwrap_or_else(|r| panic!("{r}"));
+    let columns = faultline_stress::world_columns(&w.spec);
+    let rows: Vec<_> = (0..3)
+        .map(|i| faultline_stress::run_world_path(&w.spec, 20_261_121, i))
+        .collect();
+    let at = |name: &str| columns.iter().position(|c| c == name).unwrap();
+    let set = |flag: f64| flag >= 0.5;
+    for r in &rows {
+        assert!(r.error.is_none(), "{r:?}");
+        // The default's 30% gap empties a $2M fund and ADL closes the rest, every path.
+        assert!(set(r.values[at("perp.fund_depleted")]), "{r:?}");
+        assert!(set(r.values[at("perp.adl")]), "{r:?}");
+        assert!(r.values[at("perp.adl_fills")] > 100.0);
+        assert!(r.values[at("perp.insurance_fund_end")] < 2_000_000.0);
+    }
+    let d = faultline_stress::summarize_world(&columns, &rows);
+    assert!(d.probabilities["perp.fund_depleted"].p > 0.999);
+    assert!(d.probabilities["perp.adl"].p > 0.999);
+    // With a fund ten thousand times larger it never runs dry (what the book cannot fill
+    // at the bankruptcy price still goes to ADL: the flag follows the fills).
+    let deep = text.replace(
+        "insurance_fund = 2_000_000.0",
+        "insurance_fund = 20_000_000_000.0",
+    );
+    let w2 = parse_world(&deep, &path).unwrap_or_else(|r| panic!("{r}"));
+    let r = faultline_stress::run_world_path(&w2.spec, 20_261_121, 0);
+    assert!(!set(r.values[at("perp.fund_depleted")]), "{r:?}");
+    let fills = r.values[at("perp.adl_fills")];
+    assert_eq!(set(r.values[at("perp.adl")]), fills > 0.0, "{r:?}");
+    let shortfall: Vec<f64> = rows
+        .iter()
+        .map(|r| r.values[at("total_shortfall")])
+        .collect();
+    let max = shortfall.iter().copied().fold(f64::MIN, f64::max);
+    assert!(d.var["99"] <= max && d.cvar["99"] >= d.var["99"], "{d:?}");
+}

@@ -23,7 +23,7 @@ pub use run::{
     merge, merge_of, run_stress, run_stress_of, stress_kind, PathTable, RunIdentity, RunKind,
     Shard, StressConfig, StressError, StressManifest, StressOutcome, VenueTable,
 };
-pub use stats::{metric, summarize, wilson, Distribution, MetricSummary, Probability};
+pub use stats::{metric, summarize, var_cvar, wilson, Distribution, MetricSummary, Probability};
 pub use sweep::venue_metrics;
 pub use sweep::{
     apply, parse_param, recommend, run_sweep, Budget, ParamRange, SweepConfig, SweepError,
@@ -31,8 +31,8 @@ pub use sweep::{
 };
 pub use table::{read_paths_csv, write_paths_csv, write_paths_parquet};
 pub use world_paths::{
-    is_loss_column, paired_world, run_world_path, run_world_paths, summarize_world, world_columns,
-    world_paths_csv, WorldDistribution, WorldPath, WorldPathsError,
+    is_flag_column, is_loss_column, paired_world, run_world_path, run_world_paths, summarize_world,
+    world_columns, world_paths_csv, WorldDistribution, WorldPath, WorldPathsError,
 };
 pub use world_sweep::{run_world_sweep, world_metrics};
 pub use world_table::WorldTable;

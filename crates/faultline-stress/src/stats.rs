@@ -76,6 +76,28 @@ const LEVELS: [(&str, f64); 5] = [
     ("p99.9", 0.999),
 ];
 
+/// Value at risk (the type-7 quantile) and conditional value at risk (the mean of the
+/// values at or beyond it) of a loss at 95, 99 and 99.9%; NaN values are left out.
+pub fn var_cvar(values: &[f64]) -> (BTreeMap<String, f64>, BTreeMap<String, f64>) {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let mut var = BTreeMap::new();
+    let mut cvar = BTreeMap::new();
+    for (name, a) in [("95", 0.95), ("99", 0.99), ("99.9", 0.999)] {
+        let v = quantile(&sorted, a);
+        let tail: Vec<f64> = sorted.iter().copied().filter(|x| *x >= v).collect();
+        #[allow(clippy::cast_precision_loss)]
+        let es = if tail.is_empty() {
+            v
+        } else {
+            tail.iter().sum::<f64>() / tail.len() as f64
+        };
+        var.insert(name.to_string(), v);
+        cvar.insert(name.to_string(), es);
+    }
+    (var, cvar)
+}
+
 /// Type-7 quantile of sorted data.
 fn quantile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
@@ -206,22 +228,7 @@ pub fn summarize(results: &[PathResult]) -> Distribution {
         "socialized_loss".into(),
         metric(&col(&|p| p.socialized_loss)),
     );
-    let mut sorted = total.clone();
-    sorted.sort_by(f64::total_cmp);
-    let mut var = BTreeMap::new();
-    let mut cvar = BTreeMap::new();
-    for (name, a) in [("95", 0.95), ("99", 0.99), ("99.9", 0.999)] {
-        let v = quantile(&sorted, a);
-        let tail: Vec<f64> = sorted.iter().copied().filter(|x| *x >= v).collect();
-        #[allow(clippy::cast_precision_loss)]
-        let es = if tail.is_empty() {
-            v
-        } else {
-            tail.iter().sum::<f64>() / tail.len() as f64
-        };
-        var.insert(name.to_string(), v);
-        cvar.insert(name.to_string(), es);
-    }
+    let (var, cvar) = var_cvar(&total);
     let n = r.len();
     let count = |f: &dyn Fn(&PathResult) -> bool| r.iter().filter(|p| f(p)).count();
     let mut probabilities = BTreeMap::new();

@@ -4,9 +4,10 @@
 //! protocol, so the distribution speaks it too.
 
 use crate::compare::{paired_metric, VariantComparison};
-use crate::stats::{metric, wilson, MetricSummary, Probability};
+use crate::stats::{metric, var_cvar, wilson, MetricSummary, Probability};
 use faultline_engine::rng::path_seed;
-use faultline_world::{World, WorldSpec, WorldSummary};
+use faultline_engine::EventKind;
+use faultline_world::{World, WorldEvent, WorldEventKind, WorldSpec, WorldSummary};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -57,8 +58,14 @@ pub struct WorldDistribution {
     /// Per column.
     pub metrics: BTreeMap<String, MetricSummary>,
     /// Probabilities with Wilson intervals: any shortfall, and per protocol a shortfall,
-    /// an uncovered deficit and a latent shortfall at the end (losses of at least $1).
+    /// an uncovered deficit and a latent shortfall at the end (losses of at least $1);
+    /// per perp venue its fund running dry and ADL.
     pub probabilities: BTreeMap<String, Probability>,
+    /// Value at risk of the total shortfall (all protocols, recognized at the end) at
+    /// 95, 99 and 99.9%.
+    pub var: BTreeMap<String, f64>,
+    /// Conditional value at risk (expected shortfall beyond the VaR) at the same levels.
+    pub cvar: BTreeMap<String, f64>,
 }
 
 /// What a path records per protocol, in column order (`<protocol>.<field>`).
@@ -73,8 +80,14 @@ const PROTOCOL_FIELDS: [&str; 8] = [
     "liquidation_volume",
 ];
 
-/// The columns of a world's per-path table: totals, the loss vocabulary per protocol, each
-/// asset's lowest reference and each venue's lowest mid.
+/// What a path records per perp venue besides the loss vocabulary: its insurance fund at
+/// the end, ADL fills, and two flags (1 or 0): the fund ran dry at some block, ADL closed
+/// a position.
+const PERP_FIELDS: [&str; 4] = ["insurance_fund_end", "adl_fills", "fund_depleted", "adl"];
+
+/// The columns of a world's per-path table: totals, the loss vocabulary per protocol (and
+/// a perp venue's fund, ADL and their flags), each asset's lowest reference and each
+/// venue's lowest mid.
 pub fn world_columns(spec: &WorldSpec) -> Vec<String> {
     let mut c = vec![
         "total_shortfall".to_string(),
@@ -82,6 +95,9 @@ pub fn world_columns(spec: &WorldSpec) -> Vec<String> {
     ];
     for p in &spec.protocols {
         c.extend(PROTOCOL_FIELDS.iter().map(|f| format!("{}.{f}", p.name())));
+        if matches!(p, faultline_world::spec::ProtocolSpec::Perp(_)) {
+            c.extend(PERP_FIELDS.iter().map(|f| format!("{}.{f}", p.name())));
+        }
     }
     c.extend(
         spec.assets
@@ -92,8 +108,9 @@ pub fn world_columns(spec: &WorldSpec) -> Vec<String> {
     c
 }
 
-fn row(s: &WorldSummary) -> Vec<f64> {
+fn row(s: &WorldSummary, events: &[WorldEvent]) -> Vec<f64> {
     let mut v = vec![s.total_shortfall, s.total_latent_shortfall];
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
     for p in &s.protocols {
         v.extend([
             p.shortfall,
@@ -105,10 +122,28 @@ fn row(s: &WorldSummary) -> Vec<f64> {
             p.liquidations as f64,
             p.liquidation_volume,
         ]);
+        if let Some(d) = &p.perp {
+            let depleted = events.iter().any(|e| {
+                e.subject == p.name
+                    && e.kind == WorldEventKind::Perp(EventKind::InsuranceFundDepleted)
+            });
+            v.extend([
+                d.insurance_fund_end,
+                d.adl_fills as f64,
+                flag(depleted),
+                flag(d.adl_fills > 0),
+            ]);
+        }
     }
     v.extend(s.assets.iter().map(|a| a.reference_low));
     v.extend(s.venues.iter().map(|x| x.mid_low));
     v
+}
+
+/// True for the flag columns (1 or 0 per path): a perp venue's fund ran dry, ADL
+/// happened. Their probability is the share of paths where the flag is set.
+pub fn is_flag_column(name: &str) -> bool {
+    name.ends_with(".fund_depleted") || name.ends_with(".adl")
 }
 
 /// True for the loss columns: total shortfall and each protocol's shortfall, protocol
@@ -139,7 +174,7 @@ pub fn run_world_path(spec: &WorldSpec, seed: u64, i: u64) -> WorldPath {
         Ok(summary) => WorldPath {
             path: i,
             seed: s,
-            values: row(&summary),
+            values: row(&summary, world.events()),
             error,
         },
         Err(e) => failed(e.to_string()),
@@ -193,8 +228,16 @@ pub fn summarize_world(columns: &[String], paths: &[WorldPath]) -> WorldDistribu
     for (k, name) in columns.iter().enumerate() {
         if is_loss_column(name) {
             probabilities.insert(name.clone(), share(k));
+        } else if is_flag_column(name) {
+            let set = paths.iter().filter(|p| p.values[k] >= 0.5).count();
+            probabilities.insert(name.clone(), wilson(set, n));
         }
     }
+    let total = columns
+        .iter()
+        .position(|c| c == "total_shortfall")
+        .map_or_else(Vec::new, col);
+    let (var, cvar) = var_cvar(&total);
     WorldDistribution {
         paths: n,
         failed_paths: paths.iter().filter(|p| p.error.is_some()).count(),
@@ -205,6 +248,8 @@ pub fn summarize_world(columns: &[String], paths: &[WorldPath]) -> WorldDistribu
         }),
         metrics,
         probabilities,
+        var,
+        cvar,
     }
 }
 

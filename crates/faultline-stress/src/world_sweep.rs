@@ -5,7 +5,9 @@
 //! or by the names of the elements it passes through (`protocol.lender.reserve.WETH.ltv`).
 
 use crate::sweep::{apply, describe, mark_frontier, recommend, settings};
-use crate::world_paths::{is_loss_column, run_world_path, summarize_world, world_columns};
+use crate::world_paths::{
+    is_flag_column, is_loss_column, run_world_path, summarize_world, world_columns,
+};
 use crate::{SweepConfig, SweepError, SweepPoint, SweepResult, WorldPath};
 use faultline_scenario::world_file::parse_world;
 use faultline_world::WorldSpec;
@@ -18,13 +20,19 @@ use std::path::Path;
 const STATISTICS: [&str; 3] = ["mean", "p99", "p_loss"];
 
 /// The risk metrics of a world's sweep: each statistic of each loss column of its
-/// per-path table (`total_shortfall.p99`, `lender.protocol_deficit.p_loss`, ...).
+/// per-path table (`total_shortfall.p99`, `lender.protocol_deficit.p_loss`, ...), and the
+/// probability of each flag (`perp.fund_depleted.p`, `perp.adl.p`).
 pub fn world_metrics(spec: &WorldSpec) -> Vec<String> {
-    world_columns(spec)
-        .into_iter()
+    let columns = world_columns(spec);
+    let losses = columns
+        .iter()
         .filter(|c| is_loss_column(c))
-        .flat_map(|c| STATISTICS.map(|s| format!("{c}.{s}")))
-        .collect()
+        .flat_map(|c| STATISTICS.map(|s| format!("{c}.{s}")));
+    let flags = columns
+        .iter()
+        .filter(|c| is_flag_column(c))
+        .map(|c| format!("{c}.p"));
+    losses.chain(flags).collect()
 }
 
 /// Run the sweep over the world `text` (read from `path`, which resolves its data and
@@ -86,6 +94,9 @@ fn point(values: Vec<f64>, spec: &WorldSpec, rows: &[WorldPath]) -> SweepPoint {
         for (s, v) in STATISTICS.into_iter().zip([m.mean, p99, p.p]) {
             metrics.insert(format!("{c}.{s}"), v);
         }
+    }
+    for c in columns.iter().filter(|c| is_flag_column(c)) {
+        metrics.insert(format!("{c}.p"), d.probabilities[c].p);
     }
     SweepPoint {
         values,

@@ -1213,3 +1213,67 @@ fn inspect_lists_every_position_of_every_protocol_of_a_world() {
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(text.contains("maker: 400 positions"), "{text}");
 }
+
+/// The issue's own world: stress shards merge to an uninterrupted run, and sweep takes a
+/// key of one of its lending markets by name.
+#[test]
+fn the_bundled_world_stresses_in_shards_and_sweeps_a_lending_key_by_name() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let world = root.join("scenarios/worlds/shared-eth-liquidity.toml");
+    let w = world.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = |n: &str| tmp.path().join(n).to_str().unwrap().to_string();
+    let ok = |args: &[&str]| {
+        let o = faultline(args, tmp.path());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let base = [
+        "stress",
+        w,
+        "--paths",
+        "2",
+        "--seed",
+        "8",
+        "--chunk-size",
+        "1",
+    ];
+    let full = dir("full");
+    ok(&[&base[..], &["--out", &full]].concat());
+    let (s0, s1) = (dir("s0"), dir("s1"));
+    ok(&[&base[..], &["--shard", "0/2", "--out", &s0]].concat());
+    ok(&[&base[..], &["--shard", "1/2", "--out", &s1]].concat());
+    let merged = dir("merged");
+    ok(&["merge", &s0, &s1, "--out", &merged]);
+    for f in ["paths.csv", "paths.parquet", "distribution.json"] {
+        assert_eq!(
+            read(Path::new(&full), f),
+            read(Path::new(&merged), f),
+            "{f}"
+        );
+    }
+    let d: serde_json::Value =
+        serde_json::from_slice(&read(Path::new(&full), "distribution.json")).unwrap();
+    assert!(
+        d["probabilities"]["perp-arbitrum.fund_depleted"].is_object(),
+        "{d}"
+    );
+    assert!(d["cvar"]["99"].as_f64().unwrap() >= d["var"]["99"].as_f64().unwrap());
+    let out = dir("sweep");
+    ok(&[
+        "sweep",
+        w,
+        "--param=protocol.aave-ethereum.reserve.WETH.liquidation_bonus=0.04,0.08",
+        "--paths",
+        "1",
+        "--risk",
+        "aave-ethereum.shortfall.mean",
+        "--out",
+        &out,
+    ]);
+    let csv = String::from_utf8(read(Path::new(&out), "sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(
+        csv.lines().next().unwrap().contains("perp-ethereum.adl.p"),
+        "{csv}"
+    );
+}

@@ -56,9 +56,12 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files (`--world`: of world files, version 2).
     Schema {
-        /// The schema of world files (schema_version = 2).
-        #[arg(long)]
+        /// The schema of world files (the default; kept for scripts that pass it).
+        #[arg(long, conflicts_with = "version_1")]
         world: bool,
+        /// The schema of version-1 scenario files (`faultline migrate` rewrites them).
+        #[arg(long = "version-1")]
+        version_1: bool,
     },
     /// Monte Carlo: run many paths in parallel and summarize their distribution.
     Stress(stress_cmd::StressArgs),
@@ -152,10 +155,10 @@ fn dispatch(command: Command) -> Result<()> {
             contagion,
         } => world_cmd::run(file.as_deref(), seed, out, contagion),
         Command::Validate { file } => validate(&file),
-        Command::Schema { world: false } => print(&faultline_scenario::json_schema()),
-        Command::Schema { world: true } => {
-            print(&faultline_scenario::world_file::world_json_schema())
-        }
+        Command::Schema {
+            version_1: true, ..
+        } => print(&faultline_scenario::json_schema()),
+        Command::Schema { .. } => print(&faultline_scenario::world_file::world_json_schema()),
         Command::Stress(args) => stress_cmd::stress(args),
         Command::Sweep(args) => sweep_cmd::sweep(args),
         Command::Compare(args) => compare_cmd::compare_cmd(args),

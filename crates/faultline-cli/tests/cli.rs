@@ -173,12 +173,25 @@ fn run_refuses_to_overwrite_a_directory_that_is_not_a_run() {
 }
 
 #[test]
-fn schema_prints_a_json_schema() {
+fn schema_prints_the_one_format_and_on_request_version_1() {
     let out = faultline(&["schema"], Path::new("."));
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["additionalProperties"], false);
-    assert!(v["$defs"]["PopulationSpec"].is_object());
+    // Every section of the one format, a perp venue's inline sections among them.
+    for def in [
+        "ProtocolFile",
+        "AssetFile",
+        "ChainFile",
+        "MarketSpec",
+        "PopulationSpec",
+    ] {
+        assert!(v["$defs"][def].is_object(), "{def}");
+    }
+    let old = faultline(&["schema", "--version-1"], Path::new("."));
+    let v1: serde_json::Value = serde_json::from_slice(&old.stdout).unwrap();
+    assert!(v1["properties"]["blocks"].is_object());
+    assert!(v1["properties"]["protocol"].is_null());
 }
 
 #[test]

@@ -188,7 +188,7 @@ pub(crate) fn venue_scenario(w: &WorldFile, i: usize) -> Result<(ScenarioFile, u
             "the venue-wide settings: [protocol.venue] with insurance_fund and \
              liquidity_provider_capital",
             "none",
-            "add a [protocol.venue] table (see `faultline schema --world`)",
+            "add a [protocol.venue] table (see `faultline schema`)",
         ));
     }
     if market.is_empty() {

@@ -57,7 +57,16 @@ pub fn stress(args: StressArgs) -> Result<()> {
     match outcome.distribution {
         Some(d) => {
             print(&render(&s.file.name, cfg.seed, &d, &out))?;
-            crate::report_cmd::report(&out)
+            crate::report_cmd::report(&out)?;
+            if d.paths > 0 && d.failed_paths == d.paths {
+                anyhow::bail!(
+                    "every one of {} paths stopped early, so the figures above describe failed \
+                     runs, not outcomes; see the `error` column of {}",
+                    d.paths,
+                    out.join("paths.csv").display()
+                );
+            }
+            Ok(())
         }
         None => print(&partial(&outcome, &cfg, &out)),
     }

@@ -1290,3 +1290,31 @@ fn the_bundled_world_stresses_in_shards_and_sweeps_a_lending_key_by_name() {
         "{csv}"
     );
 }
+
+#[test]
+fn a_venue_stress_whose_every_path_fails_is_an_error_but_keeps_its_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("huge-fund.toml");
+    let text = faultline_scenario::DEFAULT_SCENARIO
+        .replace("insurance_fund = 2_000_000.0", "insurance_fund = 1e15")
+        .replace("count = 4000", "count = 20");
+    std::fs::write(&file, text).unwrap();
+    let out_dir = tmp.path().join("out");
+    let out = faultline(
+        &[
+            "stress",
+            file.to_str().unwrap(),
+            "--paths",
+            "2",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("every one of 2 paths stopped early"), "{err}");
+    let d: serde_json::Value =
+        serde_json::from_slice(&read(&out_dir, "distribution.json")).unwrap();
+    assert_eq!(d["failed_paths"], 2);
+}

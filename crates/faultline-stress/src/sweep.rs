@@ -360,13 +360,7 @@ pub fn run_sweep(
         })?;
         scenarios.push(s);
     }
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = cfg.threads {
-        builder = builder.num_threads(t.max(1));
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| SweepError::Pool(e.to_string()))?;
+    let pool = pool(cfg)?;
     let mut points = Vec::with_capacity(settings.len());
     for (n, (values, s)) in settings.iter().zip(&scenarios).enumerate() {
         let rows: Vec<PathResult> = pool.install(|| {
@@ -378,16 +372,34 @@ pub fn run_sweep(
         points.push(point(values.clone(), &rows));
         progress(n + 1, settings.len());
     }
+    Ok(finish(keys, points, cfg))
+}
+
+/// The sweep's thread pool.
+pub(crate) fn pool(cfg: &SweepConfig) -> Result<rayon::ThreadPool, SweepError> {
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(t) = cfg.threads {
+        builder = builder.num_threads(t.max(1));
+    }
+    builder.build().map_err(|e| SweepError::Pool(e.to_string()))
+}
+
+/// Mark the frontier and recommend within the budget.
+pub(crate) fn finish(
+    keys: Vec<String>,
+    mut points: Vec<SweepPoint>,
+    cfg: &SweepConfig,
+) -> SweepResult {
     mark_frontier(&mut points, cfg);
     let recommended = cfg
         .budget
         .as_ref()
         .and_then(|b| recommend(&mut points, cfg, b));
-    Ok(SweepResult {
+    SweepResult {
         keys,
         points,
         recommended,
-    })
+    }
 }
 
 pub(crate) fn describe(keys: &[String], values: &[f64]) -> String {

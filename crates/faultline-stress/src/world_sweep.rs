@@ -4,7 +4,7 @@
 //! vocabulary. A key is any value of the file, by its place (`protocol[1].reserve[0].ltv`)
 //! or by the names of the elements it passes through (`protocol.lender.reserve.WETH.ltv`).
 
-use crate::sweep::{apply, describe, mark_frontier, recommend, settings};
+use crate::sweep::{apply, describe, finish, pool, settings};
 use crate::world_paths::{
     is_flag_column, is_loss_column, run_world_path, summarize_world, world_columns,
 };
@@ -54,13 +54,7 @@ pub fn run_world_sweep(
         })?;
         worlds.push(w.spec);
     }
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = cfg.threads {
-        builder = builder.num_threads(t.max(1));
-    }
-    let pool = builder
-        .build()
-        .map_err(|e| SweepError::Pool(e.to_string()))?;
+    let pool = pool(cfg)?;
     let mut points = Vec::with_capacity(settings.len());
     for (n, (values, spec)) in settings.iter().zip(&worlds).enumerate() {
         let rows: Vec<WorldPath> = pool.install(|| {
@@ -72,16 +66,7 @@ pub fn run_world_sweep(
         points.push(point(values.clone(), spec, &rows));
         progress(n + 1, settings.len());
     }
-    mark_frontier(&mut points, cfg);
-    let recommended = cfg
-        .budget
-        .as_ref()
-        .and_then(|b| recommend(&mut points, cfg, b));
-    Ok(SweepResult {
-        keys,
-        points,
-        recommended,
-    })
+    Ok(finish(keys, points, cfg))
 }
 
 fn point(values: Vec<f64>, spec: &WorldSpec, rows: &[WorldPath]) -> SweepPoint {

@@ -28,6 +28,22 @@ pub(super) struct CdpFile<'a> {
 
 /// An annual stability fee as `jug`'s per-second `duty`, ray: `(1 + fee)^(1 / year)`,
 /// through `expm1` so the small excess over one keeps its digits.
+/// True when asset `a` is priced by its market (issued inside the world). Names that did
+/// not resolve were reported already and stand for id 0, which may name nothing: ids are
+/// looked up, never indexed by.
+fn issued(aspecs: &[AssetSpec], a: AssetId) -> bool {
+    aspecs
+        .get(a.index())
+        .is_some_and(|x| matches!(x.price, PriceOrigin::Market { .. }))
+}
+
+/// Asset `a`'s name in quotes, for messages (empty if `a` names nothing).
+fn quoted(aspecs: &[AssetSpec], a: AssetId) -> String {
+    aspecs
+        .get(a.index())
+        .map_or_else(String::new, |x| format!("\"{}\"", x.name))
+}
+
 fn duty_ray(annual: f64) -> i128 {
     let per_s = libm::expm1(libm::log1p(annual) / 31_536_000.0);
     #[allow(clippy::cast_possible_truncation)] // below 1e-7 × 1e27
@@ -342,18 +358,8 @@ impl Resolver<'_> {
         agents: &[AgentSpec],
         chains: &[ChainSpec],
     ) {
-        // Names that did not resolve were reported already and stand for id 0 here, which
-        // may name nothing: look ids up, never index by them.
-        let issued = |a: AssetId| {
-            aspecs
-                .get(a.index())
-                .is_some_and(|x| matches!(x.price, PriceOrigin::Market { .. }))
-        };
-        let quoted = |a: AssetId| {
-            aspecs
-                .get(a.index())
-                .map_or_else(String::new, |x| format!("\"{}\"", x.name))
-        };
+        let issued = |a: AssetId| issued(aspecs, a);
+        let quoted = |a: AssetId| quoted(aspecs, a);
         for (i, a) in aspecs.iter().enumerate() {
             let PriceOrigin::Market { venue, .. } = a.price else {
                 continue;
@@ -433,18 +439,8 @@ impl Resolver<'_> {
         aspecs: &[AssetSpec],
         vspecs: &[VenueSpec],
     ) {
-        // Names that did not resolve were reported already and stand for id 0 here, which
-        // may name nothing: look ids up, never index by them.
-        let issued = |a: AssetId| {
-            aspecs
-                .get(a.index())
-                .is_some_and(|x| matches!(x.price, PriceOrigin::Market { .. }))
-        };
-        let quoted = |a: AssetId| {
-            aspecs
-                .get(a.index())
-                .map_or_else(String::new, |x| format!("\"{}\"", x.name))
-        };
+        let issued = |a: AssetId| issued(aspecs, a);
+        let quoted = |a: AssetId| quoted(aspecs, a);
         if issued(pp.collateral) {
             self.push(
                 format!("protocol[{i}].collateral"),

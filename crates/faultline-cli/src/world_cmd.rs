@@ -90,7 +90,31 @@ pub(crate) fn run(
             &w.spec, seed, &summary,
         )?);
     }
-    let manifest = WorldManifest {
+    let manifest = manifest(&w, path, seed);
+    let files = extra_files(&w, &world)?;
+    write_world_dir(
+        &out,
+        &manifest,
+        &summary,
+        world.events(),
+        world.records(),
+        &files,
+    )?;
+    print(&render(&summary, world.events(), &out))?;
+    crate::report_cmd::report(&out)?;
+    match error {
+        Some(e) => Err(anyhow::anyhow!(
+            "the run stopped early at tick {}: {e} (completed ticks were written to {})",
+            summary.ticks,
+            out.display()
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `manifest.json` of a run of `w` read from `path`.
+fn manifest(w: &LoadedWorld, path: &Path, seed: u64) -> WorldManifest {
+    WorldManifest {
         world: w.file.name.clone(),
         world_path: path.display().to_string(),
         schema_version: w.file.schema_version,
@@ -106,16 +130,21 @@ pub(crate) fn run(
             .iter()
             .map(|p| p.name().to_string())
             .collect(),
-    };
+    }
+}
+
+/// The run directory's files beside the timelines: the exposure networks at the start
+/// and the end, and the perp venues' `markets.csv`.
+fn extra_files(w: &LoadedWorld, world: &World) -> Result<Vec<(&'static str, Vec<u8>)>> {
     use faultline_scenario::network::{from_world, to_toml};
-    let mut networks = Vec::new();
+    let mut files = Vec::new();
     if let Some(n) = world.network_start() {
-        networks.push((
+        files.push((
             "network-start.toml",
             to_toml(&from_world(&w.file.name, n)).into_bytes(),
         ));
     }
-    networks.push((
+    files.push((
         "network-end.toml",
         to_toml(&from_world(&w.file.name, &world.network()?)).into_bytes(),
     ));
@@ -130,26 +159,9 @@ pub(crate) fn run(
                 rows: t.rows,
             })
             .collect();
-        networks.push(("markets.csv", faultline_output::markets_csv(&venues)?));
+        files.push(("markets.csv", faultline_output::markets_csv(&venues)?));
     }
-    write_world_dir(
-        &out,
-        &manifest,
-        &summary,
-        world.events(),
-        world.records(),
-        &networks,
-    )?;
-    print(&render(&summary, world.events(), &out))?;
-    crate::report_cmd::report(&out)?;
-    match error {
-        Some(e) => Err(anyhow::anyhow!(
-            "the run stopped early at tick {}: {e} (completed ticks were written to {})",
-            summary.ticks,
-            out.display()
-        )),
-        None => Ok(()),
-    }
+    Ok(files)
 }
 
 fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) -> String {
@@ -172,23 +184,7 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
             p.liquidatable_at_end
         ));
     }
-    for p in &s.protocols {
-        if let Some(d) = &p.perp {
-            t.push_str(&format!(
-                "  {}: insurance fund {:.2} → {:.2}; liquidation volume {:.2} ({} partial); \
-                 loss past bankruptcy {:.2}; ADL {} fills, {:.2} notional; socialized {:.2}\n",
-                p.name,
-                d.insurance_fund_start,
-                d.insurance_fund_end,
-                p.liquidation_volume,
-                d.mechanics.partial_liquidations,
-                d.mechanics.loss_past_bankruptcy,
-                d.adl_fills,
-                d.adl_volume,
-                p.borne_by.socialized_loss
-            ));
-        }
-    }
+    t.push_str(&perp_lines(s));
     for v in &s.venues {
         t.push_str(&format!(
             "  venue {:<24} mid {:.4} → low {:.4} → end {:.4}\n",
@@ -227,6 +223,29 @@ fn render(s: &WorldSummary, events: &[faultline_world::WorldEvent], out: &Path) 
         ));
     }
     t.push_str(&format!("wrote {}", out.display()));
+    t
+}
+
+/// One line per perp venue: its fund, liquidations, losses past bankruptcy and ADL.
+fn perp_lines(s: &WorldSummary) -> String {
+    let mut t = String::new();
+    for p in &s.protocols {
+        if let Some(d) = &p.perp {
+            t.push_str(&format!(
+                "  {}: insurance fund {:.2} → {:.2}; liquidation volume {:.2} ({} partial); \
+                 loss past bankruptcy {:.2}; ADL {} fills, {:.2} notional; socialized {:.2}\n",
+                p.name,
+                d.insurance_fund_start,
+                d.insurance_fund_end,
+                p.liquidation_volume,
+                d.mechanics.partial_liquidations,
+                d.mechanics.loss_past_bankruptcy,
+                d.adl_fills,
+                d.adl_volume,
+                p.borne_by.socialized_loss
+            ));
+        }
+    }
     t
 }
 

@@ -61,45 +61,8 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     };
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("reading {}", args.file.display()))?;
-    let params = args
-        .params
-        .iter()
-        .map(|p| parse_param(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let (eff_key, more_is_better) = match &args.efficiency {
-        Some(e) => match e.rsplit_once(':') {
-            Some((k, "min")) => (k.to_string(), false),
-            Some((k, "max")) => (k.to_string(), true),
-            _ => (e.clone(), true),
-        },
-        None => (params[0].key.clone(), true),
-    };
-    if !params.iter().any(|p| p.key == eff_key) {
-        anyhow::bail!("--efficiency {eff_key}: not one of the swept keys");
-    }
-    let risk = args
-        .risk
-        .clone()
-        .unwrap_or_else(|| default_risk.to_string());
-    if !metrics.contains(&risk) {
-        anyhow::bail!("--risk {risk}: expected one of {}", metrics.join(", "));
-    }
-    let budget = args
-        .recommend
-        .as_deref()
-        .map(|b| Budget::parse(b, &metrics))
-        .transpose()?;
-    let seed = args.seed.unwrap_or(file_seed);
-    let cfg = SweepConfig {
-        params,
-        random: args.random,
-        paths: args.paths.max(1),
-        seed,
-        threads: args.threads,
-        efficiency: (eff_key, more_is_better),
-        risk_metric: risk,
-        budget,
-    };
+    let cfg = config(&args, file_seed, &metrics, default_risk)?;
+    let seed = cfg.seed;
     let stem = args
         .file
         .file_stem()
@@ -133,6 +96,54 @@ pub fn sweep(args: SweepArgs) -> Result<()> {
     };
     write(&out, &result, &metrics)?;
     print(&render(&result, &cfg, &out))
+}
+
+/// The sweep's configuration from its arguments: the swept keys, the efficiency key, the
+/// risk metric (one of `metrics`), the budget and the seed.
+fn config(
+    args: &SweepArgs,
+    file_seed: u64,
+    metrics: &[String],
+    default_risk: &str,
+) -> Result<SweepConfig> {
+    let params = args
+        .params
+        .iter()
+        .map(|p| parse_param(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (eff_key, more_is_better) = match &args.efficiency {
+        Some(e) => match e.rsplit_once(':') {
+            Some((k, "min")) => (k.to_string(), false),
+            Some((k, "max")) => (k.to_string(), true),
+            _ => (e.clone(), true),
+        },
+        None => (params[0].key.clone(), true),
+    };
+    if !params.iter().any(|p| p.key == eff_key) {
+        anyhow::bail!("--efficiency {eff_key}: not one of the swept keys");
+    }
+    let risk = args
+        .risk
+        .clone()
+        .unwrap_or_else(|| default_risk.to_string());
+    if !metrics.contains(&risk) {
+        anyhow::bail!("--risk {risk}: expected one of {}", metrics.join(", "));
+    }
+    let budget = args
+        .recommend
+        .as_deref()
+        .map(|b| Budget::parse(b, metrics))
+        .transpose()?;
+    Ok(SweepConfig {
+        params,
+        random: args.random,
+        paths: args.paths.max(1),
+        seed: args.seed.unwrap_or(file_seed),
+        threads: args.threads,
+        efficiency: (eff_key, more_is_better),
+        risk_metric: risk,
+        budget,
+    })
 }
 
 fn write(out: &std::path::Path, r: &SweepResult, metrics: &[String]) -> Result<()> {

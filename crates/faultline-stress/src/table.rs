@@ -48,6 +48,19 @@ const SCHEMA: &str = "message paths {
   OPTIONAL BYTE_ARRAY error (UTF8);
 }";
 
+/// The optional `error` column: one definition level per row, a value where there is
+/// an error.
+pub(crate) fn write_errors<'a>(
+    col: &mut parquet::file::writer::SerializedColumnWriter<'_>,
+    errors: impl Iterator<Item = Option<&'a str>> + Clone,
+) -> Result<(), parquet::errors::ParquetError> {
+    let v: Vec<ByteArray> = errors.clone().flatten().map(ByteArray::from).collect();
+    let d: Vec<i16> = errors.map(|e| i16::from(e.is_some())).collect();
+    col.typed::<ByteArrayType>()
+        .write_batch(&v, Some(&d), None)
+        .map(drop)
+}
+
 #[allow(clippy::cast_possible_wrap)] // u64 counts stored as Parquet INT64 (seed declared unsigned)
 fn i64s(rows: &[PathResult], f: impl Fn(&PathResult) -> u64) -> Vec<i64> {
     rows.iter().map(|r| f(r) as i64).collect()
@@ -146,17 +159,7 @@ pub fn write_paths_parquet(
                 .typed::<Int64Type>()
                 .write_batch(&i64s(rows, |r| r.blocks), None, None)
                 .map(drop)?,
-            _ => {
-                let v: Vec<ByteArray> = rows
-                    .iter()
-                    .filter_map(|r| r.error.as_deref())
-                    .map(ByteArray::from)
-                    .collect();
-                let d: Vec<i16> = rows.iter().map(|r| i16::from(r.error.is_some())).collect();
-                col.typed::<ByteArrayType>()
-                    .write_batch(&v, Some(&d), None)
-                    .map(drop)?;
-            }
+            _ => write_errors(&mut col, rows.iter().map(|r| r.error.as_deref()))?,
         }
         col.close()?;
         column += 1;

@@ -5,7 +5,7 @@
 use crate::run::PathTable;
 use crate::world_paths::{summarize_world, world_paths_csv, WorldDistribution, WorldPath};
 use parquet::basic::{ConvertedType, Repetition, Type as Physical};
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::data_type::{DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
@@ -149,16 +149,7 @@ fn write_parquet(
                 let v: Vec<f64> = rows.iter().map(|r| r.values[k - 2]).collect();
                 col.typed::<DoubleType>().write_batch(&v, None, None)?;
             }
-            _ => {
-                let v: Vec<ByteArray> = rows
-                    .iter()
-                    .filter_map(|r| r.error.as_deref())
-                    .map(ByteArray::from)
-                    .collect();
-                let d: Vec<i16> = rows.iter().map(|r| i16::from(r.error.is_some())).collect();
-                col.typed::<ByteArrayType>()
-                    .write_batch(&v, Some(&d), None)?;
-            }
+            _ => crate::table::write_errors(&mut col, rows.iter().map(|r| r.error.as_deref()))?,
         }
         col.close()?;
         k += 1;
